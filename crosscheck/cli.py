@@ -1,0 +1,207 @@
+"""The command line (SPEC §4). Thin: parse arguments, call a service, commit, report."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .imports.tabular import ImportRejected, TableReadError
+
+
+class CliFailure(click.ClickException):
+    """Exit 1 with the reason on stderr (one line; imports add one line per bad row)."""
+
+    def __init__(self, message: str, details: list[str] | None = None):
+        super().__init__(message)
+        self.details = details or []
+
+    def show(self, file=None) -> None:
+        for line in self.details:
+            click.echo(line, err=True)
+        click.echo(f"crosscheck: {self.format_message()}", err=True)
+
+
+@contextmanager
+def app_session():
+    """An app context and its session; commits when the block succeeds, rolls back otherwise."""
+    from . import create_app
+    from .extensions import session
+
+    app = create_app()
+    with app.app_context():
+        s = session()
+        try:
+            yield s
+            s.commit()
+        except Exception:
+            s.rollback()
+            raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """crosscheck — перекрёстная перепроверка работ ВПР."""
+
+
+# --- db -------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """База данных."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database (Alembic)."""
+    from .config import Config
+    from .migrate import upgrade
+
+    cfg = Config.from_env()
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(cfg.database_url)
+    click.echo("база данных в актуальном состоянии")
+
+
+# --- imports ----------------------------------------------------------------------------
+
+def _run_import(func, path: str, what: str):
+    from .services.audit import Actor
+
+    try:
+        with app_session() as s:
+            result = func(s, path, Actor.cli())
+    except ImportRejected as exc:
+        raise CliFailure(f"{exc.filename}: {len(exc.errors)} ошибок, ничего не записано",
+                         [str(e) for e in exc.errors]) from exc
+    except TableReadError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"{what}: {result.summary()}")
+    return result
+
+
+@main.group()
+def schools() -> None:
+    """Образовательные организации."""
+
+
+@schools.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def schools_import(file: str) -> None:
+    """Import schools: code, name, municipality."""
+    from .services.people_import import import_schools
+
+    _run_import(import_schools, file, "ОО")
+
+
+@main.group()
+def users() -> None:
+    """Пользователи."""
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passwords-out", type=click.Path(dir_okay=False), default=None,
+              help="where to write generated passwords (CSV: login;password)")
+def users_import(file: str, passwords_out: str | None) -> None:
+    """Import users: login, full_name, role, school_code, subjects, password."""
+    from .services.people_import import import_users
+
+    result = _run_import(import_users, file, "пользователи")
+    if result.generated_passwords:
+        out = Path(passwords_out or f"{Path(file).stem}-passwords.csv")
+        _write_passwords(out, result.generated_passwords)
+        click.echo(f"сгенерированные пароли ({len(result.generated_passwords)}) записаны в {out}")
+
+
+def _write_passwords(out: Path, passwords: dict[str, str]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        fh.write("login;password\n")
+        for login, password in sorted(passwords.items()):
+            fh.write(f"{login};{password}\n")
+    out.chmod(0o600)
+
+
+@users.command("token")
+@click.argument("login")
+def users_token(login: str) -> None:
+    """Print a new API token for LOGIN (last line of stdout)."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services.accounts import issue_token
+
+    with app_session() as s:
+        user = s.scalar(select(User).where(User.login == login))
+        if user is None:
+            raise CliFailure(f"пользователь «{login}» не найден")
+        token = issue_token(s, user)
+    click.echo(f"токен для {login} (показывается один раз):")
+    click.echo(token)
+
+
+@main.group()
+def conflicts() -> None:
+    """Заявленные конфликты интересов."""
+
+
+@conflicts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def conflicts_import(file: str) -> None:
+    """Import declared conflicts: login, school_code, reason."""
+    from .services.people_import import import_conflicts
+
+    _run_import(import_conflicts, file, "конфликты интересов")
+
+
+# --- campaigns --------------------------------------------------------------------------
+
+@main.group()
+def campaign() -> None:
+    """Кампании перепроверки."""
+
+
+@campaign.command("create")
+@click.argument("slug")
+@click.option("--template", "template_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", required=True)
+@click.option("--per-paper", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="rechecks per paper")
+def campaign_create(slug: str, template_file: str, name: str, per_paper: int) -> None:
+    """Create campaign SLUG from a paper template (YAML or JSON)."""
+    from .domain.template import TemplateError
+    from .services.audit import Actor
+    from .services.campaigns import CampaignError, create_campaign, load_template_file
+
+    try:
+        spec = load_template_file(template_file)
+        with app_session() as s:
+            create_campaign(s, slug, spec, name, per_paper=per_paper, actor=Actor.cli())
+    except TemplateError as exc:
+        raise CliFailure(f"{Path(template_file).name}: шаблон отклонён: {exc}", list(exc.errors)) from exc
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"кампания «{slug}» создана: {name} ({len(spec.tasks)} заданий, проверок на работу: {per_paper})")
+
+
+# --- demo -------------------------------------------------------------------------------
+
+@main.command()
+def demo() -> None:
+    """Fill an empty database with a realistic demo campaign and print the demo logins."""
+    from .demo import DemoError, load_demo
+
+    try:
+        with app_session() as s:
+            logins = load_demo(s)
+    except DemoError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo("Демо-логины (пароль у всех: см. столбец):")
+    for login, role, password in logins:
+        click.echo(f"  {login:<14} {role:<26} {password}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Paper templates (SPEC §1) and campaigns."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from .people import Subject, User
+from .types import UTCDateTime, str_enum
+
+
+class PaperTemplate(Base):
+    """A validated template. Immutable once a campaign uses it: marks refer to its tasks."""
+
+    __tablename__ = "paper_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    grade_level: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)
+    grade3_min: Mapped[int] = mapped_column(Integer)
+    grade4_min: Mapped[int] = mapped_column(Integer)
+    grade5_min: Mapped[int] = mapped_column(Integer)
+    masks: Mapped[list] = mapped_column(JSON, default=list)
+    task_threshold: Mapped[int] = mapped_column(Integer, default=2)
+    total_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    grade_change: Mapped[bool] = mapped_column(Boolean, default=True)
+    double_tolerance: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str] = mapped_column(Text)  # the document as given, canonical JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    subject: Mapped[Subject] = relationship()
+    tasks: Mapped[list["TemplateTask"]] = relationship(
+        back_populates="template", order_by="TemplateTask.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("pages >= 1", name="pages_positive"),
+        CheckConstraint("0 <= grade3_min AND grade3_min < grade4_min AND grade4_min < grade5_min",
+                        name="grades_increasing"),
+        CheckConstraint("task_threshold >= 1 AND total_threshold >= 1 AND double_tolerance >= 0",
+                        name="thresholds_valid"),
+    )
+
+    @property
+    def max_total(self) -> int:
+        return sum(t.max_score for t in self.tasks)
+
+    @property
+    def grades(self) -> dict[str, int]:
+        return {"3": self.grade3_min, "4": self.grade4_min, "5": self.grade5_min}
+
+
+class TemplateTask(Base):
+    __tablename__ = "template_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("paper_templates.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(32))
+    max_score: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+
+    template: Mapped[PaperTemplate] = relationship(back_populates="tasks")
+
+    __table_args__ = (
+        UniqueConstraint("template_id", "label"),
+        UniqueConstraint("template_id", "position"),
+        # Target of the (task_id, max_score) foreign keys that let score rows check
+        # "score <= max" inside the database.
+        UniqueConstraint("id", "max_score", name="uq_template_tasks_id_max"),
+        CheckConstraint("max_score >= 1", name="max_positive"),
+    )
+
+
+class CampaignStatus(str, enum.Enum):
+    PREPARING = "preparing"
+    MARKING = "marking"
+    CLOSED = "closed"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    template_id: Mapped[int] = mapped_column(ForeignKey("paper_templates.id"))
+    per_paper: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus, "campaign_status"), default=CampaignStatus.PREPARING
+    )
+    exclude_same_municipality: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    template: Mapped[PaperTemplate] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("per_paper IN (1, 2)", name="per_paper_one_or_two"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    @property
+    def subject(self) -> Subject:
+        return self.template.subject

@@ -1,0 +1,96 @@
+"""Assignments (rechecks and reviews) and the scores they carry."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from .campaigns import TemplateTask
+from .papers import Paper
+from .people import User
+from .types import UTCDateTime, str_enum
+
+
+class AssignmentKind(str, enum.Enum):
+    RECHECK = "recheck"
+    REVIEW = "review"
+
+
+class AssignmentStatus(str, enum.Enum):
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    SUPERSEDED = "superseded"  # reassigned or withdrawn: kept, never erased
+
+
+class ProblemKind(str, enum.Enum):
+    PAGE_MISSING = "page_missing"
+    UNREADABLE = "unreadable"
+    WRONG_SUBJECT = "wrong_subject"
+    OTHER = "other"
+
+
+ACTIVE_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
+
+
+class Assignment(Base):
+    """One expert's piece of work on one paper. ``version`` guards against stale writes."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[AssignmentKind] = mapped_column(str_enum(AssignmentKind, "assignment_kind"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        str_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.ASSIGNED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    problem: Mapped[ProblemKind | None] = mapped_column(str_enum(ProblemKind, "problem_kind"), nullable=True)
+    problem_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    paper: Mapped[Paper] = relationship()
+    expert: Mapped[User] = relationship(foreign_keys=[expert_id])
+    scores: Mapped[list["TaskScore"]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint("round >= 1", name="round_positive"),
+        CheckConstraint("kind = 'review' OR round IN (1, 2)", name="recheck_round_one_or_two"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_iff_time"),
+        CheckConstraint("(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_iff_time"),
+        # One live piece of work per (paper, kind, round); superseded rows stay as history.
+        Index("uq_assignments_live_round", "paper_id", "kind", "round", unique=True,
+              sqlite_where=text("status <> 'superseded'"), postgresql_where=text("status <> 'superseded'")),
+    )
+
+
+class TaskScore(Base):
+    """A score for one task in one assignment; the database refuses a score above the max."""
+
+    __tablename__ = "task_scores"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(primary_key=True)
+    max_score: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="scores")
+    task: Mapped[TemplateTask] = relationship(foreign_keys=[task_id], viewonly=True,
+                                              primaryjoin="TaskScore.task_id == TemplateTask.id")
+
+    __table_args__ = (
+        ForeignKeyConstraint(["task_id", "max_score"], ["template_tasks.id", "template_tasks.max_score"],
+                             name="fk_task_scores_task_max"),
+        CheckConstraint("score >= 0 AND score <= max_score", name="score_in_range"),
+    )

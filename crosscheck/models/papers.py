@@ -1,0 +1,156 @@
+"""Papers, the schools' original marks, scan batches and scanned pages."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer,
+                        String, Text, UniqueConstraint, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from .campaigns import Campaign, TemplateTask
+from .people import School, User
+from .types import UTCDateTime, str_enum
+
+
+class PaperStatus(str, enum.Enum):
+    UNASSIGNED = "unassigned"
+    MARKING = "marking"
+    REVIEW = "review"
+    DONE = "done"
+
+
+class Paper(Base):
+    """One pupil's paper in one campaign. The cipher is all an expert ever learns of it."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    participant_code: Mapped[str] = mapped_column(String(64))
+    class_name: Mapped[str] = mapped_column(String(32), default="")
+    variant: Mapped[str] = mapped_column(String(32), default="")
+    cipher: Mapped[str] = mapped_column(String(32), unique=True)
+    original_marker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    original_marker_name: Mapped[str] = mapped_column(String(300), default="")
+    journal_mark: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[PaperStatus] = mapped_column(
+        str_enum(PaperStatus, "paper_status"), default=PaperStatus.UNASSIGNED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    school: Mapped[School] = relationship()
+    original_marker: Mapped[User | None] = relationship()
+    original_scores: Mapped[list["OriginalScore"]] = relationship(
+        back_populates="paper", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "school_id", "participant_code"),
+        CheckConstraint("journal_mark IS NULL OR journal_mark BETWEEN 2 AND 5", name="journal_mark_range"),
+        CheckConstraint("length(cipher) >= 8", name="cipher_long_enough"),
+        CheckConstraint("participant_code <> ''", name="participant_code_not_empty"),
+    )
+
+
+class OriginalScore(Base):
+    """The school's own mark for one task. ``attempted`` is false for "Х" (scored 0)."""
+
+    __tablename__ = "original_scores"
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(primary_key=True)
+    max_score: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    attempted: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    paper: Mapped[Paper] = relationship(back_populates="original_scores")
+    task: Mapped[TemplateTask] = relationship(foreign_keys=[task_id], viewonly=True,
+                                              primaryjoin="OriginalScore.task_id == TemplateTask.id")
+
+    __table_args__ = (
+        ForeignKeyConstraint(["task_id", "max_score"], ["template_tasks.id", "template_tasks.max_score"],
+                             name="fk_original_scores_task_max"),
+        CheckConstraint("score >= 0 AND score <= max_score", name="score_in_range"),
+        CheckConstraint("attempted OR score = 0", name="not_attempted_is_zero"),
+    )
+
+
+class BatchStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ScanBatch(Base):
+    """One uploaded scan file. Its hash makes a second upload of the same file a no-op."""
+
+    __tablename__ = "scan_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "batch_status"), default=BatchStatus.QUEUED)
+    pages_total: Mapped[int] = mapped_column(Integer, default=0)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    report: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    campaign: Mapped[Campaign] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "sha256"),
+        CheckConstraint("pages_done >= 0 AND pages_done <= pages_total OR pages_total = 0",
+                        name="progress_valid"),
+    )
+
+
+class PageStatus(str, enum.Enum):
+    PLACED = "placed"
+    UNIDENTIFIED = "unidentified"
+    DISCARDED = "discarded"
+
+
+class Page(Base):
+    """A scanned content page: the original (organisers only) and the masked render."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("scan_batches.id"), nullable=True, index=True)
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id"), nullable=True, index=True)
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_index: Mapped[int] = mapped_column(Integer, default=0)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    masked_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[PageStatus] = mapped_column(str_enum(PageStatus, "page_status"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    paper: Mapped[Paper | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'placed') = (paper_id IS NOT NULL AND position IS NOT NULL AND masked_sha256 IS NOT NULL)",
+            name="placed_iff_paper_and_position",
+        ),
+        CheckConstraint("position IS NULL OR position >= 1", name="position_positive"),
+        CheckConstraint("rotation IN (0, 90, 180, 270)", name="rotation_valid"),
+        # A paper has one page at each position.
+        Index("uq_pages_paper_position_placed", "paper_id", "position", unique=True,
+              sqlite_where=text("status = 'placed'"), postgresql_where=text("status = 'placed'")),
+    )

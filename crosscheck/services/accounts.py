@@ -1,0 +1,94 @@
+"""Passwords, API tokens and login throttling."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import utcnow
+from ..models import ApiToken, LoginAttempt, User
+from .audit import Actor, record
+
+MIN_PASSWORD_LENGTH = 8
+# A fixed hash to compare against when the login does not exist, so a wrong login
+# costs as much time as a wrong password and reveals nothing.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"пароль короче {MIN_PASSWORD_LENGTH} символов"
+    if password.isdigit() or password.isalpha():
+        return "пароль должен содержать и буквы, и цифры"
+    return None
+
+
+def generate_password(length: int = 12) -> str:
+    while True:
+        candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+        if password_problem(candidate) is None:
+            return candidate
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
+def check_throttle(session: Session, login: str, *, max_failures: int, window_seconds: int) -> None:
+    since = utcnow() - timedelta(seconds=window_seconds)
+    failures = session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.login == login.lower(), LoginAttempt.at >= since)
+    )
+    if failures >= max_failures:
+        raise LoginThrottled(window_seconds)
+
+
+def authenticate(session: Session, login: str, password: str, *, remote_addr: str = "",
+                 max_failures: int = 5, window_seconds: int = 900) -> User | None:
+    """The user if the password is right; None otherwise (never saying which part was wrong)."""
+    login = (login or "").strip()
+    check_throttle(session, login, max_failures=max_failures, window_seconds=window_seconds)
+    user = session.scalar(select(User).where(User.login == login))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not ok or not user.active:
+        session.add(LoginAttempt(login=login.lower(), remote_addr=remote_addr[:64]))
+        return None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.login == login.lower()))
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, actor: Actor | None = None) -> str:
+    """A new bearer token; only its hash is stored, so it is shown exactly once."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token))
+    session.add(row)
+    session.flush()
+    record(session, actor or Actor.cli(), "token.issue", "user", user.id, after={"token_id": row.id})
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

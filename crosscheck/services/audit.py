@@ -1,0 +1,38 @@
+"""Recording audit events. There is deliberately no update or delete here."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..models import AuditEvent, User
+
+
+class Actor:
+    """Who did it: a user, or a named system actor (the CLI, a job)."""
+
+    def __init__(self, user: User | None = None, label: str = ""):
+        self.user = user
+        self.label = label or (user.login if user else "system")
+
+    @classmethod
+    def cli(cls) -> "Actor":
+        return cls(label="cli")
+
+
+def record(session: Session, actor: Actor | None, action: str, entity_type: str,
+           entity_id: int | None = None, *, campaign_id: int | None = None,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
+    actor = actor or Actor(label="system")
+    event = AuditEvent(
+        actor_id=actor.user.id if actor.user else None,
+        actor_label=actor.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        campaign_id=campaign_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event

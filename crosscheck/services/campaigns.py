@@ -1,0 +1,96 @@
+"""Creating campaigns from paper templates (SPEC §1, §4 `campaign create`)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.template import SLUG_RE, TemplateError, TemplateSpec, parse_template
+from ..models import Campaign, PaperTemplate, Subject, TemplateTask
+from .audit import Actor, record
+
+
+class CampaignError(ValueError):
+    pass
+
+
+def load_template_file(path: str | Path) -> TemplateSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError([f"{path.name}: не удаётся прочитать файл ({exc})"]) from exc
+    try:
+        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise TemplateError([f"{path.name}: синтаксическая ошибка ({exc})"]) from exc
+    return parse_template(doc)
+
+
+def canonical_source(spec: TemplateSpec) -> str:
+    return json.dumps(spec.to_document(), ensure_ascii=False, sort_keys=True)
+
+
+def _subject(session: Session, name: str) -> Subject:
+    subject = session.scalar(select(Subject).where(Subject.name == name))
+    if subject is None:
+        subject = Subject(name=name)
+        session.add(subject)
+        session.flush()
+    return subject
+
+
+def store_template(session: Session, spec: TemplateSpec) -> PaperTemplate:
+    """The stored template for this spec: reused when identical, refused when the name
+    is taken by a different one (marks already refer to the stored tasks)."""
+    source = canonical_source(spec)
+    existing = session.scalar(select(PaperTemplate).where(PaperTemplate.name == spec.name))
+    if existing is not None:
+        if existing.source != source:
+            raise CampaignError(f"шаблон «{spec.name}» уже есть и отличается от этого файла; "
+                                "дайте новому шаблону другое имя (name)")
+        return existing
+    d = spec.discrepancy
+    template = PaperTemplate(
+        name=spec.name, title=spec.title, subject=_subject(session, spec.subject),
+        grade_level=spec.grade_level, pages=spec.pages,
+        grade3_min=spec.grades["3"], grade4_min=spec.grades["4"], grade5_min=spec.grades["5"],
+        masks=spec.to_document()["masks"], task_threshold=d["task_threshold"],
+        total_threshold=d["total_threshold"], grade_change=d["grade_change"],
+        double_tolerance=d["double_tolerance"], source=source,
+        tasks=[TemplateTask(position=i, label=t.label, max_score=t.max, criteria=t.criteria)
+               for i, t in enumerate(spec.tasks, start=1)],
+    )
+    session.add(template)
+    session.flush()
+    return template
+
+
+def create_campaign(session: Session, slug: str, spec: TemplateSpec, name: str, *, per_paper: int = 1,
+                    actor: Actor | None = None) -> Campaign:
+    if not SLUG_RE.match(slug or ""):
+        raise CampaignError(f"CAMPAIGN «{slug}»: только строчные латинские буквы, цифры и дефис")
+    if per_paper not in (1, 2):
+        raise CampaignError("--per-paper: допустимо 1 или 2")
+    if not name.strip():
+        raise CampaignError("--name: нужно название кампании")
+    if session.scalar(select(Campaign).where(Campaign.slug == slug)) is not None:
+        raise CampaignError(f"кампания «{slug}» уже существует")
+    template = store_template(session, spec)
+    campaign = Campaign(slug=slug, name=name.strip(), template=template, per_paper=per_paper,
+                        created_by_id=actor.user.id if actor and actor.user else None)
+    session.add(campaign)
+    session.flush()
+    record(session, actor, "campaign.create", "campaign", campaign.id, campaign_id=campaign.id,
+           after={"slug": slug, "name": campaign.name, "template": spec.name, "per_paper": per_paper})
+    return campaign
+
+
+def get_campaign(session: Session, slug: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise CampaignError(f"кампания «{slug}» не найдена")
+    return campaign

@@ -1,0 +1,80 @@
+"""Read models for the home pages: campaigns with progress, an expert's queue."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus,
+                      PaperTemplate, User)
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign: Campaign
+    papers: int
+    unassigned: int
+    marking: int
+    review: int
+    done: int
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.done / self.papers) if self.papers else 0
+
+
+def campaign_summaries(session: Session, subject_ids: list[int] | None = None) -> list[CampaignSummary]:
+    counts = {
+        status: func.coalesce(func.sum(case((Paper.status == status, 1), else_=0)), 0)
+        for status in PaperStatus
+    }
+    stmt = (
+        select(Campaign, func.count(Paper.id), *counts.values())
+        .join(PaperTemplate, Campaign.template_id == PaperTemplate.id)
+        .outerjoin(Paper, Paper.campaign_id == Campaign.id)
+        .group_by(Campaign.id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    if subject_ids is not None:
+        stmt = stmt.where(PaperTemplate.subject_id.in_(subject_ids))
+    return [
+        CampaignSummary(campaign, total, *(int(v) for v in values))
+        for campaign, total, *values in session.execute(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    assignment: Assignment
+    cipher: str
+    campaign_name: str
+
+
+def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
+    """The caller's own live assignments, grouped as the queue page shows them."""
+    rows = session.execute(
+        select(Assignment, Paper.cipher, Campaign.name)
+        .join(Paper, Assignment.paper_id == Paper.id)
+        .join(Campaign, Paper.campaign_id == Campaign.id)
+        .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .order_by(Assignment.created_at, Assignment.id)
+    ).all()
+    groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": []}
+    key = {AssignmentStatus.ASSIGNED: "todo", AssignmentStatus.IN_PROGRESS: "in_progress",
+           AssignmentStatus.SUBMITTED: "submitted"}
+    for assignment, cipher, campaign_name in rows:
+        groups[key[assignment.status]].append(QueueItem(assignment, cipher, campaign_name))
+    return groups
+
+
+def review_counts(session: Session, user: User) -> dict[int, int]:
+    """Open review assignments of this reviewer, per campaign id."""
+    rows = session.execute(
+        select(Paper.campaign_id, func.count(Assignment.id))
+        .join(Paper, Assignment.paper_id == Paper.id)
+        .where(Assignment.expert_id == user.id, Assignment.kind == AssignmentKind.REVIEW,
+               Assignment.status.in_([AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS]))
+        .group_by(Paper.campaign_id)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,16 @@
+"""Blueprints by role, plus the cross-cutting web concerns (auth loading, errors, headers)."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from . import api, auth, errors, filters, home, security
+
+    auth.init_login(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    security.register(app)
+    filters.register(app)

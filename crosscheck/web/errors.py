@@ -1,0 +1,49 @@
+"""Friendly error pages in Russian; JSON errors under /api/."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "Некорректный запрос.",
+    401: "Нужно войти в систему.",
+    403: "Недостаточно прав для этой страницы.",
+    404: "Страница не найдена.",
+    405: "Этот метод не поддерживается.",
+    409: "Данные уже изменены в другом месте.",
+    413: "Файл слишком большой.",
+    429: "Слишком много запросов. Повторите позже.",
+    500: "Внутренняя ошибка сервера. Мы уже знаем о ней.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None):
+    message = message or MESSAGES.get(code, "Ошибка.")
+    if wants_json():
+        return jsonify({"error": message}), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, "Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        # A 404 and a 403 answer a stranger the same way: existence is not revealed.
+        return error_response(code, exc.description if getattr(exc, "custom", False) else None)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error", exc_info=exc)
+        from ..extensions import session
+
+        session().rollback()
+        return error_response(500)

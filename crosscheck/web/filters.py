@@ -1,0 +1,23 @@
+"""Jinja helpers: Russian labels for enums and dates in the user's zone."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_datetime
+
+ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
+               "observer": "Общественный наблюдатель"}
+CAMPAIGN_STATUS = {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена"}
+ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
+                     "superseded": "Переназначена"}
+
+
+def label(value, table: dict[str, str]) -> str:
+    key = getattr(value, "value", value)
+    return table.get(key, str(key))
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["role_label"] = lambda v: label(v, ROLE_LABELS)
+    app.jinja_env.filters["campaign_status"] = lambda v: label(v, CAMPAIGN_STATUS)
+    app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
+    app.jinja_env.filters["dt"] = lambda v: format_datetime(v, "d MMMM y, HH:mm") if v else "—"
