@@ -1,0 +1,155 @@
+"""The command line as an organiser uses it (SPEC §4)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from crosscheck.cli import main
+from crosscheck.demo import TEMPLATE_FILE
+from crosscheck.models import ApiToken, Campaign, User
+
+
+@pytest.fixture
+def run(cli_env):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+
+    return invoke
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def people(tmp_path, run):
+    run("schools", "import", write(tmp_path, "schools.csv",
+                                  "code;name;municipality\n500101;СОШ № 1;Заречный\n500102;Гимназия;Заречный\n"))
+    return tmp_path
+
+
+def test_db_upgrade_on_a_fresh_data_dir(tmp_path):
+    env = {"CROSSCHECK_DATA_DIR": str(tmp_path / "fresh"), "DATABASE_URL": "", "SECRET_KEY": "s" * 40}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fresh" / "crosscheck.sqlite3").exists()
+
+
+def test_schools_import_reports_counts_then_nothing_new(tmp_path, run):
+    path = write(tmp_path, "schools.csv", "code;name;municipality\n500101;СОШ № 1;Заречный\n")
+    assert "создано: 1" in run("schools", "import", path).output
+    assert "без изменений: 1" in run("schools", "import", path).output
+
+
+def test_bad_import_exits_nonzero_listing_every_row(tmp_path, run):
+    path = write(tmp_path, "schools.csv", "code;name;municipality\n;СОШ;З\n500101;;З\n")
+    result = run("schools", "import", path)
+    assert result.exit_code == 1
+    assert 'row 2, column "code": пустое значение' in result.stderr
+    assert 'row 3, column "name": пустое значение' in result.stderr
+    assert "ничего не записано" in result.stderr.splitlines()[-1]
+
+
+def test_users_import_writes_generated_passwords_to_named_file(people, run, db):
+    users = write(people, "users.csv", "login;full_name;role;school_code;subjects;password\n"
+                  "exp01;Петрова;expert;500101;Математика;\nexp02;Смирнов;expert;500102;Математика;Pass12345\n")
+    out = people / "passwords.csv"
+    result = run("users", "import", users, "--passwords-out", str(out))
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "login;password" and lines[1].startswith("exp01;") and len(lines) == 2
+    # the generated password really logs in
+    from crosscheck.services.accounts import authenticate
+
+    assert authenticate(db, "exp01", lines[1].split(";")[1]).login == "exp01"
+
+
+def test_conflicts_import_unknown_login_refused(people, run):
+    run("users", "import", write(people, "u.csv", "login;full_name;role;school_code;subjects;password\n"
+                                 "exp01;Петрова;expert;500101;Математика;Pass12345\n"))
+    result = run("conflicts", "import", write(people, "c.csv", "login;school_code;reason\nnobody;500102;x\n"))
+    assert result.exit_code == 1
+    assert 'row 2, column "login": неизвестный логин «nobody»' in result.stderr
+    ok = run("conflicts", "import", write(people, "c2.csv", "login;school_code;reason\nexp01;500102;x\n"))
+    assert ok.exit_code == 0 and "создано: 1" in ok.output
+
+
+def test_users_token_prints_token_last_and_stores_only_its_hash(people, run, db, factory):
+    factory.user("exp01")
+    factory.commit()
+    result = run("users", "token", "exp01")
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert len(token) >= 32
+    stored = db.scalar(select(ApiToken.token_hash))
+    assert stored != token and token not in stored
+
+
+def test_users_token_unknown_login(run):
+    result = run("users", "token", "ghost")
+    assert result.exit_code == 1 and "не найден" in result.stderr
+
+
+def test_campaign_create_and_duplicate(tmp_path, run, db):
+    result = run("campaign", "create", "vpr-math-5-2026", "--template", str(TEMPLATE_FILE),
+                 "--name", "Весна 2026", "--per-paper", "2")
+    assert result.exit_code == 0, result.output
+    campaign = db.scalar(select(Campaign))
+    assert (campaign.slug, campaign.per_paper, len(campaign.template.tasks)) == ("vpr-math-5-2026", 2, 15)
+    again = run("campaign", "create", "vpr-math-5-2026", "--template", str(TEMPLATE_FILE), "--name", "x")
+    assert again.exit_code == 1 and "уже существует" in again.stderr
+    # a second campaign may reuse the identical template
+    assert run("campaign", "create", "other", "--template", str(TEMPLATE_FILE), "--name", "x").exit_code == 0
+
+
+def test_campaign_create_refuses_invalid_template_naming_the_key(tmp_path, run, db):
+    doc = yaml.safe_load(TEMPLATE_FILE.read_text(encoding="utf-8"))
+    doc["tasks"][2]["max"] = 0
+    path = write(tmp_path, "bad.json", json.dumps(doc, ensure_ascii=False))
+    result = run("campaign", "create", "c1", "--template", path, "--name", "x")
+    assert result.exit_code == 1
+    assert "tasks[3].max" in result.stderr
+    assert db.scalar(select(Campaign)) is None
+
+
+def test_campaign_create_refuses_a_changed_template_under_a_used_name(tmp_path, run):
+    assert run("campaign", "create", "c1", "--template", str(TEMPLATE_FILE), "--name", "x").exit_code == 0
+    doc = yaml.safe_load(TEMPLATE_FILE.read_text(encoding="utf-8"))
+    doc["tasks"][0]["max"] = 2
+    doc["grades"]["5"] = 15
+    result = run("campaign", "create", "c2", "--template", write(tmp_path, "t.yaml", yaml.safe_dump(doc)),
+                 "--name", "x")
+    assert result.exit_code == 1 and "отличается" in result.stderr
+
+
+def test_campaign_create_rejects_yaml_syntax_error(tmp_path, run):
+    result = run("campaign", "create", "c1", "--template", write(tmp_path, "t.yaml", "name: [unclosed"),
+                 "--name", "x")
+    assert result.exit_code == 1 and "синтаксическая ошибка" in result.stderr
+
+
+def test_demo_fills_an_empty_database_once(run, db):
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "org" in first.output and "exp01" in first.output and "demo2026" in first.output
+    experts = db.scalars(select(User).where(User.role == "expert")).all()
+    assert len(experts) >= 10 and len({e.school_id for e in experts}) >= 6
+    second = run("demo")
+    assert second.exit_code == 0 and "exp01" in second.output
+    assert len(db.scalars(select(User)).all()) == len(experts) + 4
+
+
+def test_demo_refuses_a_database_with_other_data(run, factory):
+    factory.school("123")
+    factory.commit()
+    result = run("demo")
+    assert result.exit_code == 1 and "не пуста" in result.stderr
