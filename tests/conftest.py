@@ -24,20 +24,42 @@ def _url_env(database_url: str, data_dir: Path) -> dict[str, str]:
             "SECRET_KEY": "t" * 40}
 
 
+def pg_database(suffix: str) -> str:
+    """A PostgreSQL database of our own beside TEST_DATABASE_URL (one per xdist worker),
+    created empty if needed, so parallel workers never share tables."""
+    from sqlalchemy.engine import make_url
+
+    from crosscheck.db import make_engine
+
+    url = make_url(PG_URL)
+    name = f"{url.database}_{suffix}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(target)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return target
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> str:
+def worker_name(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory, worker_name) -> str:
     """Run the real migrations once: onto PostgreSQL, or into a SQLite file to copy."""
-    from crosscheck.migrate import downgrade, upgrade
+    from crosscheck.migrate import upgrade
 
     if PG_URL:
-        from crosscheck.db import make_engine
-
-        engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        upgrade(PG_URL)
-        return PG_URL
+        url = pg_database(worker_name)
+        upgrade(url)
+        return url
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
     return str(path)
@@ -46,8 +68,8 @@ def migrated_template(tmp_path_factory) -> str:
 @pytest.fixture
 def database_url(migrated_template, tmp_path) -> str:
     if PG_URL:
-        yield PG_URL
-        _truncate_all(PG_URL)
+        yield migrated_template
+        _truncate_all(migrated_template)
         return
     target = tmp_path / "test.sqlite3"
     shutil.copy(migrated_template, target)

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from crosscheck.db import make_engine
 from crosscheck.migrate import MIGRATIONS_DIR, downgrade, heads, upgrade
 from crosscheck.models import Base
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, pg_database
 
 
 def test_exactly_one_head():
@@ -21,8 +21,8 @@ def test_every_revision_has_one_root():
     assert len(roots) == 1
 
 
-def test_upgrade_from_empty_downgrade_and_upgrade_again(tmp_path):
-    url = PG_URL or f"sqlite:///{tmp_path / 'm.sqlite3'}"
+def test_upgrade_from_empty_downgrade_and_upgrade_again(tmp_path, worker_name):
+    url = pg_database(f"scratch_{worker_name}") if PG_URL else f"sqlite:///{tmp_path / 'm.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
