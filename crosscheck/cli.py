@@ -186,6 +186,37 @@ def campaign_create(slug: str, template_file: str, name: str, per_paper: int) ->
     click.echo(f"кампания «{slug}» создана: {name} ({len(spec.tasks)} заданий, проверок на работу: {per_paper})")
 
 
+# --- papers in -------------------------------------------------------------------------
+
+@main.group()
+def marks() -> None:
+    """Первичные баллы (школьная проверка)."""
+
+
+@marks.command("import")
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--school", "school_code", default=None, help="school code when the file has no «Код ОО» column")
+def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None:
+    """Import the school's original marks (VPR results form layout)."""
+    from .services.audit import Actor
+    from .services.campaigns import CampaignError, get_campaign
+    from .services.marks_import import import_marks
+
+    try:
+        with app_session() as s:
+            result = import_marks(s, get_campaign(s, campaign_slug), file, school_code=school_code,
+                                  actor=Actor.cli())
+    except ImportRejected as exc:
+        raise CliFailure(f"{exc.filename}: {len(exc.errors)} ошибок, ничего не записано",
+                         [str(e) for e in exc.errors]) from exc
+    except (TableReadError, CampaignError) as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(result.summary())
+    for name in sorted(result.unlinked_markers):
+        click.echo(f"  не найден пользователь для эксперта первичной проверки: {name}")
+
+
 # --- demo -------------------------------------------------------------------------------
 
 @main.command()

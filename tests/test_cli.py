@@ -153,3 +153,18 @@ def test_demo_refuses_a_database_with_other_data(run, factory):
     factory.commit()
     result = run("demo")
     assert result.exit_code == 1 and "не пуста" in result.stderr
+
+
+def test_marks_import_command(tmp_path, run, db):
+    run("campaign", "create", "c1", "--template", str(TEMPLATE_FILE), "--name", "x")
+    run("schools", "import", write(tmp_path, "s.csv", "code;name;municipality\n500101;СОШ;З\n"))
+    labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
+    good = write(tmp_path, "m.csv", ";".join(["Код участника", *labels]) + "\n10001;" + ";".join(["1"] * 15) + "\n")
+    result = run("marks", "import", "c1", good, "--school", "500101")
+    assert result.exit_code == 0, result.output
+    assert "работ создано: 1" in result.output
+    assert "без изменений: 1" in run("marks", "import", "c1", good, "--school", "500101").output
+    bad = write(tmp_path, "b.csv", ";".join(["Код участника", *labels]) + "\n10002;9;" + ";".join(["1"] * 14) + "\n")
+    failed = run("marks", "import", "c1", bad, "--school", "500101")
+    assert failed.exit_code == 1 and 'row 2, column "1"' in failed.stderr
+    assert run("marks", "import", "nope", good).exit_code == 1
