@@ -64,6 +64,25 @@ def db_upgrade() -> None:
     click.echo("база данных в актуальном состоянии")
 
 
+@main.command()
+@click.option("--burst", is_flag=True, help="exit when the queue is empty")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for crosscheck's queue (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Worker
+
+    from .config import Config
+    from .jobs import QUEUE_NAME
+    from .jobs.runner import _app
+
+    cfg = Config.from_env()
+    if not cfg.redis_url:
+        raise CliFailure("REDIS_URL не задан: без очереди задачи выполняются сразу, воркер не нужен")
+    with _app().app_context():
+        connection = Redis.from_url(cfg.redis_url)
+        Worker([QUEUE_NAME], connection=connection).work(burst=burst, with_scheduler=False)
+
+
 # --- imports ----------------------------------------------------------------------------
 
 def _run_import(func, path: str, what: str):

@@ -1,0 +1,8 @@
+"""Job names → functions. Jobs take ids and plain values and reload what they need."""
+from __future__ import annotations
+
+from .maintenance import purge_login_attempts
+
+JOBS = {
+    "purge_login_attempts": purge_login_attempts,
+}
