@@ -1,0 +1,81 @@
+"""The organiser's campaign pages: overview and loading the schools' original marks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+
+from ..extensions import session
+from ..imports.tabular import ImportRejected, TableReadError
+from ..models import Role
+from ..services.audit import Actor
+from ..services.campaign_view import campaigns_by_slug, school_rows
+from ..services.marks_import import import_marks
+from ..services.overview import campaign_summaries
+from .access import roles_required
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
+
+
+class MarksForm(FlaskForm):
+    file = FileField("Файл формы сбора результатов (XLSX или CSV)", validators=[FileRequired("Выберите файл")])
+    school = SelectField("Школа (если в файле нет столбца «Код ОО»)", choices=[], validate_choice=False)
+
+
+def campaign_or_404(slug: str):
+    campaign = campaigns_by_slug(session(), slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _marks_form() -> MarksForm:
+    from sqlalchemy import select
+
+    from ..models import School
+
+    form = MarksForm()
+    form.school.choices = [("", "— из файла —")] + [
+        (s.code, f"{s.code} · {s.name}") for s in session().scalars(select(School).order_by(School.code))]
+    return form
+
+
+@bp.route("/<slug>/")
+@roles_required(Role.ORGANISER)
+def campaign(slug: str):
+    c = campaign_or_404(slug)
+    summary = next(s for s in campaign_summaries(session()) if s.campaign.id == c.id)
+    return render_template("organiser/campaign.html", campaign=c, summary=summary,
+                           schools=school_rows(session(), c), marks_form=_marks_form())
+
+
+@bp.route("/<slug>/marks", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def upload_marks(slug: str):
+    c = campaign_or_404(slug)
+    form = _marks_form()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".campaign", slug=slug))
+    upload = form.file.data
+    name = Path(upload.filename or "marks.xlsx").name
+    try:
+        result = import_marks(session(), c, name, school_code=form.school.data or None,
+                              actor=Actor(current_user), data=upload.read())
+    except ImportRejected as exc:
+        session().rollback()
+        return render_template("organiser/import_errors.html", campaign=c, filename=name,
+                               errors=exc.errors), 400
+    except TableReadError as exc:
+        session().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".campaign", slug=slug))
+    session().commit()
+    flash(f"Файл «{name}» загружен. {result.summary()}", "info")
+    return redirect(url_for(".campaign", slug=slug))
