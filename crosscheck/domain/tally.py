@@ -39,7 +39,12 @@ class Layout:
     """Which field of the packed integer counts what, for one scheme."""
 
     def __init__(self, scheme: Scheme) -> None:
-        self._keys: list[tuple[str, object]] = []
+        self._keys: list[tuple[object, object]] = []
+        # Task fields first: they are added one by one, and sums of low fields
+        # stay short integers, so the 15 additions per paper stay cheap.
+        self._tasks = tuple(
+            {d: self._field((i, d)) for d in range(-t.max, t.max + 1)} for i, t in enumerate(scheme.tasks)
+        )
         self._papers = self._field(("papers", None))
         self._checked = self._field(("checked", None))
         self._significant = self._field(("significant", None))
@@ -50,24 +55,21 @@ class Layout:
         self._grades = {p: self._field(("grades", p)) for p in pairs}
         self._journal_original = {p: self._field(("journal_original", p)) for p in pairs}
         self._journal_final = {p: self._field(("journal_final", p)) for p in pairs}
-        self._tasks = tuple(
-            {d: self._field((i, d)) for d in range(-t.max, t.max + 1)} for i, t in enumerate(scheme.tasks)
-        )
         self._unpack = struct.Struct(f"<{len(self._keys)}I").unpack
 
-    def _field(self, key: tuple[str, object] | tuple[int, int]) -> int:
-        self._keys.append(key)  # type: ignore[arg-type]
+    def _field(self, key: tuple[object, object]) -> int:
+        self._keys.append(key)
         return 1 << (_FIELD_BITS * (len(self._keys) - 1))
 
     def encode(self, r: PaperResult) -> int:
         """One paper → the sum of the counters it adds 1 to."""
-        code = self._papers + (self._review if r.review_required else 0)
+        code = 0 if r.final is None else sum(map(dict.__getitem__, self._tasks, r.deltas))  # type: ignore[arg-type]
+        code += self._papers + (self._review if r.review_required else 0)
         journal = r.paper.journal_mark
         if journal is not None:
             code += self._journal(self._journal_original, r.original.grade, journal)
         if r.final is not None:
             code += self._checked + self._deltas[r.delta_total] + self._grades[r.original.grade, r.final.grade]  # type: ignore[index]
-            code += sum(map(dict.__getitem__, self._tasks, r.deltas))  # type: ignore[arg-type]
             if r.final_significant:
                 code += self._significant
             if journal is not None:

@@ -1,14 +1,19 @@
 """JSON API (SPEC §6) under /api/v1. Authenticated by session or bearer token."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user
 
-from ..extensions import csrf, login_manager
+from ..extensions import csrf, login_manager, session
+from ..models import Role
+from ..services.assignment_view import assignment_json, my_assignments
+from ..services.marking import MarkingError, NotYours, own_assignment, save_scores, submit
+from ..services.pages import paper_pages, stored_path
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer-token clients cannot carry a CSRF token; session-authenticated calls must.
 csrf.exempt(bp)
+MARKERS = (Role.EXPERT, Role.REVIEWER)
 
 
 @bp.before_request
@@ -21,15 +26,90 @@ def require_login():
     return None
 
 
+def _markers_only() -> None:
+    if current_user.role not in MARKERS:
+        abort(403)
+
+
+def page_url(assignment_id: int, position: int) -> str:
+    return url_for("api.page_image", assignment_id=assignment_id, position=position)
+
+
+@bp.errorhandler(MarkingError)
+def marking_error(exc: MarkingError):
+    session().rollback()
+    return jsonify({"error": exc.message}), exc.status
+
+
 @bp.get("/me")
 def me():
     return jsonify({"login": current_user.login, "full_name": current_user.full_name,
                     "role": current_user.role.value})
 
 
+@bp.get("/assignments")
+def assignments():
+    _markers_only()
+    s = session()
+    return jsonify([assignment_json(s, a, page_url) for a in my_assignments(s, current_user)])
+
+
+@bp.get("/assignments/<int:assignment_id>")
+def assignment(assignment_id: int):
+    _markers_only()
+    s = session()
+    return jsonify(assignment_json(s, own_assignment(s, current_user, assignment_id), page_url))
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise MarkingError("Тело запроса должно быть JSON-объектом")
+    return body
+
+
+@bp.put("/assignments/<int:assignment_id>/scores")
+def put_scores(assignment_id: int):
+    _markers_only()
+    body = _body()
+    saved = save_scores(session(), current_user, assignment_id, body.get("scores"), body.get("comment"),
+                        body.get("version"))
+    session().commit()
+    return jsonify({"version": saved.version})
+
+
+@bp.post("/assignments/<int:assignment_id>/submit")
+def post_submit(assignment_id: int):
+    _markers_only()
+    assignment = submit(session(), current_user, assignment_id)
+    session().commit()
+    return jsonify({"status": assignment.status.value, "version": assignment.version})
+
+
+@bp.get("/assignments/<int:assignment_id>/pages/<int:position>")
+def page_image(assignment_id: int, position: int):
+    """The masked render of one page of the caller's own assignment, and nothing else."""
+    _markers_only()
+    s = session()
+    try:
+        assignment = own_assignment(s, current_user, assignment_id)
+    except NotYours:
+        abort(404)
+    page = next((p for p in paper_pages(s, assignment.paper_id) if p.position == position), None)
+    if page is None:
+        abort(404)
+    path = stored_path(current_app.config["CROSSCHECK"].data_dir, page.masked_sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", etag=page.masked_sha256, conditional=True, max_age=0)
+    # Private data: a browser may keep it for this user, no shared cache may.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
-    from flask import flash, redirect, url_for
+    from flask import flash, redirect
 
     if request.path.startswith("/api/"):
         return jsonify({"error": "Нужна авторизация"}), 401

@@ -26,6 +26,15 @@ def init_login(app) -> None:
     login_manager.login_message = "Войдите, чтобы продолжить."
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def forget_cached_user():
+        # Flask-Login caches the user on `g`, which lives as long as the app context. A
+        # request must authenticate itself (cookie or bearer), never inherit a user from
+        # an earlier request that shared the context (as tests and CLI-driven calls do).
+        from flask import g
+
+        g.pop("_login_user", None)
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         user = session().get(User, int(user_id)) if user_id.isdigit() else None

@@ -1,0 +1,42 @@
+"""What an expert or reviewer is shown of an assignment (SPEC §6): never the school,
+the participant code, or (for an expert) the original marks."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
+from .marking import current_scores
+from .pages import paper_pages
+from .schemes import paper_marks
+
+
+def my_assignments(session: Session, user: User) -> list[Assignment]:
+    return list(session.scalars(
+        select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
+        .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .order_by(Assignment.created_at, Assignment.id)))
+
+
+def assignment_json(session: Session, assignment: Assignment, page_url: Callable[[int, int], str]) -> dict:
+    paper = assignment.paper
+    template = paper.campaign.template
+    data = {
+        "id": assignment.id,
+        "cipher": paper.cipher,
+        "round": assignment.round,
+        "kind": assignment.kind.value,
+        "status": assignment.status.value,
+        "version": assignment.version,
+        "comment": assignment.comment,
+        "pages": [page_url(assignment.id, p.position) for p in paper_pages(session, paper.id)],
+        "tasks": [{"label": t.label, "max": t.max_score, "criteria": t.criteria} for t in template.tasks],
+        "scores": current_scores(assignment),
+    }
+    if assignment.kind == AssignmentKind.REVIEW:
+        marks = paper_marks(session, paper)
+        data["original"] = dict(marks.original)
+        data["rechecks"] = [dict(r) for r in marks.rechecks]
+    return data
