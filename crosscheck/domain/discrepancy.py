@@ -77,6 +77,14 @@ class Scheme:
         rules = Rules.from_mapping(template.get("discrepancy"))  # type: ignore[arg-type]
         return cls(tasks, grades, rules)
 
+    @classmethod
+    def from_spec(cls, spec: object) -> Scheme:
+        """Duck-typed: anything with ``.tasks`` (items with .label/.max), ``.grades``
+        and ``.discrepancy`` — e.g. the validated template spec — without importing it."""
+        tasks = tuple(TaskSpec(t.label, t.max) for t in spec.tasks)  # type: ignore[attr-defined]
+        rules = Rules.from_mapping(getattr(spec, "discrepancy", None))
+        return cls(tasks, GradeScale(spec.grades), rules)  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True, slots=True)
 class PaperMarks:

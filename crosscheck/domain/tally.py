@@ -85,13 +85,15 @@ class Layout:
     def decode(self, code: int) -> Tally:
         """A sum of paper codes → the group's frequency tables."""
         counts = self._unpack(code.to_bytes(4 * len(self._keys), "little"))
+        scalars: dict[object, int] = {}
         tables: dict[object, dict] = {}
         for (name, value), count in zip(self._keys, counts):
-            if count and value is not None:
+            if value is None:
+                scalars[name] = count
+            elif count:
                 tables.setdefault(name, {})[value] = count
-        scalars = dict(zip(("papers", "checked", "significant", "review_required"), counts))
         return Tally(
-            **scalars,
+            **scalars,  # type: ignore[arg-type]
             **{name: tables.get(name, {}) for name in ("deltas", "grades", "journal_original", "journal_final")},
             tasks=tuple(tables.get(i, {}) for i in range(len(self._tasks))),
         )

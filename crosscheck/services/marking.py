@@ -130,3 +130,33 @@ def submit(session: Session, user: User, assignment_id: int) -> Assignment:
 
     after_submit(session, assignment)
     return assignment
+
+
+PROBLEM_LABELS = {
+    "page_missing": "не хватает страницы",
+    "unreadable": "страница не читается",
+    "wrong_subject": "работа не по этому предмету",
+    "other": "другое",
+}
+
+
+def flag_problem(session: Session, user: User, assignment_id: int, kind: object, note: object) -> Assignment:
+    """Instead of a score: tell the organiser the paper cannot be marked as it is."""
+    from ..models import ProblemKind
+
+    assignment = own_assignment(session, user, assignment_id, for_update=True)
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise Stale("Работа уже сдана")
+    if kind not in PROBLEM_LABELS:
+        raise MarkingError(f"kind: одно из {', '.join(PROBLEM_LABELS)}")
+    if note is not None and not isinstance(note, str):
+        raise MarkingError("note: ожидается строка")
+    before = {"problem": assignment.problem.value if assignment.problem else None,
+              "note": assignment.problem_note}
+    assignment.problem = ProblemKind(kind)
+    assignment.problem_note = (note or "")[:2000]
+    session.flush()
+    record(session, Actor(user), "marks.problem", "assignment", assignment.id,
+           campaign_id=assignment.paper.campaign_id, before=before,
+           after={"problem": kind, "note": assignment.problem_note})
+    return assignment

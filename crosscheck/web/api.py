@@ -7,7 +7,8 @@ from flask_login import current_user
 from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.assignment_view import assignment_json, my_assignments
-from ..services.marking import MarkingError, NotYours, own_assignment, save_scores, submit
+from ..services.marking import MarkingError, NotYours, flag_problem, own_assignment, save_scores, submit
+from ..services.renders import RENDER_WIDTHS, render_for
 from ..services.pages import paper_pages, stored_path
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,8 +32,8 @@ def _markers_only() -> None:
         abort(403)
 
 
-def page_url(assignment_id: int, position: int) -> str:
-    return url_for("api.page_image", assignment_id=assignment_id, position=position)
+def page_url(assignment_id: int, position: int, **params) -> str:
+    return url_for("api.page_image", assignment_id=assignment_id, position=position, **params)
 
 
 @bp.errorhandler(MarkingError)
@@ -86,6 +87,15 @@ def post_submit(assignment_id: int):
     return jsonify({"status": assignment.status.value, "version": assignment.version})
 
 
+@bp.post("/assignments/<int:assignment_id>/problem")
+def post_problem(assignment_id: int):
+    _markers_only()
+    body = _body()
+    assignment = flag_problem(session(), current_user, assignment_id, body.get("kind"), body.get("note"))
+    session().commit()
+    return jsonify({"problem": assignment.problem.value})
+
+
 @bp.get("/assignments/<int:assignment_id>/pages/<int:position>")
 def page_image(assignment_id: int, position: int):
     """The masked render of one page of the caller's own assignment, and nothing else."""
@@ -98,10 +108,17 @@ def page_image(assignment_id: int, position: int):
     page = next((p for p in paper_pages(s, assignment.paper_id) if p.position == position), None)
     if page is None:
         abort(404)
-    path = stored_path(current_app.config["CROSSCHECK"].data_dir, page.masked_sha256)
+    width = request.args.get("w", type=int)
+    if width is not None and width not in RENDER_WIDTHS:
+        abort(400)
+    data_dir = current_app.config["CROSSCHECK"].data_dir
+    path = stored_path(data_dir, page.masked_sha256)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", etag=page.masked_sha256, conditional=True, max_age=0)
+    if width:
+        path = render_for(data_dir, path, page.masked_sha256, width)
+    etag = f"{page.masked_sha256}-{width or 'full'}"
+    response = send_file(path, mimetype="image/jpeg", etag=etag, conditional=True, max_age=0)
     # Private data: a browser may keep it for this user, no shared cache may.
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

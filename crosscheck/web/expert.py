@@ -1,0 +1,42 @@
+"""The scoring screen for experts and reviewers (the data itself comes from the JSON API)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..extensions import session
+from ..models import AssignmentStatus, Role
+from ..services.assignment_view import assignment_json, my_assignments
+from ..services.marking import NotYours, own_assignment
+from .access import roles_required
+from .api import page_url
+
+bp = Blueprint("expert", __name__, url_prefix="/marking")
+MARKERS = (Role.EXPERT, Role.REVIEWER)
+
+
+@bp.route("/next")
+@roles_required(*MARKERS)
+def next_paper():
+    """Straight to the first unfinished paper (in progress first, then untouched)."""
+    todo = [a for a in my_assignments(session(), current_user) if a.status != AssignmentStatus.SUBMITTED]
+    todo.sort(key=lambda a: (a.status != AssignmentStatus.IN_PROGRESS, a.created_at, a.id))
+    if not todo:
+        return redirect(url_for("home.index"))
+    return redirect(url_for(".score", assignment_id=todo[0].id))
+
+
+@bp.route("/<int:assignment_id>")
+@roles_required(*MARKERS)
+def score(assignment_id: int):
+    try:
+        assignment = own_assignment(session(), current_user, assignment_id)
+    except NotYours:
+        abort(404)
+    data = assignment_json(session(), assignment, page_url)
+    remaining = sum(1 for a in my_assignments(session(), current_user)
+                    if a.status != AssignmentStatus.SUBMITTED and a.id != assignment.id)
+    return render_template("expert/score.html", a=data, data_json=json.dumps(data, ensure_ascii=False),
+                           remaining=remaining)
