@@ -236,6 +236,58 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
         click.echo(f"  не найден пользователь для эксперта первичной проверки: {name}")
 
 
+# --- distribution of work -------------------------------------------------------------
+
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--seed", type=int, default=0, show_default=True, help="tie-breaking seed (deterministic)")
+def assign(campaign_slug: str, seed: int) -> None:
+    """Assign every unassigned recheck to experts (SPEC §5) and print the loads."""
+    from collections import Counter
+
+    from .services.assignment import run_assignment
+    from .services.audit import Actor
+    from .services.campaigns import CampaignError, get_campaign
+
+    try:
+        with app_session() as s:
+            campaign = get_campaign(s, campaign_slug)
+            plan = run_assignment(s, campaign, Actor.cli(), seed=seed)
+            from .services.assignment import expert_names
+
+            names = expert_names(s)
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    loads = {k: v for k, v in plan.loads.items()}
+    click.echo(f"назначено перепроверок: {len(plan.new)}; не назначено: {len(plan.unassigned)}")
+    if loads:
+        values = list(loads.values())
+        click.echo(f"нагрузка экспертов: макс. {max(values)}, мин. {min(values)} (экспертов: {len(values)})")
+        for expert_id, load in sorted(loads.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"  {names.get(expert_id, expert_id)}: {load}")
+    reasons = Counter(u.reason.message for u in plan.unassigned)
+    for message, count in reasons.most_common():
+        click.echo(f"  не назначено {count}: {message}")
+
+
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--json", "as_json", is_flag=True, required=True, help="print JSON (the only format)")
+def assignments(campaign_slug: str, as_json: bool) -> None:
+    """Print the campaign's live assignments: [{"cipher", "expert", "round", "status"}]."""
+    import json
+
+    from .services.assignment import assignments_json
+    from .services.campaigns import CampaignError, get_campaign
+
+    try:
+        with app_session() as s:
+            data = assignments_json(s, get_campaign(s, campaign_slug))
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
 # --- demo -------------------------------------------------------------------------------
 
 @main.command()

@@ -33,10 +33,19 @@ def run_online() -> None:
     engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):
+    """Render our column types as plain SQLAlchemy ones: migrations must not import the app."""
+    from crosscheck.models.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     # render_as_batch: SQLite can only ALTER by copying tables; batch mode does that for us.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()
 

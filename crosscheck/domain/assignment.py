@@ -25,6 +25,8 @@ import numpy as np
 
 from .assignment_check import Violation, check_plan
 from .assignment_classes import (
+    AllowedSets,
+    Slot,
     SlotClass,
     active_by_paper,
     build_classes,
@@ -32,7 +34,7 @@ from .assignment_classes import (
     recheck_slots,
     review_slots,
 )
-from .assignment_network import build_network, class_sequence, deal, split_shared
+from .assignment_network import Layout, build_network, class_sequence, deal, split_shared
 from .conflicts import (
     RECHECK,
     REVIEW,
@@ -43,7 +45,7 @@ from .conflicts import (
     PaperInfo,
     Refusal,
 )
-from .flow import INF, balanced_flow
+from .flow import INF, BalancedFlow, balanced_flow
 
 __all__ = [
     "NewAssignment", "Unassigned", "Plan", "Withdrawal", "Violation", "PlanError",
@@ -170,7 +172,8 @@ def plan_withdrawal(
     statuses = {UNSTARTED, "in_progress"} if include_started else {UNSTARTED}
     existing = list(existing)
     freed = tuple(a for a in existing if a.expert_id == expert_id and a.status in statuses)
-    after = [replace(a, status=SUPERSEDED) if a in freed else a for a in existing]
+    moved = set(freed)
+    after = [replace(a, status=SUPERSEDED) if a in moved else a for a in existing]
     people = [replace(e, active=False) if e.id == expert_id else e for e in experts]
     by_id = {p.id: p for p in papers}
     kinds = {a.kind for a in freed}
@@ -194,7 +197,16 @@ def _merge(first: Plan, second: Plan) -> Plan:
                 second.loads, max(first.optimum, second.optimum))
 
 
-def _plan(slots, kind, experts, existing, seed, by_municipality, validate) -> Plan:
+def _plan(
+    slots: list[Slot],
+    kind: str,
+    experts: Sequence[ExpertInfo],
+    existing: list[ExistingAssignment],
+    seed: int,
+    by_municipality: bool,
+    validate: bool,
+) -> Plan:
+    """Classes → network → balanced flow → pairs; the common path of every planner."""
     classes, sets = build_classes(slots, kind, experts, exclude_same_municipality=by_municipality)
     offsets = _loads(experts, existing)
     layout = build_network(classes, groups_of(experts))
@@ -211,7 +223,9 @@ def _plan(slots, kind, experts, existing, seed, by_municipality, validate) -> Pl
     return plan
 
 
-def _bounds(layout, experts, offsets) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(
+    layout: Layout, experts: Sequence[ExpertInfo], offsets: dict[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per network expert: current load, and the most they may still receive."""
     capacity = {e.id: e.capacity for e in experts}
     offset = np.array([offsets[e] for e in layout.expert_ids], dtype=np.int64)
@@ -220,7 +234,13 @@ def _bounds(layout, experts, offsets) -> tuple[np.ndarray, np.ndarray]:
     return offset, np.minimum(left, layout.reach)
 
 
-def _expand(classes, layout, result, sets, rng) -> tuple[list, list]:
+def _expand(
+    classes: list[SlotClass],
+    layout: Layout,
+    result: BalancedFlow,
+    sets: AllowedSets,
+    rng: random.Random,
+) -> tuple[list[NewAssignment], list[Unassigned]]:
     """Class quantities → concrete pairs, and the slots left open with their reason."""
     shared = split_shared(layout, result.arc_flow)
     new, unassigned = [], []
@@ -243,12 +263,17 @@ def _loads(experts: Sequence[ExpertInfo], existing: Iterable[ExistingAssignment]
     return loads
 
 
-def _reason(c: SlotClass, round_index: int, sets) -> Refusal:
-    """Why a slot of class ``c`` stayed open (the ``round_index``-th open round of its paper)."""
-    if not sets.has_subject(c.papers[0]):
-        return Refusal("no_subject_expert", NO_SUBJECT.format(subject=c.papers[0].subject))
+def _reason(c: SlotClass, round_index: int, sets: AllowedSets) -> Refusal:
+    """Why a slot of class ``c`` stayed open (the ``round_index``-th open round of its paper).
+
+    The max-flow fills every slot it can, so an open slot either has nobody
+    allowed at all, or no second school for a second recheck, or every allowed
+    expert is at their capacity.
+    """
     if c.kind == REVIEW and not c.allowed:
         return Refusal("no_allowed_reviewer", NO_REVIEWER)
+    if not sets.has_subject(c.papers[0]):
+        return Refusal("no_subject_expert", NO_SUBJECT.format(subject=c.papers[0].subject))
     if not c.base_allowed:
         return Refusal("no_allowed_expert", NO_EXPERT)
     if not c.allowed:
@@ -258,7 +283,13 @@ def _reason(c: SlotClass, round_index: int, sets) -> Refusal:
     return Refusal("capacity", FULL)
 
 
-def _validate(plan, slots, experts, existing, by_municipality) -> None:
+def _validate(
+    plan: Plan,
+    slots: list[Slot],
+    experts: Sequence[ExpertInfo],
+    existing: list[ExistingAssignment],
+    by_municipality: bool,
+) -> None:
     papers = [s.paper for s in slots]
     problems = check_plan(papers, experts, existing, plan.new,
                           exclude_same_municipality=by_municipality, check_existing=False)

@@ -115,14 +115,14 @@ def review_slots(
     return slots
 
 
-def _class_key(slot: Slot, sets: "_AllowedSets") -> tuple:
+def _class_key(slot: Slot, sets: AllowedSets) -> tuple:
     paper = slot.paper
     municipality = paper.municipality if sets.by_municipality else None
     base = (paper.school_id, municipality, paper.subject, sets.marker_key(paper))
     return base, len(slot.rounds), slot.excluded_groups, slot.excluded_ids
 
 
-class _AllowedSets:
+class AllowedSets:
     """Allowed experts per class, computed with the gate's own rule functions.
 
     Computed in stages (subject → school → original marker) and cached, so a
@@ -182,7 +182,7 @@ def build_classes(
     experts: Sequence[ExpertInfo],
     *,
     exclude_same_municipality: bool = False,
-) -> tuple[list[SlotClass], _AllowedSets]:
+) -> tuple[list[SlotClass], AllowedSets]:
     """Group slots into classes and attach each class's allowed experts (sorted ids).
 
     The other-recheck rules (:func:`conflicts.peer_recheck_refusals`,
@@ -190,7 +190,7 @@ def build_classes(
     ``school_group`` / ids, which is what those rules say; the validator
     re-checks every produced pair with the full gate.
     """
-    sets = _AllowedSets(experts, exclude_same_municipality)
+    sets = AllowedSets(experts, exclude_same_municipality)
     classes: dict[tuple, SlotClass] = {}
     for slot in slots:
         key = _class_key(slot, sets)
@@ -209,7 +209,7 @@ def _sort_key(key: tuple) -> tuple:
     return base, need, sorted(groups), sorted(ids)
 
 
-def _new_class(key: tuple, slot: Slot, kind: str, sets: _AllowedSets) -> SlotClass:
+def _new_class(key: tuple, slot: Slot, kind: str, sets: AllowedSets) -> SlotClass:
     base = sets.base(key[0], slot.paper)
     allowed = tuple(e.id for e in base if not _excluded(e, slot))
     return SlotClass(kind, len(slot.rounds), allowed=allowed, base_allowed=len(base))

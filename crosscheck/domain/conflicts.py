@@ -266,7 +266,7 @@ def allowed(
 
     Same arguments as :func:`refusals`; the order of the rules puts the most
     telling reason first (inactive, subject, own school, declared conflict,
-    original marker, municipality, other rechecks).
+    municipality, original marker, other rechecks).
     """
     found = refusals(
         expert, paper, round, existing, kind=kind, expert_schools=expert_schools,

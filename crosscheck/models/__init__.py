@@ -1,13 +1,13 @@
 """Typed SQLAlchemy 2.x models, one module per area."""
 from ..db import Base
 from .audit import AuditEvent
-from .campaigns import Campaign, CampaignStatus, PaperTemplate, TemplateTask
+from .campaigns import Campaign, CampaignExpert, CampaignStatus, PaperTemplate, TemplateTask
 from .marking import ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStatus, ProblemKind, TaskScore
 from .papers import BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch
 from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, User, user_subjects
 
 __all__ = [
-    "Base", "AuditEvent", "Campaign", "CampaignStatus", "PaperTemplate", "TemplateTask",
+    "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "TaskScore",
     "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch",
     "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",

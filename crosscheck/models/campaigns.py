@@ -111,3 +111,23 @@ class Campaign(Base):
     @property
     def subject(self) -> Subject:
         return self.template.subject
+
+
+class CampaignExpert(Base):
+    """Per-campaign settings of an expert: an optional load cap, and withdrawal.
+
+    A withdrawn expert keeps their account (they may mark in other campaigns) but gets
+    no new work here, and their unstarted work is redistributed.
+    """
+
+    __tablename__ = "campaign_experts"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),)

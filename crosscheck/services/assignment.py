@@ -1,0 +1,225 @@
+"""Distribution of work (SPEC §5): load the campaign, ask the pure engine, write the plan.
+
+Every path that creates an assignment — the automatic run, a manual move, a withdrawal,
+a third check — passes the same gate (``domain.conflicts.allowed`` / ``check_plan``).
+Rows are read and written with Core statements: a regional campaign has 100,000 slots.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..domain.assignment import Plan, plan_assignments, plan_withdrawal
+from ..domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert, Paper,
+                      PaperStatus, Role, School, Subject, User, user_subjects)
+from .audit import Actor, record
+from .gate import conflict_map
+
+
+@dataclass
+class Inputs:
+    papers: list[PaperInfo]
+    experts: list[ExpertInfo]
+    existing: list[ExistingAssignment]
+    names: dict[int, str]  # expert id -> "login · full name"
+
+
+def load_inputs(session: Session, campaign: Campaign) -> Inputs:
+    subject = campaign.template.subject.name
+    papers = [PaperInfo(pid, school_id, municipality or None, subject, marker)
+              for pid, school_id, municipality, marker in session.execute(
+                  select(Paper.id, Paper.school_id, School.municipality, Paper.original_marker_id)
+                  .join(School, Paper.school_id == School.id)
+                  .where(Paper.campaign_id == campaign.id).order_by(Paper.id))]
+    existing = [ExistingAssignment(p, e, k.value, r, s.value) for p, e, k, r, s in session.execute(
+        select(Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round, Assignment.status)
+        .join(Paper, Assignment.paper_id == Paper.id).where(Paper.campaign_id == campaign.id))]
+    holders = {a.expert_id for a in existing if a.kind == RECHECK}
+    return Inputs(papers, _experts(session, campaign, Role.EXPERT, holders), existing, expert_names(session))
+
+
+def _experts(session: Session, campaign: Campaign, role: Role, holders: set[int]) -> list[ExpertInfo]:
+    subject = campaign.template.subject.name
+    subjects: dict[int, set[str]] = defaultdict(set)
+    for uid, name in session.execute(select(user_subjects.c.user_id, Subject.name)
+                                     .join(Subject, Subject.id == user_subjects.c.subject_id)):
+        subjects[uid].add(name)
+    settings = {row.user_id: row for row in session.scalars(
+        select(CampaignExpert).where(CampaignExpert.campaign_id == campaign.id))}
+    conflicts = conflict_map(session)
+    result = []
+    for uid, school_id, municipality, active in session.execute(
+            select(User.id, User.school_id, School.municipality, User.active)
+            .outerjoin(School, User.school_id == School.id).where(User.role == role).order_by(User.id)):
+        if subject not in subjects[uid] and uid not in holders:
+            continue
+        s = settings.get(uid)
+        result.append(ExpertInfo(
+            id=uid, school_id=school_id, municipality=municipality or None,
+            subjects=frozenset(subjects[uid]), conflict_school_ids=conflicts.get(uid, frozenset()),
+            capacity=s.capacity if s else None,
+            active=bool(active) and not (s and s.withdrawn_at is not None)))
+    return result
+
+
+def expert_names(session: Session) -> dict[int, str]:
+    return {uid: f"{login} · {name}" for uid, login, name in session.execute(
+        select(User.id, User.login, User.full_name).where(User.role.in_([Role.EXPERT, Role.REVIEWER])))}
+
+
+def preview(session: Session, campaign: Campaign, *, seed: int = 0) -> tuple[Plan, Inputs]:
+    inputs = load_inputs(session, campaign)
+    plan = plan_assignments(inputs.papers, inputs.experts, inputs.existing, per_paper=campaign.per_paper,
+                            seed=seed, exclude_same_municipality=campaign.exclude_same_municipality)
+    return plan, inputs
+
+
+def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | None) -> int:
+    """Write the plan's new assignments (and one audit event each); flush, don't commit."""
+    if not plan.new:
+        return 0
+    now = utcnow()
+    created_by = actor.user.id if actor and actor.user else None
+    rows = [{"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": AssignmentKind(n.kind), "round": n.round,
+             "status": AssignmentStatus.ASSIGNED, "version": 1, "comment": "", "problem_note": "",
+             "created_at": now, "created_by_id": created_by} for n in plan.new]
+    ids: dict[tuple, int] = {}
+    stmt = insert(Assignment).returning(Assignment.id, Assignment.paper_id, Assignment.kind, Assignment.round,
+                                        sort_by_parameter_order=True)
+    for chunk in _chunks(rows, 5000):
+        ids.update(((p, k, r), i) for i, p, k, r in session.execute(stmt, chunk))
+    label = actor.label if actor else "system"
+    events = [{"at": now, "actor_id": created_by, "actor_label": label, "action": "assignment.create",
+               "entity_type": "assignment", "entity_id": ids.get((n.paper_id, AssignmentKind(n.kind), n.round)),
+               "campaign_id": campaign.id, "before": None,
+               "after": {"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": n.kind, "round": n.round}}
+              for n in plan.new]
+    for chunk in _chunks(events, 5000):
+        session.execute(insert(AuditEvent), chunk)
+    mark_papers_in_marking(session, campaign)
+    session.flush()
+    return len(plan.new)
+
+
+def mark_papers_in_marking(session: Session, campaign: Campaign) -> None:
+    live = exists().where(and_(Assignment.paper_id == Paper.id, Assignment.kind == AssignmentKind.RECHECK,
+                               Assignment.status != AssignmentStatus.SUPERSEDED))
+    session.execute(update(Paper).where(Paper.campaign_id == campaign.id, Paper.status == PaperStatus.UNASSIGNED,
+                                        live).values(status=PaperStatus.MARKING).execution_options(
+        synchronize_session=False))
+    # The bulk UPDATE bypassed the identity map: loaded papers must re-read their status.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Paper):
+            session.expire(obj, ["status"])
+
+
+def _chunks(rows: list, size: int):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *, seed: int = 0) -> Plan:
+    plan, _ = preview(session, campaign, seed=seed)
+    apply_plan(session, campaign, plan, actor)
+    record(session, actor, "assignment.run", "campaign", campaign.id, campaign_id=campaign.id,
+           after={"created": len(plan.new), "unassigned": len(plan.unassigned), "max_load": plan.max_load})
+    return plan
+
+
+# --- manual moves -----------------------------------------------------------------------
+
+class AssignmentRefused(ValueError):
+    def __init__(self, refusal: Refusal | str):
+        self.message = refusal.message if isinstance(refusal, Refusal) else refusal
+        super().__init__(self.message)
+
+
+def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: int, expert: User,
+                    actor: Actor | None) -> Assignment:
+    """Put ``expert`` on (paper, round), superseding unstarted or draft work there; the gate decides."""
+    if paper.campaign_id != campaign.id:
+        raise AssignmentRefused("работа не из этой кампании")
+    if not 1 <= round_ <= campaign.per_paper:
+        raise AssignmentRefused(f"в кампании {campaign.per_paper} перепроверк(и) на работу")
+    inputs = load_inputs(session, campaign)
+    info = next(p for p in inputs.papers if p.id == paper.id)
+    experts = {e.id: e for e in inputs.experts}
+    current = session.scalar(select(Assignment).where(
+        Assignment.paper_id == paper.id, Assignment.kind == AssignmentKind.RECHECK, Assignment.round == round_,
+        Assignment.status != AssignmentStatus.SUPERSEDED))
+    if current is not None and current.status == AssignmentStatus.SUBMITTED:
+        raise AssignmentRefused("эта перепроверка уже сдана: её нельзя переназначить")
+    if current is not None and current.expert_id == expert.id:
+        raise AssignmentRefused("работа уже назначена этому эксперту")
+    if expert.id not in experts:
+        raise AssignmentRefused("это не эксперт по предмету кампании")
+    others = [a for a in inputs.existing if not (a.paper_id == paper.id and a.kind == RECHECK and a.round == round_)]
+    schools = {e.id: e.school_id for e in inputs.experts}
+    refusal = allowed(experts[expert.id], info, round_, others, expert_schools=schools,
+                      exclude_same_municipality=campaign.exclude_same_municipality)
+    if refusal is not None:
+        raise AssignmentRefused(refusal)
+    before = None
+    if current is not None:
+        before = {"expert_id": current.expert_id, "status": current.status.value}
+        supersede(session, current, actor)
+    new = Assignment(paper_id=paper.id, expert_id=expert.id, kind=AssignmentKind.RECHECK, round=round_,
+                     created_by_id=actor.user.id if actor and actor.user else None)
+    session.add(new)
+    session.flush()
+    record(session, actor, "assignment.reassign" if current else "assignment.create", "assignment", new.id,
+           campaign_id=campaign.id, before=before,
+           after={"paper_id": paper.id, "expert_id": expert.id, "round": round_, "kind": "recheck"})
+    mark_papers_in_marking(session, campaign)
+    return new
+
+
+def supersede(session: Session, assignment: Assignment, actor: Actor | None) -> None:
+    assignment.status = AssignmentStatus.SUPERSEDED
+    assignment.superseded_at = utcnow()
+    session.flush()
+    record(session, actor, "assignment.supersede", "assignment", assignment.id,
+           campaign_id=assignment.paper.campaign_id, after={"expert_id": assignment.expert_id})
+
+
+def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: Actor | None,
+                    reason: str = "") -> Plan:
+    """The expert leaves this campaign: their unstarted work is redistributed."""
+    settings = session.get(CampaignExpert, (campaign.id, expert.id))
+    if settings is None:
+        settings = CampaignExpert(campaign_id=campaign.id, user_id=expert.id)
+        session.add(settings)
+    if settings.withdrawn_at is not None:
+        raise AssignmentRefused("эксперт уже выведен из кампании")
+    settings.withdrawn_at, settings.reason = utcnow(), reason
+    session.flush()
+    inputs = load_inputs(session, campaign)
+    result = plan_withdrawal(expert.id, inputs.papers, inputs.experts, inputs.existing,
+                             per_paper=campaign.per_paper,
+                             exclude_same_municipality=campaign.exclude_same_municipality)
+    freed = {(a.paper_id, a.kind, a.round) for a in result.supersede}
+    for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
+            Paper.campaign_id == campaign.id, Assignment.expert_id == expert.id,
+            Assignment.status == AssignmentStatus.ASSIGNED)):
+        if (a.paper_id, a.kind.value, a.round) in freed:
+            supersede(session, a, actor)
+    apply_plan(session, campaign, result.plan, actor)
+    record(session, actor, "campaign.withdraw_expert", "user", expert.id, campaign_id=campaign.id,
+           after={"reason": reason, "moved": len(result.supersede), "reassigned": len(result.plan.new)})
+    return result.plan
+
+
+def assignments_json(session: Session, campaign: Campaign) -> list[dict]:
+    """SPEC §4 `assignments --json`: [{"cipher", "expert", "round", "status"}]."""
+    rows = session.execute(
+        select(Paper.cipher, User.login, Assignment.round, Assignment.status, Assignment.kind)
+        .join(Paper, Assignment.paper_id == Paper.id).join(User, Assignment.expert_id == User.id)
+        .where(Paper.campaign_id == campaign.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .order_by(Paper.cipher, Assignment.kind, Assignment.round))
+    return [{"cipher": c, "expert": login, "round": r, "status": s.value, "kind": k.value}
+            for c, login, r, s, k in rows]
