@@ -5,12 +5,14 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, auth, errors, expert, filters, home, organiser, security
+    from . import api, auth, console, errors, expert, filters, home, observer, organiser, security
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(organiser.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(observer.bp)
     app.register_blueprint(expert.bp)
     app.register_blueprint(api.bp)
     errors.register(app)

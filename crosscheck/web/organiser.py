@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,6 +15,8 @@ from ..imports.tabular import ImportRejected, TableReadError
 from ..models import Role
 from ..services.audit import Actor
 from ..services.campaign_view import campaigns_by_slug, school_rows
+from ..services.console import problem_assignments
+from ..services.marking import PROBLEM_LABELS
 from ..services.marks_import import import_marks
 from ..services.overview import campaign_summaries
 from .access import roles_required
@@ -50,7 +53,9 @@ def campaign(slug: str):
     c = campaign_or_404(slug)
     summary = next(s for s in campaign_summaries(session()) if s.campaign.id == c.id)
     return render_template("organiser/campaign.html", campaign=c, summary=summary,
-                           schools=school_rows(session(), c), marks_form=_marks_form())
+                           schools=school_rows(session(), c), marks_form=_marks_form(),
+                           problems=problem_assignments(session(), c), problem_labels=PROBLEM_LABELS,
+                           moscow=ZoneInfo("Europe/Moscow"))
 
 
 @bp.route("/<slug>/marks", methods=["POST"])

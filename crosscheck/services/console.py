@@ -1,0 +1,80 @@
+"""Read models for the campaign console: per-expert progress and the paper list."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, School,
+                      User)
+
+
+@dataclass(frozen=True)
+class ExpertRow:
+    user: User
+    assigned: int
+    in_progress: int
+    submitted: int
+    problems: int
+    withdrawn: bool
+    capacity: int | None
+
+    @property
+    def total(self) -> int:
+        return self.assigned + self.in_progress + self.submitted
+
+
+def expert_rows(session: Session, campaign: Campaign, kind: AssignmentKind = AssignmentKind.RECHECK) -> list[ExpertRow]:
+    def count(status):
+        return func.coalesce(func.sum(case((Assignment.status == status, 1), else_=0)), 0)
+
+    stmt = (select(User, count(AssignmentStatus.ASSIGNED), count(AssignmentStatus.IN_PROGRESS),
+                   count(AssignmentStatus.SUBMITTED),
+                   func.coalesce(func.sum(case((Assignment.problem.is_not(None), 1), else_=0)), 0))
+            .join(Assignment, Assignment.expert_id == User.id)
+            .join(Paper, Assignment.paper_id == Paper.id)
+            .where(Paper.campaign_id == campaign.id, Assignment.kind == kind,
+                   Assignment.status != AssignmentStatus.SUPERSEDED)
+            .group_by(User.id).order_by(User.login))
+    settings = {s.user_id: s for s in session.scalars(
+        select(CampaignExpert).where(CampaignExpert.campaign_id == campaign.id))}
+    rows = []
+    for user, assigned, in_progress, submitted, problems in session.execute(stmt):
+        s = settings.get(user.id)
+        rows.append(ExpertRow(user, int(assigned), int(in_progress), int(submitted), int(problems),
+                              bool(s and s.withdrawn_at), s.capacity if s else None))
+    return rows
+
+
+@dataclass
+class PaperRow:
+    paper: Paper
+    school: School
+    work: list[Assignment] = field(default_factory=list)
+
+
+def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None = None,
+               status: str | None = None, limit: int = 200, offset: int = 0) -> tuple[list[PaperRow], int]:
+    stmt = select(Paper, School).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
+    if school_code:
+        stmt = stmt.where(School.code == school_code)
+    if status:
+        stmt = stmt.where(Paper.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = [PaperRow(p, s) for p, s in session.execute(
+        stmt.order_by(School.code, Paper.participant_code).limit(limit).offset(offset))]
+    by_id = {r.paper.id: r for r in rows}
+    if by_id:
+        for a in session.scalars(select(Assignment).where(Assignment.paper_id.in_(by_id),
+                                                          Assignment.status != AssignmentStatus.SUPERSEDED)
+                                 .order_by(Assignment.kind, Assignment.round)):
+            by_id[a.paper_id].work.append(a)
+    return rows, total
+
+
+def problem_assignments(session: Session, campaign: Campaign) -> list[Assignment]:
+    return list(session.scalars(
+        select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
+        .where(Paper.campaign_id == campaign.id, Assignment.problem.is_not(None),
+               Assignment.status != AssignmentStatus.SUPERSEDED)))

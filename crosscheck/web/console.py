@@ -1,0 +1,137 @@
+"""The organiser's distribution console: preview and run assignment, move papers, withdraw
+experts, set the deadline. Observers get the same numbers read-only (``observer.py``)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import session
+from ..models import Paper, Role, User
+from ..services.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
+                                   withdraw_expert)
+from ..services.audit import Actor, record
+from ..services.console import expert_rows, paper_rows
+from .access import roles_required
+from .organiser import campaign_or_404
+
+bp = Blueprint("console", __name__, url_prefix="/organiser/campaigns")
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@bp.route("/<slug>/assign", methods=["GET"])
+@roles_required(Role.ORGANISER)
+def assign_preview(slug: str):
+    campaign = campaign_or_404(slug)
+    plan, inputs = preview(session(), campaign)
+    names = expert_names(session())
+    new_by_expert = Counter(n.expert_id for n in plan.new)
+    loads = sorted(((names.get(e, str(e)), plan.loads[e] - new_by_expert[e], new_by_expert[e], plan.loads[e])
+                    for e in plan.loads), key=lambda row: (-row[3], row[0]))
+    reasons = Counter(u.reason.message for u in plan.unassigned)
+    ciphers = dict(session().execute(select(Paper.id, Paper.cipher).where(Paper.campaign_id == campaign.id)).all())
+    unassigned = [(ciphers.get(u.paper_id, "?"), u.round, u.reason.message) for u in plan.unassigned[:200]]
+    return render_template("console/assign_preview.html", campaign=campaign, plan=plan, loads=loads,
+                           reasons=reasons.most_common(), unassigned=unassigned)
+
+
+@bp.route("/<slug>/assign", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def assign_run(slug: str):
+    campaign = campaign_or_404(slug)
+    plan = run_assignment(session(), campaign, Actor(current_user))
+    session().commit()
+    flash(f"Распределено перепроверок: {len(plan.new)}. Не назначено: {len(plan.unassigned)}.", "info")
+    return redirect(url_for("organiser.campaign", slug=slug))
+
+
+@bp.route("/<slug>/papers")
+@roles_required(Role.ORGANISER)
+def papers(slug: str):
+    campaign = campaign_or_404(slug)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = paper_rows(session(), campaign, school_code=request.args.get("school") or None,
+                             status=request.args.get("status") or None, offset=(page - 1) * 200)
+    experts = session().scalars(select(User).where(User.role == Role.EXPERT, User.active.is_(True))
+                                .order_by(User.login)).all()
+    subject = campaign.template.subject.name
+    experts = [e for e in experts if subject in e.subject_names]
+    return render_template("console/papers.html", campaign=campaign, rows=rows, total=total, page=page,
+                           experts=experts)
+
+
+@bp.route("/<slug>/papers/<cipher>/assign", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def assign_paper(slug: str, cipher: str):
+    campaign = campaign_or_404(slug)
+    paper = session().scalar(select(Paper).where(Paper.campaign_id == campaign.id, Paper.cipher == cipher))
+    expert = session().scalar(select(User).where(User.login == request.form.get("expert", "")))
+    round_ = request.form.get("round", 1, type=int)
+    if paper is None:
+        abort(404)
+    if expert is None:
+        flash("Выберите эксперта.", "error")
+    else:
+        try:
+            assign_manually(session(), campaign, paper, round_, expert, Actor(current_user))
+            session().commit()
+            flash(f"Работа {cipher} (перепроверка {round_}) назначена: {expert.full_name}.", "info")
+        except AssignmentRefused as exc:
+            session().rollback()
+            flash(f"Нельзя назначить работу {cipher} эксперту {expert.full_name}: {exc.message}.", "error")
+    return redirect(url_for(".papers", slug=slug, school=request.args.get("school", "")))
+
+
+@bp.route("/<slug>/experts")
+@roles_required(Role.ORGANISER)
+def experts(slug: str):
+    campaign = campaign_or_404(slug)
+    return render_template("console/experts.html", campaign=campaign, rows=expert_rows(session(), campaign))
+
+
+@bp.route("/<slug>/experts/<login>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+def withdraw(slug: str, login: str):
+    campaign = campaign_or_404(slug)
+    expert = session().scalar(select(User).where(User.login == login, User.role == Role.EXPERT))
+    if expert is None:
+        abort(404)
+    row = next((r for r in expert_rows(session(), campaign) if r.user.id == expert.id), None)
+    if request.method == "GET":
+        return render_template("console/withdraw_confirm.html", campaign=campaign, expert=expert, row=row)
+    try:
+        plan = withdraw_expert(session(), campaign, expert, Actor(current_user),
+                               reason=request.form.get("reason", "")[:500])
+        session().commit()
+        flash(f"{expert.full_name} выведен(а) из кампании. Передано другим экспертам: {len(plan.new)}; "
+              f"не удалось передать: {len(plan.unassigned)}.", "info")
+    except AssignmentRefused as exc:
+        session().rollback()
+        flash(exc.message, "error")
+    return redirect(url_for(".experts", slug=slug))
+
+
+@bp.route("/<slug>/deadline", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def deadline(slug: str):
+    campaign = campaign_or_404(slug)
+    text = request.form.get("deadline", "").strip()
+    before = campaign.deadline.isoformat() if campaign.deadline else None
+    if not text:
+        campaign.deadline = None
+    else:
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            flash("Срок: укажите дату в формате ГГГГ-ММ-ДД.", "error")
+            return redirect(url_for("organiser.campaign", slug=slug))
+        campaign.deadline = datetime.combine(day, time(23, 59), MOSCOW).astimezone(timezone.utc)
+    record(session(), Actor(current_user), "campaign.deadline", "campaign", campaign.id, campaign_id=campaign.id,
+           before={"deadline": before}, after={"deadline": campaign.deadline.isoformat() if campaign.deadline else None})
+    session().commit()
+    flash("Срок проверки сохранён." if campaign.deadline else "Срок проверки снят.", "info")
+    return redirect(url_for("organiser.campaign", slug=slug))

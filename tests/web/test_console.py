@@ -1,0 +1,94 @@
+"""The organiser's distribution console and the observer's read-only view."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from crosscheck.models import Assignment, AssignmentStatus
+from tests.conftest import csrf_from
+
+
+@pytest.fixture
+def campaign_with_papers(factory):
+    schools = [factory.school(f"50010{i}") for i in (1, 2, 3)]
+    for i, s in enumerate(schools):
+        factory.user(f"exp{i}", school=s)
+    factory.user("org", role="organiser")
+    factory.user("observer", role="observer")
+    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
+    for i in range(9):
+        factory.paper(campaign, schools[i % 3], code=f"{i:05d}")
+    factory.commit()
+    return campaign, schools
+
+
+def post(client, url, page_url, data=None):
+    token = csrf_from(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})})
+
+
+def live_count(db):
+    return db.scalar(select(func.count()).select_from(Assignment).where(Assignment.status != AssignmentStatus.SUPERSEDED))
+
+
+def test_preview_shows_loads_without_writing_then_commit(client, login_as, campaign_with_papers, db):
+    login_as("org")
+    html = client.get("/organiser/campaigns/vpr-math-5-2026/assign").get_data(as_text=True)
+    assert 'id="new-count">9<' in html and "exp0" in html and "Подтвердить распределение" in html
+    assert live_count(db) == 0
+    response = post(client, "/organiser/campaigns/vpr-math-5-2026/assign", "/organiser/campaigns/vpr-math-5-2026/assign")
+    assert response.status_code == 302
+    assert live_count(db) == 9
+    page = client.get("/organiser/campaigns/vpr-math-5-2026/").get_data(as_text=True)
+    assert "Распределено перепроверок: 9" in page
+
+
+def test_manual_reassign_refused_across_own_school_shows_the_reason(client, login_as, campaign_with_papers, db):
+    campaign, schools = campaign_with_papers
+    login_as("org")
+    post(client, "/organiser/campaigns/vpr-math-5-2026/assign", "/organiser/campaigns/vpr-math-5-2026/assign")
+    papers_url = "/organiser/campaigns/vpr-math-5-2026/papers"
+    html = client.get(papers_url).get_data(as_text=True)
+    from crosscheck.models import Paper
+
+    paper = db.scalars(select(Paper).where(Paper.school_id == schools[0].id)).first()
+    response = post(client, f"{papers_url}/{paper.cipher}/assign", papers_url, {"expert": "exp0", "round": "1"})
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Нельзя назначить работу" in follow and "работает в ОО" in follow
+    assert paper.cipher in html
+
+
+def test_withdrawal_needs_confirmation_and_redistributes(client, login_as, campaign_with_papers, db):
+    login_as("org")
+    post(client, "/organiser/campaigns/vpr-math-5-2026/assign", "/organiser/campaigns/vpr-math-5-2026/assign")
+    url = "/organiser/campaigns/vpr-math-5-2026/experts/exp1/withdraw"
+    confirm = client.get(url).get_data(as_text=True)
+    assert "Вывести эксперта из кампании?" in confirm
+    assert post(client, url, url, {"reason": "болезнь"}).status_code == 302
+    experts_page = client.get("/organiser/campaigns/vpr-math-5-2026/experts").get_data(as_text=True)
+    assert "выведен(а)" in experts_page
+    from crosscheck.models import User
+
+    exp1 = db.scalar(select(User).where(User.login == "exp1"))
+    assert db.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.expert_id == exp1.id, Assignment.status == AssignmentStatus.ASSIGNED)) == 0
+    assert live_count(db) == 9
+
+
+def test_deadline_is_set_and_bad_dates_explained(client, login_as, campaign_with_papers, db):
+    login_as("org")
+    url = "/organiser/campaigns/vpr-math-5-2026/deadline"
+    page = "/organiser/campaigns/vpr-math-5-2026/"
+    post(client, url, page, {"deadline": "2026-12-01"})
+    assert "1 декабря 2026" in client.get(page).get_data(as_text=True)
+    post(client, url, page, {"deadline": "01.12.2026"})
+    assert "ГГГГ-ММ-ДД" in client.get(page).get_data(as_text=True)
+
+
+def test_observer_sees_numbers_read_only(client, login_as, campaign_with_papers):
+    login_as("observer")
+    html = client.get("/observer/campaigns/vpr-math-5-2026/").get_data(as_text=True)
+    assert "Только просмотр" in html and "500101" in html
+    assert "Вывести" not in html and 'name="expert"' not in html and "Подтвердить" not in html
+    assert client.get("/organiser/campaigns/vpr-math-5-2026/assign").status_code == 403
+    assert client.post("/organiser/campaigns/vpr-math-5-2026/assign").status_code in (400, 403)
