@@ -7,6 +7,8 @@ from flask_babel import format_datetime
 ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
                "observer": "Общественный наблюдатель"}
 CAMPAIGN_STATUS = {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена"}
+PAPER_STATUS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
+                "done": "Завершена"}
 ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
                      "superseded": "Переназначена"}
 
@@ -19,5 +21,6 @@ def label(value, table: dict[str, str]) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda v: label(v, ROLE_LABELS)
     app.jinja_env.filters["campaign_status"] = lambda v: label(v, CAMPAIGN_STATUS)
+    app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
     app.jinja_env.filters["dt"] = lambda v: format_datetime(v, "d MMMM y, HH:mm") if v else "—"
