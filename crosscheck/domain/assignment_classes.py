@@ -132,6 +132,7 @@ class AllowedSets:
     def __init__(self, experts: Sequence[ExpertInfo], by_municipality: bool) -> None:
         self.experts = sorted(experts, key=lambda e: e.id)
         self.by_id = {e.id: e for e in self.experts}
+        self.group = {e.id: school_group(e.id, e.school_id) for e in self.experts}
         self.by_municipality = by_municipality
         self.rules = school_rules(by_municipality)
         self._cache: dict[tuple, list[ExpertInfo]] = {}
@@ -173,7 +174,7 @@ class AllowedSets:
 
     def n_groups(self, expert_ids: Iterable[int]) -> int:
         """From how many school groups these experts come (a paper takes one per group)."""
-        return len({school_group(i, self.by_id[i].school_id) for i in expert_ids})
+        return len({self.group[i] for i in expert_ids})
 
 
 def build_classes(
@@ -210,14 +211,15 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def _new_class(key: tuple, slot: Slot, kind: str, sets: AllowedSets) -> SlotClass:
+    """A class with its allowed experts: the paper rules, then the other-recheck rules.
+
+    The latter are set lookups here (see :func:`build_classes`).
+    """
     base = sets.base(key[0], slot.paper)
-    allowed = tuple(e.id for e in base if not _excluded(e, slot))
+    groups, ids = slot.excluded_groups, slot.excluded_ids
+    if groups or ids:
+        group = sets.group
+        allowed = tuple(e.id for e in base if e.id not in ids and group[e.id] not in groups)
+    else:
+        allowed = tuple(e.id for e in base)
     return SlotClass(kind, len(slot.rounds), allowed=allowed, base_allowed=len(base))
-
-
-def _excluded(expert: ExpertInfo, slot: Slot) -> bool:
-    """The other-recheck rules as set lookups (see :func:`build_classes`)."""
-    if not (slot.excluded_groups or slot.excluded_ids):
-        return False
-    return (expert.id in slot.excluded_ids
-            or school_group(expert.id, expert.school_id) in slot.excluded_groups)

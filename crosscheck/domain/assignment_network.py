@@ -84,15 +84,15 @@ class _Shape:
 
 def _shape(classes: Sequence[SlotClass], groups: Mapping[int, Group]) -> _Shape:
     expert_ids = sorted(set().union(*(c.allowed for c in classes)))
-    index = {e: i for i, e in enumerate(expert_ids)}
     gindex = {g: i for i, g in enumerate(sorted({groups[e] for e in expert_ids}))}
     expert_group = np.array([gindex[groups[e]] for e in expert_ids], dtype=np.int64)
+    ids = np.array(expert_ids, dtype=np.int64)
     allowed = np.zeros((len(classes), len(expert_ids)), dtype=bool)
     for ci, c in enumerate(classes):
-        allowed[ci, [index[e] for e in c.allowed]] = True
-    onehot = np.zeros((len(expert_ids), len(gindex)), dtype=np.int64)
+        allowed[ci, np.searchsorted(ids, np.array(c.allowed, dtype=np.int64))] = True
+    onehot = np.zeros((len(expert_ids), len(gindex)))
     onehot[np.arange(len(expert_ids)), expert_group] = 1
-    counts = allowed.astype(np.int64) @ onehot
+    counts = allowed.astype(float) @ onehot  # float: BLAS; counts stay exact integers
     full = (counts == onehot.sum(axis=0)) & (counts > 0)
     sizes = np.array([c.size for c in classes], dtype=np.int64)
     return _Shape(expert_ids, expert_group, len(gindex), allowed, full,
@@ -126,15 +126,17 @@ def build_network(classes: Sequence[SlotClass], groups: Mapping[int, Group]) -> 
 
 def _add_private(arcs: _Arcs, sh: _Shape, entries: list[list], cnode: int, first: int) -> int:
     """A private node for each (class, group) that may use only part of the group."""
-    node = first
-    for r, g in zip(*(x.tolist() for x in np.nonzero(sh.partial))):
-        members = np.nonzero(sh.allowed[r] & (sh.expert_group == g))[0]
-        a = int(arcs.add(cnode + r, node, sh.sizes[r])[0])
-        private = arcs.add(node, 2 + members, INF)
-        entries[r].append((g, a, [(sh.expert_ids[m], x)
-                                  for m, x in zip(members.tolist(), private.tolist())]))
-        node += 1
-    return node
+    rows, groups = np.nonzero(sh.partial)
+    nodes = first + np.arange(len(rows))
+    in_arcs = arcs.add(cnode + rows, nodes, sh.sizes[rows]).tolist()
+    pair, member = np.nonzero(sh.allowed[rows] & (sh.expert_group[None, :] == groups[:, None]))
+    out_arcs = arcs.add(nodes[pair], 2 + member, INF).tolist()
+    private: list[list[tuple[int, int]]] = [[] for _ in range(len(rows))]
+    for k, m, a in zip(pair.tolist(), member.tolist(), out_arcs):
+        private[k].append((sh.expert_ids[m], a))
+    for k, (r, g) in enumerate(zip(rows.tolist(), groups.tolist())):
+        entries[r].append((g, in_arcs[k], private[k]))
+    return first + len(rows)
 
 
 def split_shared(layout: Layout, flow: np.ndarray) -> dict[tuple[int, int], list[tuple[int, int]]]:

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, auth, console, errors, expert, filters, home, observer, organiser, security
+    from . import api, audit, auth, console, errors, expert, filters, home, observer, organiser, security
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
@@ -13,6 +13,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(organiser.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(observer.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(expert.bp)
     app.register_blueprint(api.bp)
     errors.register(app)

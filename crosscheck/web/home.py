@@ -27,7 +27,33 @@ def index():
 
 @bp.route("/healthz")
 def healthz():
+    """Liveness: the process answers. Cheap on purpose (the load test's baseline)."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: the database (and Redis, when configured) answer."""
+    from flask import current_app
+    from sqlalchemy import text
+
+    checks = {}
+    try:
+        session().execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        checks["database"] = f"error: {type(exc).__name__}"
+    redis_url = current_app.config["CROSSCHECK"].redis_url
+    if redis_url:
+        try:
+            from redis import Redis
+
+            Redis.from_url(redis_url, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
 
 @bp.route("/organiser/")

@@ -1,0 +1,87 @@
+"""Every GET route × every role: allowed, or refused the way the table says.
+
+A new route without a line in ACCESS fails this test on purpose: someone has to decide
+who may see it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import login
+
+ROLES = ("anonymous", "organiser", "expert", "reviewer", "observer")
+ALL = set(ROLES)
+SIGNED_IN = ALL - {"anonymous"}
+MARKERS = {"expert", "reviewer"}
+
+# endpoint -> roles that may GET it
+ACCESS = {
+    "static": ALL,
+    "auth.login": ALL,
+    "home.healthz": ALL,
+    "home.readyz": ALL,
+    "home.index": SIGNED_IN,
+    "home.organiser": {"organiser"},
+    "home.expert": {"expert"},
+    "home.reviewer": {"reviewer"},
+    "home.observer": {"observer"},
+    "organiser.campaign": {"organiser"},
+    "console.assign_preview": {"organiser"},
+    "console.papers": {"organiser"},
+    "console.experts": {"organiser"},
+    "console.withdraw": {"organiser"},
+    "observer.campaign": {"organiser", "observer"},
+    "audit.index": {"organiser", "observer"},
+    "audit.export": {"organiser", "observer"},
+    "expert.next_paper": MARKERS,
+    "expert.score": {"expert"},  # the assignment in the URL is the expert's
+    "api.me": SIGNED_IN,
+    "api.assignments": MARKERS,
+    "api.assignment": {"expert"},
+    "api.page_image": {"expert"},
+}
+
+
+@pytest.fixture
+def world(factory, data_dir):
+    school_a, school_b = factory.school("500101"), factory.school("500102")
+    factory.user("organiser", role="organiser")
+    factory.user("observer", role="observer")
+    expert = factory.user("expert", school=school_b)
+    factory.user("reviewer", role="reviewer", school=school_b)
+    campaign = factory.campaign("c1")
+    paper = factory.paper(campaign, school_a)
+    assignment = factory.assignment(paper, expert)
+    factory.page(paper, 1, data_dir)
+    factory.commit()
+    return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
+            "login": "expert", "filename": "app.css"}
+
+
+def get_rules(app):
+    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods), key=lambda r: r.endpoint)
+
+
+def test_every_get_route_is_in_the_table(app):
+    missing = {r.endpoint for r in get_rules(app)} - set(ACCESS)
+    assert not missing, f"decide who may see: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_sweep(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, role).status_code == 302
+    table = []
+    for rule in get_rules(app):
+        url = rule.build({k: world[k] for k in rule.arguments})[1]
+        status = client.get(url).status_code
+        table.append((rule.endpoint, url, status))
+    for endpoint, url, status in table:
+        if role in ACCESS[endpoint]:
+            assert status not in (401, 403), (role, url, status)
+            assert status < 500, (role, url, status)
+        elif role == "anonymous":
+            assert status in (302, 401), (role, url, status)
+        else:
+            assert status in (403, 404), (role, url, status)
