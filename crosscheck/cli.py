@@ -288,6 +288,41 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+# --- operations -----------------------------------------------------------------------
+
+@main.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="archive to write (.tar.gz)")
+def backup_cmd(output: str) -> None:
+    """Back up the database and the data directory into one archive."""
+    from .config import Config
+    from .services.backup import BackupError, backup
+
+    cfg = Config.from_env()
+    try:
+        path = backup(cfg.database_url, cfg.data_dir, Path(output))
+    except BackupError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"резервная копия записана: {path}")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def restore_cmd(archive: str, yes: bool) -> None:
+    """Restore the database and the data directory from an archive (replaces current data)."""
+    from .config import Config
+    from .services.backup import BackupError, restore
+
+    if not yes and not click.confirm("Текущие данные будут заменены данными из копии. Продолжить?"):
+        raise CliFailure("отменено")
+    cfg = Config.from_env()
+    try:
+        manifest = restore(cfg.database_url, cfg.data_dir, Path(archive))
+    except BackupError as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"восстановлено из копии от {manifest['created_at']}")
+
+
 # --- demo -------------------------------------------------------------------------------
 
 @main.command()
