@@ -43,7 +43,11 @@ def build_app(config: Config | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "ru")
 
+    from . import logs
     from .web import register_web
 
+    if not config.testing:
+        logs.configure_logging()
+    logs.register(app)
     register_web(app)
     return app

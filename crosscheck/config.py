@@ -29,6 +29,9 @@ class Config:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     max_upload_mb: int = 512
+    # nginx internal location that serves CROSSCHECK_DATA_DIR/pages (X-Accel-Redirect);
+    # unset: the app sends page images itself.
+    accel_pages_prefix: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -43,6 +46,7 @@ class Config:
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("SECRET_KEY", ""),
             production=production,
+            accel_pages_prefix=env.get("CROSSCHECK_ACCEL_PAGES", "").rstrip("/"),
         )
         for key, value in overrides.items():
             setattr(cfg, key, value)

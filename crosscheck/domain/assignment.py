@@ -44,12 +44,13 @@ from .conflicts import (
     ExpertInfo,
     PaperInfo,
     Refusal,
+    refusals,
 )
 from .flow import INF, BalancedFlow, balanced_flow
 
 __all__ = [
-    "NewAssignment", "Unassigned", "Plan", "Withdrawal", "Violation", "PlanError",
-    "plan_assignments", "plan_reviews", "plan_withdrawal", "check_plan",
+    "NewAssignment", "Unassigned", "Plan", "Withdrawal", "Violation", "PlanError", "Candidate",
+    "plan_assignments", "plan_reviews", "plan_withdrawal", "check_plan", "candidates",
 ]
 
 
@@ -97,6 +98,18 @@ class Withdrawal:
     plan: Plan
 
 
+class Candidate(NamedTuple):
+    """An expert as offered for a manual (re)assignment of one slot."""
+
+    expert_id: int
+    load: int
+    refusals: tuple[Refusal, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusals
+
+
 class PlanError(AssertionError):
     """The engine produced a pair the gate refuses: a bug, never shown as a plan."""
 
@@ -107,6 +120,7 @@ NO_OTHER_SCHOOL = "нет эксперта по предмету из друго
 NO_SECOND = "для {n}-й перепроверки нет эксперта из ещё одной ОО без конфликта интересов"
 NO_REVIEWER = "нет руководителя МО по предмету без конфликта интересов"
 FULL = "у всех допустимых экспертов исчерпан лимит работ"
+AT_CAPACITY = Refusal("at_capacity", "у эксперта исчерпан лимит работ")
 
 
 def plan_assignments(
@@ -186,6 +200,34 @@ def plan_withdrawal(
                   for n in plan.new]
         plan = _merge(plan, plan_reviews(_unique(review), people, after, **opts))
     return Withdrawal(freed, plan)
+
+
+def candidates(
+    paper: PaperInfo,
+    round: int,
+    experts: Sequence[ExpertInfo],
+    existing: Iterable[ExistingAssignment] = (),
+    *,
+    kind: str = RECHECK,
+    exclude_same_municipality: bool = False,
+) -> list[Candidate]:
+    """Every expert for a manual assignment or reassignment of one slot.
+
+    Allowed experts come first, least loaded first; the others carry all their
+    refusals (the gate's, plus a full capacity). The slot's current holder, if
+    any, is judged as if the slot were free, so a reassignment can list them.
+    """
+    existing = list(existing)
+    loads = _loads(experts, existing)
+    schools = {e.id: e.school_id for e in experts}
+    out = []
+    for e in experts:
+        found = refusals(e, paper, round, existing, kind=kind, expert_schools=schools,
+                         exclude_same_municipality=exclude_same_municipality)
+        if e.capacity is not None and loads[e.id] >= e.capacity:
+            found.append(AT_CAPACITY)
+        out.append(Candidate(e.id, loads[e.id], tuple(found)))
+    return sorted(out, key=lambda c: (bool(c.refusals), c.load, c.expert_id))
 
 
 def _unique(papers: list[PaperInfo]) -> list[PaperInfo]:

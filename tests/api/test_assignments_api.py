@@ -193,3 +193,17 @@ def test_a_significant_recheck_goes_to_a_reviewer_who_sees_both_mark_sets(api, w
     assert client.post(f"{rurl}/submit", headers=h).status_code == 200
     db.expire_all()
     assert world["paper"].status == PaperStatus.DONE
+
+
+def test_behind_nginx_the_page_is_sent_by_x_accel_redirect(api, world, app):
+    app.config["CROSSCHECK"].accel_pages_prefix = "/_pages"
+    response = api.get(f"/api/v1/assignments/{world['mine'].id}/pages/1")
+    assert response.status_code == 200 and response.data == b""
+    target = response.headers["X-Accel-Redirect"]
+    assert target.startswith("/_pages/") and target.endswith(".jpg")
+
+
+def test_every_response_carries_a_request_id(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert len(client.get("/healthz").headers["X-Request-ID"]) == 32

@@ -1,0 +1,17 @@
+"""gunicorn settings for crosscheck (``gunicorn -c deploy/gunicorn.conf.py wsgi:app``)."""
+import multiprocessing
+import os
+
+bind = os.environ.get("CROSSCHECK_BIND", "127.0.0.1:8000")
+# Marking requests are short and mostly wait on the database: threads per worker help.
+workers = int(os.environ.get("CROSSCHECK_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("CROSSCHECK_WEB_THREADS", 4))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 5000          # recycle workers now and then (bounded memory)
+max_requests_jitter = 500
+accesslog = None             # the app logs each request as JSON with its request id
+errorlog = "-"
+forwarded_allow_ips = "127.0.0.1"
