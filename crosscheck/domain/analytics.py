@@ -10,6 +10,7 @@ Deltas are always final − original: negative means the school over-marked
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from operator import attrgetter
@@ -151,16 +152,15 @@ class Analysis:
         self.rule = rule
         self._layout = Layout(scheme)
         self._codes = list(map(self._layout.encode, self.results))
+        self._papers = [r.paper for r in self.results]
 
     def groups(self, grouping: str) -> list[GroupStats]:
         """Statistics for every group of one grouping (see GROUPINGS), sorted by key."""
-        key = GROUPINGS[grouping]
-        sums: dict[Hashable, int] = {}
-        for result, code in zip(self.results, self._codes):
-            k = key(result.paper)
-            if k is not None:
-                sums[k] = sums.get(k, 0) + code
-        return [self._stats(k, sums[k]) for k in sorted(sums, key=_sort_key)]
+        buckets: defaultdict[Hashable, list[int]] = defaultdict(list)
+        for k, code in zip(map(GROUPINGS[grouping], self._papers), self._codes):
+            buckets[k].append(code)
+        buckets.pop(None, None)
+        return [self._stats(k, sum(buckets[k])) for k in sorted(buckets, key=_sort_key)]
 
     def summary(self) -> GroupStats:
         """The whole campaign as one group: the baseline the groups are read against."""

@@ -8,8 +8,10 @@ Every number is JSON-safe: undefined statistics are null, never NaN.
 """
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -57,8 +59,29 @@ def build_report(
 def report_for_papers(
     campaign: str, papers: Iterable[PaperMarks], scheme: Scheme, per_paper: int = 1, rule: FlagRule = FlagRule()
 ) -> Row:
-    """Convenience for the service layer: compare every paper, then build the report."""
-    return build_report(campaign, compare_all(papers, scheme, per_paper), scheme, rule)
+    """Convenience for the service layer: compare every paper, then build the report.
+
+    Runs with the cyclic GC paused (see :func:`gc_paused`)."""
+    with gc_paused():
+        return build_report(campaign, compare_all(papers, scheme, per_paper), scheme, rule)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a batch that allocates ~10⁶ acyclic objects.
+
+    Each allocation burst otherwise triggers full collections that walk every live
+    paper again; nothing built here forms a reference cycle, so pausing loses
+    nothing and saves 15-25 % CPU on a regional campaign (docs/perf-report.md).
+    The pause is process-wide, so keep it around one batch, not a request.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _paper_order(result: PaperResult) -> tuple[str, str, str]:

@@ -229,8 +229,12 @@ def binom_cdf(k: int, n: int, p: float = 0.5) -> float:
         return 0.0
     if k >= n:
         return 1.0
-    if p == 0.5 and n <= 2000:  # exact integer arithmetic, one rounding at the end
-        return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    if p == 0.5 and n <= 1000:  # exact integers, one rounding at the end
+        term = total = 1
+        for i in range(k):
+            term = term * (n - i) // (i + 1)  # C(n, i+1), exact
+            total += term
+        return total / 2**n
     return _betainc(n - k, k + 1, 1.0 - p, p)
 
 
