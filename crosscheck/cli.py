@@ -236,6 +236,47 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
         click.echo(f"  не найден пользователь для эксперта первичной проверки: {name}")
 
 
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--school", "school_code", required=True, help="school code")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PDF to write")
+def covers(campaign_slug: str, school_code: str, output: str) -> None:
+    """Print cover sheets (QR + participant code) for one school's papers."""
+    from .services.campaigns import CampaignError
+    from .services.covers import CoversError, write_school_covers
+
+    try:
+        with app_session() as s:
+            count = write_school_covers(s, campaign_slug, school_code, Path(output))
+    except (CampaignError, CoversError) as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"обложек: {count}, файл: {output}")
+
+
+@main.group()
+def scans() -> None:
+    """Сканы работ."""
+
+
+@scans.command("import")
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--wait", is_flag=True, help="with a queue: wait until the import is done")
+def scans_import(campaign_slug: str, file: str, wait: bool) -> None:
+    """Import a scanned PDF/TIFF: covers split it into papers (SPEC §3)."""
+    from .services.campaigns import CampaignError
+    from .services.scan_commands import import_file
+
+    try:
+        outcome = import_file(campaign_slug, Path(file), wait=wait)
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    for line in outcome.lines:
+        click.echo(line)
+    if outcome.failed:
+        raise CliFailure(outcome.failed)
+
+
 # --- distribution of work -------------------------------------------------------------
 
 @main.command()

@@ -29,6 +29,7 @@ class Config:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     max_upload_mb: int = 512
+    max_scan_pages: int = 2000
     # nginx internal location that serves CROSSCHECK_DATA_DIR/pages (X-Accel-Redirect);
     # unset: the app sends page images itself.
     accel_pages_prefix: str = ""
@@ -47,6 +48,7 @@ class Config:
             secret_key=env.get("SECRET_KEY", ""),
             production=production,
             accel_pages_prefix=env.get("CROSSCHECK_ACCEL_PAGES", "").rstrip("/"),
+            max_scan_pages=int(env.get("CROSSCHECK_MAX_SCAN_PAGES") or 2000),
         )
         for key, value in overrides.items():
             setattr(cfg, key, value)

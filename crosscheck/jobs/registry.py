@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .maintenance import purge_login_attempts
+from .scans import import_scan_batch
 
 JOBS = {
     "purge_login_attempts": purge_login_attempts,
+    "import_scan_batch": import_scan_batch,
 }

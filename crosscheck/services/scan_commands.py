@@ -1,0 +1,82 @@
+"""`crosscheck scans import`: register the file, commit, then run or enqueue the job."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Outcome:
+    lines: list[str] = field(default_factory=list)
+    failed: str = ""
+
+
+def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
+    from .. import create_app
+    from ..extensions import session
+    from ..jobs import enqueue
+    from ..models import BatchStatus, ScanBatch
+    from .audit import Actor
+    from .campaigns import get_campaign
+    from .scans import ScanUploadError, register_upload
+
+    app = create_app()
+    cfg = app.config["CROSSCHECK"]
+    out = Outcome()
+    with app.app_context():
+        s = session()
+        campaign = get_campaign(s, campaign_slug)
+        try:
+            reg = register_upload(s, campaign, path, path.name, cfg.data_dir, Actor.cli(),
+                                  max_pages=cfg.max_scan_pages)
+        except ScanUploadError as exc:
+            s.rollback()
+            out.failed = str(exc)
+            return out
+        s.commit()  # commit, then enqueue: the worker must find the batch
+        batch_id = reg.batch.id
+        if not reg.needs_run:
+            out.lines.append(f"файл уже загружен ранее (партия {batch_id}): ничего не добавлено")
+            out.lines += _summary(reg.batch.report)
+            return out
+        try:
+            handle = enqueue("import_scan_batch", batch_id, timeout=6 * 3600, description=f"scan {path.name}")
+        except Exception as exc:  # noqa: BLE001 - the job's own error is stored on the batch
+            s.rollback()
+            batch = s.get(ScanBatch, batch_id)
+            s.refresh(batch)
+            out.failed = batch.error or f"{type(exc).__name__}: {exc}"
+            return out
+        if not handle.inline:
+            out.lines.append(f"импорт поставлен в очередь: партия {batch_id}, задача {handle.job_id}")
+            if not wait:
+                return out
+        batch = _wait(s, batch_id, ScanBatch, BatchStatus) if not handle.inline else s.get(ScanBatch, batch_id)
+        s.refresh(batch)
+        if batch.status == BatchStatus.FAILED:
+            out.failed = batch.error or "импорт не удался"
+        else:
+            out.lines += _summary(batch.report)
+    return out
+
+
+def _wait(s, batch_id, ScanBatch, BatchStatus, poll: float = 0.5):
+    while True:
+        s.expire_all()
+        batch = s.get(ScanBatch, batch_id)
+        if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+            return batch
+        time.sleep(poll)
+
+
+def _summary(report: dict | None) -> list[str]:
+    if not report:
+        return []
+    lines = [f"работ: {report['papers']}, страниц размещено: {report['pages_placed']}, "
+             f"нераспознанных: {report['unidentified']}, пустых пропущено: {report['blank']}"]
+    if report.get("conflicts"):
+        lines.append(f"конфликтов (у работы уже есть страницы): {report['conflicts']} — "
+                     f"{', '.join(report['conflict_ciphers'])}")
+    lines += [f"предупреждение: {w}" for w in report.get("warnings", [])]
+    return lines

@@ -1,0 +1,96 @@
+"""Per-page work done in worker threads: decode + classify, then store.
+
+Decoding, QR reading, Pillow filters and JPEG encoding release the GIL, so
+threads use every core without pickling page images between processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from PIL import Image
+
+from .classify import PageClass, PageKind, classify_page
+from .errors import ScanInputError
+from .images import encode_jpeg, rotate_ccw
+from .masks import MaskBox, apply_masks, boxes_for
+from .pagesrc import SourcePage
+from .result import StoredImage
+from .splitter import Placement
+from .store import ContentStore
+
+
+PAGE_LEVEL_CODES = frozenset({"render_failed", "render_timeout"})
+
+
+@dataclass
+class Analysis:
+    source: SourcePage
+    image: Image.Image | None
+    page: PageClass
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    masks: Sequence[MaskBox]
+    mask_fill: int
+    masked_quality: int
+    original_quality: int
+    keep_blank_originals: bool
+
+
+@dataclass(frozen=True)
+class Stored:
+    original: StoredImage | None
+    masked: StoredImage | None
+    written: int
+
+
+def analyse(source: SourcePage, campaign: str) -> Analysis:
+    """Decode and classify. A page that does not decode is UNREADABLE, not fatal.
+
+    ScanInputError stays fatal (decompression bomb, missing poppler): it is
+    about the file or the installation - except when poppler merely fails to
+    render this one page.
+    """
+    try:
+        image = source.load()
+    except ScanInputError as exc:
+        if exc.code not in PAGE_LEVEL_CODES:
+            raise
+        return Analysis(source, None, PageClass(source.number, PageKind.UNREADABLE,
+                                                error=exc.detail_ru))
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is one bad page
+        return Analysis(source, None, PageClass(source.number, PageKind.UNREADABLE,
+                                                error=f"{type(exc).__name__}: {exc}"))
+    page = classify_page(source.number, image, campaign)
+    if page.kind is PageKind.BLANK and source.decode_error:
+        # A damaged JPEG that poppler renders as white is not a blank page: keep it.
+        page = PageClass(source.number, PageKind.UNREADABLE, error=source.decode_error)
+    return Analysis(source, image, page)
+
+
+def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
+               settings: StoreSettings) -> Stored:
+    """Write the original (and, for content, the masked render) of one page."""
+    image, source = analysis.image, analysis.source
+    if image is None or (placement.role == "blank" and not settings.keep_blank_originals):
+        return Stored(None, None, 0)
+    upright = rotate_ccw(image, placement.rotation)
+    if source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0:
+        original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
+    else:
+        original_bytes = encode_jpeg(upright, settings.original_quality)
+    original, new_o = _put(store, original_bytes, upright)
+    masked, new_m = None, False
+    if placement.role == "content":
+        assert placement.position is not None
+        boxes = boxes_for(settings.masks, placement.position)
+        render = apply_masks(upright, boxes, settings.mask_fill)
+        masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
+    return Stored(original, masked, int(new_o) + int(new_m))
+
+
+def _put(store: ContentStore, data: bytes, image: Image.Image) -> tuple[StoredImage, bool]:
+    stored, created = store.put(data, ".jpg")
+    return StoredImage(stored.path, stored.sha256, stored.size, image.width, image.height), created

@@ -1,0 +1,115 @@
+"""The plain result of an import: what the web/job layer stores in the database.
+
+Only standard types (str, int, lists, dataclasses) so it can be pickled into a
+job result or turned into JSON with :meth:`ImportResult.to_dict`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """A JPEG in the output directory; ``path`` is relative to it."""
+
+    path: str
+    sha256: str
+    size: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ContentPage:
+    """A page of a paper.
+
+    ``source_page`` is the 1-based page in the scan file, ``position`` the
+    1-based content page within the paper (what template masks refer to), and
+    ``rotation`` the degrees counter-clockwise applied to make it upright.
+    ``original`` is for organisers only; ``masked`` is what experts get.
+    """
+
+    source_page: int
+    position: int
+    rotation: int
+    original: StoredImage
+    masked: StoredImage
+
+
+@dataclass
+class Paper:
+    """A cover and the content pages after it."""
+
+    campaign: str
+    cipher: str
+    cover_page: int
+    cover_rotation: int
+    cover: StoredImage | None
+    pages: list[ContentPage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnidentifiedPage:
+    """A page that could not be placed; the organiser resolves it in the web UI.
+
+    ``original`` is None only when the page could not be decoded at all.
+    ``cipher``/``campaign`` carry what the blocking cover's QR said, if any.
+    """
+
+    source_page: int
+    reason: str
+    reason_ru: str
+    rotation: int
+    original: StoredImage | None
+    cipher: str | None = None
+    campaign: str | None = None
+
+
+@dataclass(frozen=True)
+class BlankPage:
+    """A dropped blank page; ``original`` is kept only on request."""
+
+    source_page: int
+    inked_tiles: int
+    original: StoredImage | None = None
+
+
+@dataclass(frozen=True)
+class ScanWarning:
+    code: str
+    message_ru: str
+    source_page: int | None = None
+    cipher: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """Everything an import produced. ``files_written`` is 0 on an identical re-run."""
+
+    source: str
+    source_sha256: str
+    format: str
+    campaign: str
+    page_count: int
+    papers: list[Paper]
+    unidentified: list[UnidentifiedPage]
+    blank_pages: list[BlankPage]
+    warnings: list[ScanWarning]
+    files_written: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def blank_count(self) -> int:
+        return len(self.blank_pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["summary"] = {
+            "papers": len(self.papers),
+            "content_pages": sum(len(p.pages) for p in self.papers),
+            "unidentified": len(self.unidentified),
+            "blank": self.blank_count,
+            "warnings": len(self.warnings),
+        }
+        return data

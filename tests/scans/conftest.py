@@ -1,0 +1,41 @@
+"""Scanned PDFs made the way a school makes them: covers printed by us, papers behind them."""
+from __future__ import annotations
+
+import pytest
+
+from scanner_import import CoverEntry, CoverSheetSet
+from scanner_import.synthetic import blank_back, content_page, cover_page, write_scan_pdf
+
+SIZE = (827, 1169)  # A4 at 100 dpi: plenty for QR codes, quick for tests
+
+
+@pytest.fixture
+def school_papers(factory):
+    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
+    school = factory.school("500101")
+    papers = [factory.paper(campaign, school, code=f"1000{i}") for i in range(1, 4)]
+    factory.commit()
+    return campaign, school, papers
+
+
+def build_scan(path, campaign, school, papers, *, pages_per_paper=2, stray_first=False, blank_backs=False,
+               upside_down=(), foreign=False):
+    sheets = CoverSheetSet(campaign.slug, campaign.name, school.code, school.name,
+                           [CoverEntry(p.participant_code, p.cipher) for p in papers])
+    images = []
+    if stray_first:
+        images.append(content_page(999, size=SIZE))
+    for n, paper in enumerate(papers):
+        entry = CoverEntry(paper.participant_code, paper.cipher)
+        images.append(cover_page(sheets, entry, n + 1, len(papers), size=SIZE, angle=0.8,
+                                 upside_down=paper in upside_down, seed=n))
+        for k in range(pages_per_paper):
+            images.append(content_page(100 * n + k, size=SIZE))
+            if blank_backs:
+                images.append(blank_back(100 * n + k, size=SIZE))
+    if foreign:
+        other = CoverSheetSet("other-campaign", "Чужая", school.code, school.name, [CoverEntry("1", "ZZZZZZZZZZ")])
+        images.append(cover_page(other, CoverEntry("1", "ZZZZZZZZZZ"), size=SIZE, seed=77))
+        images.append(content_page(777, size=SIZE))
+    write_scan_pdf(path, images, dpi=100)
+    return path
