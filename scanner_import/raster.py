@@ -6,7 +6,6 @@ as PGM/PPM on stdout, so nothing is written to disk and no PNG is encoded.
 """
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,25 +22,31 @@ def pdftoppm_path() -> str | None:
 
 
 def rasterise_page(pdf: Path, number: int, dpi: int, gray: bool = False) -> Image.Image:
-    """Render 1-based page ``number`` at ``dpi``; raise ScanInputError on failure."""
-    exe = pdftoppm_path()
-    if exe is None:
+    """Render 1-based page ``number`` at ``dpi`` through pdf2image; raise ScanInputError on failure.
+
+    pdf2image drives poppler's pdftoppm and, without an output folder, reads the PPM it
+    writes to stdout: nothing is written to disk and no PNG is encoded.
+    """
+    from pdf2image import convert_from_path
+    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
+
+    if pdftoppm_path() is None:
         raise ScanInputError("poppler_missing", pdf,
                              "страницу нужно растрировать, но pdftoppm (poppler-utils) не установлен",
                              page=number)
-    cmd = [exe, "-f", str(number), "-l", str(number), "-r", str(dpi)]
-    if gray:
-        cmd.append("-gray")
-    cmd.append(str(pdf))
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=PDFTOPPM_TIMEOUT_S, check=False)
+        images = convert_from_path(str(pdf), dpi=dpi, first_page=number, last_page=number, grayscale=gray,
+                                   fmt="ppm", timeout=PDFTOPPM_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         raise ScanInputError("render_timeout", pdf, "страницу не удалось растрировать за "
                              f"{PDFTOPPM_TIMEOUT_S} с", page=number) from exc
-    if proc.returncode != 0 or not proc.stdout:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["нет вывода"]
-        raise ScanInputError("render_failed", pdf,
-                             f"страницу не удалось растрировать ({reason[0]})", page=number)
-    img = Image.open(io.BytesIO(proc.stdout))
+    except PDFInfoNotInstalledError as exc:
+        raise ScanInputError("poppler_missing", pdf, "не установлен poppler-utils", page=number) from exc
+    except (PDFPageCountError, PDFSyntaxError) as exc:
+        raise ScanInputError("render_failed", pdf, f"страницу не удалось растрировать ({exc})",
+                             page=number) from exc
+    if not images:
+        raise ScanInputError("render_failed", pdf, "страницу не удалось растрировать (нет вывода)", page=number)
+    img = images[0]
     img.load()
     return img

@@ -5,13 +5,14 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, audit, auth, console, errors, expert, filters, home, observer, organiser, security
+    from . import api, audit, auth, console, errors, expert, filters, home, observer, organiser, scans, security
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(organiser.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(scans.bp)
     app.register_blueprint(observer.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(expert.bp)

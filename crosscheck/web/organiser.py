@@ -19,9 +19,11 @@ from ..services.console import problem_assignments
 from ..services.marking import PROBLEM_LABELS
 from ..services.marks_import import import_marks
 from ..services.overview import campaign_summaries
+from ..services.scans import batches, unidentified_count
 from .access import roles_required
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
+BATCH_LABELS = {"queued": "В очереди", "running": "Обрабатывается", "done": "Готово", "failed": "Ошибка"}
 
 
 class MarksForm(FlaskForm):
@@ -55,7 +57,8 @@ def campaign(slug: str):
     return render_template("organiser/campaign.html", campaign=c, summary=summary,
                            schools=school_rows(session(), c), marks_form=_marks_form(),
                            problems=problem_assignments(session(), c), problem_labels=PROBLEM_LABELS,
-                           moscow=ZoneInfo("Europe/Moscow"))
+                           moscow=ZoneInfo("Europe/Moscow"), scan_batches=batches(session(), c),
+                           unidentified=unidentified_count(session(), c), batch_labels=BATCH_LABELS)
 
 
 @bp.route("/<slug>/marks", methods=["POST"])

@@ -1,0 +1,177 @@
+"""A campaign's marks out of the database, into the discrepancy engine (SPEC §7).
+
+A regional campaign has 100,000 papers × 15 tasks, i.e. 1.5 million original scores and
+as many recheck scores. Fetching them row by row costs more than the whole engine, so
+each score set is packed *inside the database*: every task gets one byte of an integer
+(``SUM(score * 256^k)`` grouped by paper or assignment), and Python unpacks it with
+``int.to_bytes`` at C speed. Four Core queries load everything, whatever the size.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from ..domain.analytics import FlagRule
+from ..domain.discrepancy import PaperMarks, PaperResult, Scheme, compare_all
+from ..domain.report import build_report, gc_paused, to_json
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore, Paper, School,
+                      TaskScore, TemplateTask)
+from .schemes import paper_marks, scheme_for
+
+#: Tasks packed into one 64-bit sum: 7 bytes, so a sum never overflows a signed BIGINT.
+TASKS_PER_WORD = 7
+BYTE = 256
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """A campaign's verdicts with what is needed to read them."""
+
+    campaign: Campaign
+    scheme: Scheme
+    results: list[PaperResult]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.scheme.labels
+
+
+def campaign_results(session: Session, campaign: Campaign, school_code: str | None = None) -> CampaignResults:
+    """Every paper of the campaign (or of one school) compared by the engine."""
+    scheme = scheme_for(campaign.template)
+    with gc_paused():
+        papers = load_paper_marks(session, campaign, school_code)
+        results = compare_all(papers, scheme, campaign.per_paper)
+    return CampaignResults(campaign, scheme, results)
+
+
+def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagRule()) -> dict[str, Any]:
+    """The SPEC §7 report as a dict (plus the engine's extra sections)."""
+    data = campaign_results(session, campaign)
+    with gc_paused():
+        return build_report(campaign.slug, data.results, data.scheme, rule)
+
+
+def report_json(session: Session, campaign: Campaign) -> str:
+    report = campaign_report(session, campaign)
+    with gc_paused():
+        return to_json(report)
+
+
+# --- loading ------------------------------------------------------------------------
+
+
+def load_paper_marks(session: Session, campaign: Campaign, school_code: str | None = None) -> list[PaperMarks]:
+    """The engine's input for every paper: originals and *submitted* live rechecks/review."""
+    tasks = list(campaign.template.tasks)
+    if any(t.max_score >= BYTE for t in tasks):  # cannot be packed in a byte: the slow, plain way
+        return [paper_marks(session, p) for p in session.scalars(_papers_stmt(campaign, school_code))]
+    labels = tuple(t.label for t in tasks)
+    originals = _unpacked(session, _original_stmt(campaign, tasks, school_code), labels)
+    rechecks, reviews = _marks_by_paper(session, campaign, tasks, school_code, labels)
+    papers = []
+    for row in session.execute(_paper_rows_stmt(campaign, school_code)):
+        original = originals.get(row.id)
+        if original is None:
+            original = _slow_original(session, row.id, tasks)
+        papers.append(PaperMarks(
+            cipher=row.cipher, school=row.code, participant=row.participant_code, original=original,
+            rechecks=rechecks.get(row.id, ()), review=reviews.get(row.id), status=row.status.value,
+            class_name=row.class_name or None, municipality=row.municipality or None,
+            original_marker=row.original_marker_name or None, journal_mark=row.journal_mark))
+    return papers
+
+
+def _papers_stmt(campaign: Campaign, school_code: str | None) -> Select:
+    stmt = select(Paper).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
+    return stmt if school_code is None else stmt.where(School.code == school_code)
+
+
+def _paper_rows_stmt(campaign: Campaign, school_code: str | None) -> Select:
+    stmt = (select(Paper.id, Paper.cipher, School.code, Paper.participant_code, Paper.status, Paper.class_name,
+                   School.municipality, Paper.original_marker_name, Paper.journal_mark)
+            .join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id))
+    return stmt if school_code is None else stmt.where(School.code == school_code)
+
+
+def _packed_columns(table, tasks: list[TemplateTask]) -> list:
+    """COUNT(*) and one SUM per word: task k of a word contributes score × 256^k."""
+    columns = [func.count()]
+    for start in range(0, len(tasks), TASKS_PER_WORD):
+        weights = {t.id: BYTE ** k for k, t in enumerate(tasks[start:start + TASKS_PER_WORD])}
+        weight = case(weights, value=table.task_id, else_=0)
+        columns.append(cast(func.sum(weight * table.score), BigInteger))
+    return columns
+
+
+def _in_campaign(stmt: Select, campaign: Campaign, school_code: str | None) -> Select:
+    stmt = stmt.where(Paper.campaign_id == campaign.id)
+    if school_code is not None:
+        stmt = stmt.join(School, Paper.school_id == School.id).where(School.code == school_code)
+    return stmt
+
+
+def _original_stmt(campaign: Campaign, tasks: list[TemplateTask], school_code: str | None) -> Select:
+    stmt = (select(OriginalScore.paper_id, *_packed_columns(OriginalScore, tasks))
+            .join(Paper, OriginalScore.paper_id == Paper.id).group_by(OriginalScore.paper_id))
+    return _in_campaign(stmt, campaign, school_code)
+
+
+def _submitted_stmt(campaign: Campaign, tasks: list[TemplateTask], school_code: str | None) -> Select:
+    stmt = (select(Assignment.paper_id, Assignment.kind, Assignment.round, Assignment.id,
+                   *_packed_columns(TaskScore, tasks))
+            .join(TaskScore, TaskScore.assignment_id == Assignment.id)
+            .join(Paper, Assignment.paper_id == Paper.id)
+            .where(Assignment.status == AssignmentStatus.SUBMITTED)
+            .group_by(Assignment.paper_id, Assignment.kind, Assignment.round, Assignment.id)
+            .order_by(Assignment.round, Assignment.id))
+    return _in_campaign(stmt, campaign, school_code)
+
+
+def _unpacked(session: Session, stmt: Select, labels: tuple[str, ...]) -> dict[int, dict[str, int]]:
+    """{paper id: scores}; incomplete sets are left out (the caller reads them the slow way)."""
+    out = {}
+    for key, count, *words in session.execute(stmt):
+        if count == len(labels):
+            out[key] = unpack(words, labels)
+    return out
+
+
+def unpack(words: Iterable[int | None], labels: tuple[str, ...]) -> dict[str, int]:
+    """Packed word sums → {label: score}."""
+    code = 0
+    for index, word in enumerate(words):
+        code |= int(word or 0) << (8 * TASKS_PER_WORD * index)
+    return dict(zip(labels, code.to_bytes(len(labels), "little")))
+
+
+def _marks_by_paper(session: Session, campaign: Campaign, tasks: list[TemplateTask], school_code: str | None,
+                    labels: tuple[str, ...]) -> tuple[dict[int, list[dict]], dict[int, dict]]:
+    """Submitted rechecks (in round order) and reviews, per paper id.
+
+    Submission requires every task, so a submitted set is complete; a set that is not
+    (never expected) is skipped rather than read as zeros."""
+    rechecks: defaultdict[int, list[dict]] = defaultdict(list)
+    reviews: dict[int, dict] = {}
+    for paper_id, kind, _round, _id, count, *words in session.execute(_submitted_stmt(campaign, tasks,
+                                                                                       school_code)):
+        if count != len(labels):
+            continue
+        scores = unpack(words, labels)
+        if kind == AssignmentKind.REVIEW:
+            reviews[paper_id] = scores
+        else:
+            rechecks[paper_id].append(scores)
+    return rechecks, reviews
+
+
+def _slow_original(session: Session, paper_id: int, tasks: list[TemplateTask]) -> dict[str, int]:
+    """An incomplete original (never produced by the import): its labels as stored."""
+    labels = {t.id: t.label for t in tasks}
+    return {labels[task_id]: score for task_id, score in session.execute(
+        select(OriginalScore.task_id, OriginalScore.score).where(OriginalScore.paper_id == paper_id))}

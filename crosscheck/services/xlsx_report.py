@@ -1,0 +1,160 @@
+"""The XLSX report (SPEC §7): papers, schools, original markers, and a printable protocol.
+
+openpyxl's write-only mode streams rows to the file, so 100,000 papers never sit in
+memory as cell objects. Rows come straight from the engine's results and group
+statistics (no intermediate JSON dict).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.properties import PageSetupProperties
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.analytics import Analysis, FlagRule, GroupStats
+from ..domain.discrepancy import PaperResult
+from ..models import Campaign, School
+from .reporting import CampaignResults, campaign_results
+from .report_text import STATUS_LABELS, commission_name, flag_text, yes_no
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+PAPER_HEAD = ["Шифр", "Код ОО", "Код участника", "Класс", "Эксперт первичной проверки", "Статус",
+              "Балл (школа)", "Отметка (школа)", "Итоговый балл", "Итоговая отметка", "Разница баллов",
+              "Значимое расхождение", "Третья проверка", "Отметка по журналу"]
+GROUP_HEAD = ["Работ", "Проверено", "Отметка понижена", "Отметка подтверждена", "Отметка повышена",
+              "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", "Значимых расхождений",
+              "Доля значимых", "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
+              "Причины"]
+PROTOCOL_HEAD = ["№", "Код ОО", "Образовательная организация", "Работ", "Проверено", "Понижено",
+                 "Подтверждено", "Повышено", "Ср. расхождение", "Значимых", "Отмечено"]
+
+
+def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule = FlagRule()) -> Path:
+    """Write the whole report to ``path`` and return it."""
+    data = campaign_results(session, campaign)
+    analysis = Analysis(data.results, data.scheme, rule)
+    schools = school_directory(session)
+    wb = Workbook(write_only=True)
+    write_papers(wb.create_sheet("Работы"), data)
+    school_groups = analysis.groups("school")
+    write_groups(wb.create_sheet("Школы"), ["Код ОО", "Образовательная организация", "Муниципалитет"],
+                 ((g, [g.key, *schools.get(g.key, ("", ""))]) for g in school_groups))
+    write_groups(wb.create_sheet("Эксперты первичной проверки"), ["Код ОО", "Эксперт первичной проверки"],
+                 ((g, list(g.key)) for g in analysis.groups("original_marker")))
+    write_protocol(wb.create_sheet("Протокол"), campaign, school_groups, schools)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def school_directory(session: Session) -> dict[str, tuple[str, str]]:
+    """School code → (name, municipality)."""
+    return {code: (name, municipality) for code, name, municipality in
+            session.execute(select(School.code, School.name, School.municipality))}
+
+
+def header(ws, titles: Sequence[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.alignment = BOLD, WRAP
+        cells.append(cell)
+    return cells
+
+
+def write_papers(ws, data: CampaignResults) -> None:
+    labels = data.labels
+    ws.freeze_panes = "B2"
+    ws.append(header(ws, PAPER_HEAD + [f"Шк. {x}" for x in labels] + [f"Ит. {x}" for x in labels]))
+    results = sorted(data.results, key=lambda r: (r.paper.school, r.paper.participant, r.paper.cipher))
+    empty = [None] * len(labels)
+    for r in results:
+        ws.append(paper_cells(r) + list(r.original.scores) + (list(r.final.scores) if r.final else empty))
+
+
+def paper_cells(r: PaperResult) -> list:
+    p, final = r.paper, r.final
+    return [p.cipher, p.school, p.participant, p.class_name, p.original_marker, STATUS_LABELS.get(p.status, p.status),
+            r.original.total, r.original.grade, final.total if final else None, final.grade if final else None,
+            r.delta_total, yes_no(r.significant), yes_no(r.review_required), p.journal_mark]
+
+
+def group_cells(g: GroupStats) -> list:
+    ci_low, ci_high = g.delta.low, g.delta.high
+    return [g.papers, g.checked, g.grade_lowered, g.grade_confirmed, g.grade_raised, _r(g.mean_delta),
+            g.median_delta, _r(ci_low), _r(ci_high), g.significant, _r(g.significant_share),
+            _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), yes_no(g.flagged),
+            flag_text(g.flag_reasons)]
+
+
+def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, list]]) -> None:
+    ws.freeze_panes = "C2"
+    ws.append(header(ws, key_titles + GROUP_HEAD))
+    for g, keys in rows:
+        ws.append(keys + group_cells(g))
+
+
+def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:
+    """One printable page set: heading, a row per school, signatures. Landscape, fit to width."""
+    _print_setup(ws)
+    for width, letter in zip((5, 10, 48, 8, 10, 10, 12, 10, 12, 10, 10), "ABCDEFGHIJK"):
+        ws.column_dimensions[letter].width = width
+    heading = protocol_heading(ws, campaign)
+    for line in heading:
+        ws.append(line)
+    ws.append(header(ws, PROTOCOL_HEAD))
+    ws.print_title_rows = f"{len(heading) + 1}:{len(heading) + 1}"  # repeat the table header on every page
+    for n, g in enumerate(groups, start=1):
+        ws.append([n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
+                   g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.significant, yes_no(g.flagged)])
+    for line in signature_block():
+        ws.append(line)
+
+
+def protocol_heading(ws, campaign: Campaign) -> list[list]:
+    now = datetime.now(MOSCOW)
+    title = WriteOnlyCell(ws, value=f"Протокол перепроверки: {campaign.name}")
+    title.font = TITLE
+    return [
+        [title],
+        [f"Кампания: {campaign.slug}; {campaign.template.title}"],
+        [f"Предметная комиссия: {commission_name(campaign)}"],
+        [f"Кампания создана: {campaign.created_at.astimezone(MOSCOW):%d.%m.%Y}; "
+         f"протокол сформирован: {now:%d.%m.%Y %H:%M} (МСК)"],
+        [],
+    ]
+
+
+def signature_block() -> list[list]:
+    return [[], [None, "Председатель предметной комиссии", None, "_______________ / _______________"],
+            [], [None, "Руководитель МО", None, "_______________ / _______________"],
+            [], [None, "Организатор", None, "_______________ / _______________"],
+            [], [None, "Общественный наблюдатель", None, "_______________ / _______________"]]
+
+
+def _print_setup(ws) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _p(test) -> float | None:
+    return None if test is None else float(f"{test.pvalue:.3g}")

@@ -1,0 +1,158 @@
+"""Organiser pages for scans: cover sheets, uploads with progress, the unidentified queue,
+and the organiser-only view of original pages."""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from ..extensions import session
+from ..jobs import enqueue
+from ..models import Page, Role, ScanBatch
+from ..services.audit import Actor
+from ..services.covers import CoversError, write_school_covers
+from ..services.pages import stored_path
+from ..services.renders import RENDER_WIDTHS, render_for
+from ..services.scans import ScanUploadError, batches, register_upload
+from ..services.unidentified import QueueError, attach, discard, find_paper, waiting
+from .access import roles_required
+from .organiser import campaign_or_404
+
+bp = Blueprint("scans", __name__, url_prefix="/organiser/campaigns")
+
+
+@bp.route("/<slug>/covers/<school_code>.pdf")
+@roles_required(Role.ORGANISER)
+def covers(slug: str, school_code: str):
+    campaign_or_404(slug)
+    buf = io.BytesIO()
+    try:
+        write_school_covers(session(), slug, school_code, buf)
+    except CoversError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("organiser.campaign", slug=slug))
+    buf.seek(0)
+    return send_file(buf, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"covers-{slug}-{school_code}.pdf")
+
+
+@bp.route("/<slug>/scans", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def upload(slug: str):
+    campaign = campaign_or_404(slug)
+    upload_file = request.files.get("scan")
+    if upload_file is None or not upload_file.filename:
+        flash("Выберите файл сканов (PDF или TIFF).", "error")
+        return redirect(url_for("organiser.campaign", slug=slug))
+    cfg = current_app.config["CROSSCHECK"]
+    name = secure_filename(upload_file.filename) or "scan.pdf"
+    if Path(upload_file.filename).suffix.lower() != Path(name).suffix.lower():
+        name = f"scan{Path(upload_file.filename).suffix.lower()}"
+    with tempfile.TemporaryDirectory(dir=cfg.data_dir) as tmp:
+        source = Path(tmp) / name
+        upload_file.save(source)
+        try:
+            reg = register_upload(session(), campaign, source, upload_file.filename, cfg.data_dir,
+                                  Actor(current_user), max_pages=cfg.max_scan_pages)
+        except ScanUploadError as exc:
+            session().rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("organiser.campaign", slug=slug))
+        session().commit()
+    if not reg.needs_run:
+        flash(f"Файл «{reg.batch.filename}» уже был загружен: ничего не добавлено.", "info")
+        return redirect(url_for("organiser.campaign", slug=slug))
+    try:
+        handle = enqueue("import_scan_batch", reg.batch.id, timeout=6 * 3600)
+    except Exception:  # noqa: BLE001 - the batch carries the error for the page to show
+        session().rollback()
+        flash(f"Файл «{reg.batch.filename}» не удалось обработать: подробности в таблице загрузок.", "error")
+        return redirect(url_for("organiser.campaign", slug=slug))
+    flash(f"Файл «{reg.batch.filename}» {'обработан' if handle.inline else 'поставлен в очередь на обработку'}.",
+          "info")
+    return redirect(url_for("organiser.campaign", slug=slug))
+
+
+@bp.route("/<slug>/scans/<int:batch_id>.json")
+@roles_required(Role.ORGANISER, Role.OBSERVER)
+def progress(slug: str, batch_id: int):
+    campaign = campaign_or_404(slug)
+    batch = session().get(ScanBatch, batch_id)
+    if batch is None or batch.campaign_id != campaign.id:
+        abort(404)
+    return jsonify({"status": batch.status.value, "pages_done": batch.pages_done,
+                    "pages_total": batch.pages_total, "error": batch.error, "report": batch.report})
+
+
+@bp.route("/<slug>/unidentified")
+@roles_required(Role.ORGANISER)
+def unidentified(slug: str):
+    campaign = campaign_or_404(slug)
+    return render_template("scans/unidentified.html", campaign=campaign, pages=waiting(session(), campaign))
+
+
+def _page_of(campaign, page_id: int) -> Page:
+    page = session().get(Page, page_id)
+    if page is None or page.campaign_id != campaign.id:
+        abort(404)
+    return page
+
+
+@bp.route("/<slug>/unidentified/<int:page_id>/attach", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def attach_page(slug: str, page_id: int):
+    campaign = campaign_or_404(slug)
+    page = _page_of(campaign, page_id)
+    try:
+        paper = find_paper(session(), campaign, request.form.get("school", ""), request.form.get("participant", ""))
+        position = request.form.get("position", type=int) or 0
+        attach(session(), current_app.config["CROSSCHECK"].data_dir, campaign, page, paper, position,
+               replace=request.form.get("replace") == "1", actor=Actor(current_user))
+        session().commit()
+        flash(f"Страница прикреплена к работе участника {paper.participant_code} как страница {position}.", "info")
+    except QueueError as exc:
+        session().rollback()
+        flash(f"Страница не прикреплена: {exc}.", "error")
+    return redirect(url_for(".unidentified", slug=slug))
+
+
+@bp.route("/<slug>/unidentified/<int:page_id>/discard", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+def discard_page(slug: str, page_id: int):
+    campaign = campaign_or_404(slug)
+    page = _page_of(campaign, page_id)
+    if request.method == "GET":
+        return render_template("scans/discard_confirm.html", campaign=campaign, page=page)
+    try:
+        discard(session(), campaign, page, Actor(current_user))
+        session().commit()
+        flash("Страница убрана из очереди (остаётся в журнале и в архиве сканов).", "info")
+    except QueueError as exc:
+        session().rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".unidentified", slug=slug))
+
+
+@bp.route("/pages/<int:page_id>/original")
+@roles_required(Role.ORGANISER)
+def original(page_id: int):
+    """An original scan: organisers only, never experts, reviewers or observers."""
+    page = session().get(Page, page_id)
+    if page is None:
+        abort(404)
+    data_dir = current_app.config["CROSSCHECK"].data_dir
+    path = stored_path(data_dir, page.original_sha256)
+    if not path.is_file():
+        abort(404)
+    width = request.args.get("w", type=int)
+    if width in RENDER_WIDTHS:
+        path = render_for(data_dir, path, page.original_sha256, width)
+    response = send_file(path, mimetype="image/jpeg", etag=f"{page.original_sha256}-{width or 'full'}",
+                         conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
