@@ -31,6 +31,11 @@ ACCESS = {
     "console.experts": {"organiser"},
     "console.withdraw": {"organiser"},
     "observer.campaign": {"organiser", "observer"},
+    "scans.covers": {"organiser"},
+    "scans.progress": {"organiser", "observer"},
+    "scans.unidentified": {"organiser"},
+    "scans.discard_page": {"organiser"},
+    "scans.original": {"organiser"},  # original scans: never experts, reviewers or observers
     "audit.index": {"organiser", "observer"},
     "audit.export": {"organiser", "observer"},
     "expert.next_paper": MARKERS,
@@ -52,10 +57,11 @@ def world(factory, data_dir):
     campaign = factory.campaign("c1")
     paper = factory.paper(campaign, school_a)
     assignment = factory.assignment(paper, expert)
-    factory.page(paper, 1, data_dir)
+    page = factory.page(paper, 1, data_dir)
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
-            "login": "expert", "filename": "app.css"}
+            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1,
+            "page_id": page.id}
 
 
 def get_rules(app):
