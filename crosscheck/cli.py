@@ -369,11 +369,13 @@ def restore_cmd(archive: str, yes: bool) -> None:
 @main.command()
 def demo() -> None:
     """Fill an empty database with a realistic demo campaign and print the demo logins."""
+    from flask import current_app
+
     from .demo import DemoError, load_demo
 
     try:
         with app_session() as s:
-            logins = load_demo(s)
+            logins = load_demo(s, current_app.config["CROSSCHECK"].data_dir)
     except DemoError as exc:
         raise CliFailure(str(exc)) from exc
     click.echo("Демо-логины (пароль у всех: см. столбец):")

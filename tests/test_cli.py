@@ -143,6 +143,19 @@ def test_demo_fills_an_empty_database_once(run, db):
     assert "org" in first.output and "exp01" in first.output and "demo2026" in first.output
     experts = db.scalars(select(User).where(User.role == "expert")).all()
     assert len(experts) >= 10 and len({e.school_id for e in experts}) >= 6
+    from sqlalchemy import func
+
+    from crosscheck.models import Assignment, AssignmentStatus, Page, PageStatus, Paper
+
+    papers = db.scalar(select(func.count()).select_from(Paper))
+    assert papers >= 24
+    # every paper came through the real scan pipeline: four masked pages each
+    assert db.scalar(select(func.count()).select_from(Page).where(Page.status == PageStatus.PLACED)) == 4 * papers
+    statuses = set(db.scalars(select(Assignment.status)))
+    assert {AssignmentStatus.ASSIGNED, AssignmentStatus.SUBMITTED} <= statuses
+    exp01 = db.scalar(select(User).where(User.login == "exp01"))
+    assert db.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.expert_id == exp01.id, Assignment.status == AssignmentStatus.ASSIGNED)) >= 1
     second = run("demo")
     assert second.exit_code == 0 and "exp01" in second.output
     assert len(db.scalars(select(User)).all()) == len(experts) + 4

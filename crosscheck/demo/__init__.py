@@ -76,7 +76,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(login, ROLE_LABELS[role], DEMO_PASSWORD) for login, _, role, _, _ in PEOPLE]
 
 
-def load_demo(session: Session) -> list[tuple[str, str, str]]:
+def load_demo(session: Session, data_dir: Path | None = None) -> list[tuple[str, str, str]]:
     """Load the demo into an empty database; a second call only repeats the logins."""
     if session.scalar(select(Campaign).where(Campaign.slug == CAMPAIGN_SLUG)) is not None:
         return demo_logins()
@@ -89,6 +89,10 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     import_users(session, "demo-users.csv", actor,
                  _csv("login;full_name;role;school_code;subjects;password", people))
     import_conflicts(session, "demo-conflicts.csv", actor, _csv("login;school_code;reason", CONFLICTS))
-    create_campaign(session, CAMPAIGN_SLUG, load_template_file(TEMPLATE_FILE), CAMPAIGN_NAME,
-                    per_paper=1, actor=actor)
+    campaign = create_campaign(session, CAMPAIGN_SLUG, load_template_file(TEMPLATE_FILE), CAMPAIGN_NAME,
+                               per_paper=1, actor=actor)
+    if data_dir is not None:
+        from .papers import load_papers
+
+        load_papers(session, campaign, data_dir)
     return demo_logins()

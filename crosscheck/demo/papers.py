@@ -1,0 +1,172 @@
+"""Demo papers: the schools' results forms, their scanned papers, distribution and some
+marking — all through the real importers, pipeline, engine and marking services.
+
+One school (500105) over-marks on purpose, so the analytics have something to find.
+"""
+from __future__ import annotations
+
+import io
+import random
+import tempfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from PIL import ImageDraw, ImageFont
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Assignment, Campaign, Paper, School, User
+from ..services.assignment import run_assignment
+from ..services.audit import Actor
+from ..services.marking import save_scores, submit
+from ..services.marks_import import import_marks
+from ..services.scans import register_upload
+
+PUPILS_PER_SCHOOL = 5
+SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi, as schools scan
+OVER_MARKING_SCHOOL = "500105"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _true_scores(rng: random.Random, tasks) -> dict[str, int]:
+    ability = rng.betavariate(3, 2)
+    return {t.label: min(t.max_score, int(rng.random() < ability) + int(t.max_score > 1 and rng.random() < ability))
+            for t in tasks}
+
+
+def _school_marks(rng: random.Random, truth: dict[str, int], tasks, school: str) -> dict[str, int]:
+    marks = dict(truth)
+    if school == OVER_MARKING_SCHOOL:  # generous original marking: +1 on several tasks
+        for t in rng.sample(list(tasks), 4):
+            marks[t.label] = min(t.max_score, marks[t.label] + 1)
+    elif rng.random() < 0.3:
+        t = rng.choice(list(tasks))
+        marks[t.label] = min(t.max_score, marks[t.label] + 1)
+    return marks
+
+
+def _results_form(school: School, rows: list[tuple[str, dict[str, int], int]], tasks, scale, marker: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Форма сбора"
+    ws.append(["Всероссийские проверочные работы. Форма сбора результатов"])
+    ws.append([f"ОО: {school.code} {school.name}"])
+    ws.append([])
+    labels = [t.label for t in tasks]
+    ws.append(["№", "Код участника", "Класс", "Вариант", *labels, "Сумма баллов", "Отметка",
+               "Отметка по журналу", "Эксперт"])
+    for n, (code, marks, journal) in enumerate(rows, start=1):
+        scores = [("Х" if marks[label] == 0 and n % 4 == 0 and i % 5 == 3 else marks[label])
+                  for i, label in enumerate(labels)]
+        total = sum(marks.values())
+        ws.append([n, code, "5А" if n % 2 else "5Б", str(1 + n % 2), *scores, total, scale.grade(total), journal,
+                   marker])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _page(seed: int, code: str, position: int, marks: dict[str, int] | None):
+    """A handwritten page with the participant code in the header box (masked later) and,
+    on the last page, the school's marks table (masked too)."""
+    from scanner_import.synthetic import content_page
+
+    img = content_page(seed, size=SCAN_SIZE)
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    try:
+        font = ImageFont.truetype(FONT, 28)
+    except OSError:
+        font = ImageFont.load_default()
+    draw.rectangle([0.63 * w, 0.02 * h, 0.98 * w, 0.06 * h], outline=20, width=3)
+    draw.text((0.65 * w, 0.025 * h), f"Код: {code}", fill=25, font=font)
+    if position == 1:
+        draw.text((0.07 * w, 0.1 * h), "ОО 5001.. класс 5  вариант 1", fill=40, font=font)
+    if marks is not None:
+        draw.rectangle([0.06 * w, 0.85 * h, 0.94 * w, 0.97 * h], outline=20, width=3)
+        text = "  ".join(f"{k}:{v}" for k, v in marks.items())
+        draw.text((0.08 * w, 0.87 * h), "Баллы ОО: " + text[:70], fill=25, font=font)
+        draw.text((0.08 * w, 0.92 * h), text[70:140], fill=25, font=font)
+    return img
+
+
+def _scan_pdf(path: Path, campaign: Campaign, school: School, papers: list[Paper], marks: dict[str, dict],
+              pages: int) -> None:
+    from scanner_import import CoverEntry, CoverSheetSet
+    from scanner_import.synthetic import blank_back, cover_page, write_scan_pdf
+
+    sheets = CoverSheetSet(campaign.slug, campaign.name, school.code, school.name,
+                           [CoverEntry(p.participant_code, p.cipher) for p in papers])
+
+    def images():
+        for n, paper in enumerate(sorted(papers, key=lambda p: p.participant_code)):
+            yield cover_page(sheets, CoverEntry(paper.participant_code, paper.cipher), n + 1, len(papers),
+                             size=SCAN_SIZE, angle=0.6, upside_down=(n == 2), seed=n)
+            for k in range(1, pages + 1):
+                yield _page(1000 * n + k, paper.participant_code, k,
+                            marks[paper.participant_code] if k == pages else None)
+                if n % 2 == 0:
+                    yield blank_back(1000 * n + k, size=SCAN_SIZE)
+
+    write_scan_pdf(path, images(), dpi=150, quality=70)
+
+
+def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int = 2026) -> None:
+    from ..domain.grading import GradeScale
+    from ..jobs.runner import run
+
+    rng = random.Random(seed)
+    actor = Actor(label="demo")
+    tasks = list(campaign.template.tasks)
+    scale = GradeScale(campaign.template.grades)
+    schools = {s.code: s for s in session.scalars(select(School))}
+    truths: dict[tuple[str, str], dict[str, int]] = {}
+    for number, code in enumerate(["500101", "500102", "500103", "500105", "500107", "500211"]):
+        school = schools[code]
+        marker = session.scalar(select(User.full_name).where(User.school_id == school.id, User.role == "expert"))
+        rows = []
+        for i in range(PUPILS_PER_SCHOOL):
+            participant = f"{code[-3:]}{i + 1:02d}"
+            truth = _true_scores(rng, tasks)
+            truths[(code, participant)] = truth
+            marks = _school_marks(rng, truth, tasks, code)
+            journal = min(5, max(2, scale.grade(sum(marks.values())) + rng.choice([0, 0, 1])))
+            rows.append((participant, marks, journal))
+        form = _results_form(school, rows, tasks, scale, marker or "")
+        import_marks(session, campaign, f"results-{code}.xlsx", school_code=code, actor=actor, data=form)
+        papers = list(session.scalars(select(Paper).where(Paper.campaign_id == campaign.id,
+                                                          Paper.school_id == school.id)))
+        original = {code_: dict(m) for code_, m, _ in rows}
+        with tempfile.TemporaryDirectory() as tmp:
+            pdf = Path(tmp) / f"scan-{code}.pdf"
+            _scan_pdf(pdf, campaign, school, papers, original, campaign.template.pages)
+            reg = register_upload(session, campaign, pdf, pdf.name, data_dir, actor)
+            session.commit()
+            run("import_scan_batch", reg.batch.id)
+    run_assignment(session, campaign, actor)
+    session.flush()
+    _mark_some(session, campaign, truths, rng)
+
+
+def _mark_some(session: Session, campaign: Campaign, truths, rng: random.Random) -> None:
+    """Experts have submitted about two thirds of their papers; exp01 keeps a few to try."""
+    kept_for_visitor = 0
+    for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
+                             .where(Paper.campaign_id == campaign.id).order_by(Assignment.id)).all():
+        expert = a.expert
+        if expert.login == "exp01" and kept_for_visitor < 2:
+            kept_for_visitor += 1
+            continue
+        if rng.random() < 0.1:
+            continue
+        truth = truths[(a.paper.school.code, a.paper.participant_code)]
+        scores = dict(truth)
+        if rng.random() < 0.2:  # an honest slip of one point
+            t = rng.choice(list(campaign.template.tasks))
+            scores[t.label] = max(0, scores[t.label] - 1)
+        saved = save_scores(session, expert, a.id, scores, "", a.version)
+        if rng.random() < 0.9:
+            submit(session, expert, a.id)
+        else:
+            assert saved.version > 1
+    session.flush()
