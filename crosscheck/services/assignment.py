@@ -6,12 +6,14 @@ Rows are read and written with Core statements: a regional campaign has 100,000 
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import String, and_, cast, exists, select, update
 from sqlalchemy.orm import Session
 
+from ..bulk import bulk_insert
 from ..db import utcnow
 from ..domain.assignment import Plan, plan_assignments, plan_withdrawal
 from ..domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
@@ -79,28 +81,37 @@ def preview(session: Session, campaign: Campaign, *, seed: int = 0) -> tuple[Pla
     return plan, inputs
 
 
+ASSIGNMENT_COLUMNS = ("paper_id", "expert_id", "kind", "round", "status", "version", "comment", "problem_note",
+                      "created_at", "created_by_id")
+EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "entity_type", "entity_id", "campaign_id", "after")
+
+
 def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | None) -> int:
-    """Write the plan's new assignments (and one audit event each); flush, don't commit."""
+    """Write the plan's new assignments (and one audit event each); flush, don't commit.
+
+    A regional run writes 100,000 assignments and as many audit events: they go to the
+    driver in bulk (``crosscheck.bulk``), and the new ids are read back in one query by
+    their shared creation time.
+    """
     if not plan.new:
         return 0
+    session.flush()
     now = utcnow()
     created_by = actor.user.id if actor and actor.user else None
-    rows = [{"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": AssignmentKind(n.kind), "round": n.round,
-             "status": AssignmentStatus.ASSIGNED, "version": 1, "comment": "", "problem_note": "",
-             "created_at": now, "created_by_id": created_by} for n in plan.new]
-    ids: dict[tuple, int] = {}
-    stmt = insert(Assignment).returning(Assignment.id, Assignment.paper_id, Assignment.kind, Assignment.round,
-                                        sort_by_parameter_order=True)
-    for chunk in _chunks(rows, 5000):
-        ids.update(((p, k, r), i) for i, p, k, r in session.execute(stmt, chunk))
+    bulk_insert(session, Assignment.__table__, ASSIGNMENT_COLUMNS,
+                ((n.paper_id, n.expert_id, n.kind, n.round, "assigned", 1, "", "", now, created_by)
+                 for n in plan.new))
+    table = Assignment.__table__
+    ids = {(p, k, r): i for i, p, k, r in session.execute(
+        select(table.c.id, table.c.paper_id, cast(table.c.kind, String), table.c.round)
+        .where(table.c.created_at == now, table.c.paper_id.in_(
+            select(Paper.id).where(Paper.campaign_id == campaign.id).scalar_subquery())))}
     label = actor.label if actor else "system"
-    events = [{"at": now, "actor_id": created_by, "actor_label": label, "action": "assignment.create",
-               "entity_type": "assignment", "entity_id": ids.get((n.paper_id, AssignmentKind(n.kind), n.round)),
-               "campaign_id": campaign.id, "before": None,
-               "after": {"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": n.kind, "round": n.round}}
-              for n in plan.new]
-    for chunk in _chunks(events, 5000):
-        session.execute(insert(AuditEvent), chunk)
+    bulk_insert(session, AuditEvent.__table__, EVENT_COLUMNS,
+                ((now, created_by, label, "assignment.create", "assignment", ids[(n.paper_id, n.kind, n.round)],
+                  campaign.id, json.dumps({"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": n.kind,
+                                           "round": n.round}))
+                 for n in plan.new))
     mark_papers_in_marking(session, campaign)
     session.flush()
     return len(plan.new)
