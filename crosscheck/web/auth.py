@@ -46,8 +46,8 @@ def init_login(app) -> None:
         if not header.lower().startswith("bearer "):
             return None
         user = user_for_token(session(), header[7:].strip())
-        if user is not None:
-            session().commit()  # last_used_at
+        if user is not None and session().dirty:
+            session().commit()  # last_used_at, at most once a minute
         return user
 
 
