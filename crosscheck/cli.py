@@ -329,6 +329,29 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+# --- reports --------------------------------------------------------------------------
+
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), required=True, help="report format")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="file to write")
+def report(campaign_slug: str, fmt: str, output: str) -> None:
+    """Write the campaign's discrepancy report (SPEC §7) as JSON or XLSX."""
+    from .services.campaigns import CampaignError, get_campaign
+    from .services.report_files import write_atomically, write_report
+
+    target = Path(output)
+    try:
+        with app_session() as s:
+            campaign = get_campaign(s, campaign_slug)
+            write_atomically(target, lambda tmp: write_report(s, campaign, fmt, tmp))
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    except OSError as exc:
+        raise CliFailure(f"{output}: {exc.strerror or exc}") from exc
+    click.echo(f"отчёт записан: {target}")
+
+
 # --- operations -----------------------------------------------------------------------
 
 @main.command("backup")

@@ -1,6 +1,7 @@
 """The scan import job: reload the batch by id, run the pipeline, place the pages."""
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from flask import current_app
@@ -10,6 +11,15 @@ from ..extensions import get_db
 from ..models import BatchStatus, Paper, ScanBatch
 from ..services.audit import Actor
 from ..services.scans import Progress, place_result, run_pipeline, set_status
+
+
+def failure_message(exc: Exception) -> str:
+    """What the organiser reads on the batch when the import fails."""
+    if getattr(exc, "message_ru", None):
+        return exc.message_ru
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "недостаточно места на диске для страниц: освободите место и загрузите файл ещё раз"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def import_scan_batch(batch_id: int) -> dict:
@@ -29,7 +39,7 @@ def import_scan_batch(batch_id: int) -> dict:
                               Progress(db.session_factory, batch_id), known, cfg.max_scan_pages)
     except Exception as exc:
         session.rollback()
-        message = getattr(exc, "message_ru", None) or f"{type(exc).__name__}: {exc}"
+        message = failure_message(exc)
         set_status(db.session_factory, batch_id, BatchStatus.FAILED, message)
         raise
     session.refresh(batch)

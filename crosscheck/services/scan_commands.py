@@ -15,11 +15,10 @@ class Outcome:
 def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
     from .. import create_app
     from ..extensions import session
-    from ..jobs import enqueue
     from ..models import BatchStatus, ScanBatch
     from .audit import Actor
     from .campaigns import get_campaign
-    from .scans import ScanUploadError, register_upload
+    from .scans import ScanUploadError, register_upload, start_import
 
     app = create_app()
     cfg = app.config["CROSSCHECK"]
@@ -41,7 +40,10 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
             out.lines += _summary(reg.batch.report)
             return out
         try:
-            handle = enqueue("import_scan_batch", batch_id, timeout=6 * 3600, description=f"scan {path.name}")
+            handle = start_import(s, reg.batch)
+        except ScanUploadError as exc:
+            out.failed = str(exc)
+            return out
         except Exception as exc:  # noqa: BLE001 - the job's own error is stored on the batch
             s.rollback()
             batch = s.get(ScanBatch, batch_id)

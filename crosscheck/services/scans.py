@@ -191,3 +191,25 @@ def batches(session: Session, campaign: Campaign) -> list[ScanBatch]:
 def unidentified_count(session: Session, campaign: Campaign) -> int:
     return session.scalar(select(func.count()).select_from(Page).where(
         Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED))
+
+
+QUEUE_DOWN = "очередь задач недоступна: файл сохранён, но не обработан — загрузите его ещё раз позже"
+
+
+def start_import(session: Session, batch: ScanBatch, *, timeout: int = 6 * 3600):
+    """Run or enqueue the batch's job (after the caller's commit). A queue that cannot be
+    reached is refused clearly: the batch is marked failed, so the same file can be
+    uploaded again later and will then be processed."""
+    from redis.exceptions import RedisError
+
+    from ..jobs import enqueue
+
+    batch_id = batch.id
+    try:
+        return enqueue("import_scan_batch", batch_id, timeout=timeout, description=f"scan {batch.filename}")
+    except RedisError as exc:
+        session.rollback()
+        session.query(ScanBatch).filter(ScanBatch.id == batch_id).update(
+            {"status": BatchStatus.FAILED, "error": QUEUE_DOWN})
+        session.commit()
+        raise ScanUploadError(f"Файл «{batch.filename}»: {QUEUE_DOWN}") from exc

@@ -96,6 +96,9 @@
             }
             return true;
           }
+          if (res.status === 502 || res.status === 503 || res.status === 504) {
+            throw new Error("retryable");  // the server is restarting: keep the draft, try again
+          }
           if (res.status === 409) {
             lock("Баллы этой работы изменены в другой вкладке или уже сданы. Обновите страницу.", "error");
             return false;

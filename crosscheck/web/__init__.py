@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, audit, auth, console, errors, expert, filters, home, observer, organiser, scans, security
+    from . import analytics, api, audit, auth, console, errors, expert, filters, home, observer, organiser, scans, security
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(expert.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(analytics.bp)
     errors.register(app)
     security.register(app)
     filters.register(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -23,10 +24,12 @@ def wants_json() -> bool:
 
 
 def error_response(code: int, message: str | None = None):
+    from flask import make_response
+
     message = message or MESSAGES.get(code, "Ошибка.")
     if wants_json():
-        return jsonify({"error": message}), code
-    return render_template("errors/error.html", code=code, message=message), code
+        return make_response(jsonify({"error": message})), code
+    return make_response(render_template("errors/error.html", code=code, message=message)), code
 
 
 def register(app: Flask) -> None:
@@ -39,6 +42,17 @@ def register(app: Flask) -> None:
         code = exc.code or 500
         # A 404 and a 403 answer a stranger the same way: existence is not revealed.
         return error_response(code, exc.description if getattr(exc, "custom", False) else None)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        # A restarting database: the client should simply try again (score.js does).
+        app.logger.warning("database unavailable: %s", exc.orig)
+        from ..extensions import session
+
+        session().rollback()
+        response, code = error_response(503, "База данных временно недоступна. Повторите через несколько секунд.")
+        response.headers["Retry-After"] = "5"
+        return response, code
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -12,13 +12,12 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from ..extensions import session
-from ..jobs import enqueue
 from ..models import Page, Role, ScanBatch
 from ..services.audit import Actor
 from ..services.covers import CoversError, write_school_covers
 from ..services.pages import stored_path
 from ..services.renders import RENDER_WIDTHS, render_for
-from ..services.scans import ScanUploadError, batches, register_upload
+from ..services.scans import ScanUploadError, batches, register_upload, start_import
 from ..services.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .organiser import campaign_or_404
@@ -68,7 +67,10 @@ def upload(slug: str):
         flash(f"Файл «{reg.batch.filename}» уже был загружен: ничего не добавлено.", "info")
         return redirect(url_for("organiser.campaign", slug=slug))
     try:
-        handle = enqueue("import_scan_batch", reg.batch.id, timeout=6 * 3600)
+        handle = start_import(session(), reg.batch)
+    except ScanUploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("organiser.campaign", slug=slug))
     except Exception:  # noqa: BLE001 - the batch carries the error for the page to show
         session().rollback()
         flash(f"Файл «{reg.batch.filename}» не удалось обработать: подробности в таблице загрузок.", "error")

@@ -1,0 +1,75 @@
+"""Report files under CROSSCHECK_DATA_DIR/reports/: one entry point, ids in, a path out.
+
+Shaped like a job (ids and plain values, reloads what it needs, writes a file) so a big
+campaign's XLSX can move to the queue unchanged; today the CLI and the pages call it
+directly. Files are written beside their final name and renamed into place, so a reader
+never sees half a file and two requests for the same report do not collide.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Campaign, School
+
+KINDS = ("json", "xlsx", "summary", "protocol")
+SAFE = re.compile(r"[^0-9A-Za-z_-]")
+
+
+def report_file(session: Session, campaign_id: int, kind: str, data_dir: Path, *,
+                school_code: str | None = None) -> Path | None:
+    """Write one report and return its path; None when the campaign or school is unknown."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    school = None
+    if kind == "protocol":
+        school = session.scalar(select(School).where(School.code == (school_code or "")))
+        if school is None:
+            return None
+    target = Path(data_dir) / "reports" / campaign.slug / _name(kind, school)
+    return write_atomically(target, lambda tmp: write_report(session, campaign, kind, tmp, school))
+
+
+def _name(kind: str, school: School | None) -> str:
+    if kind == "protocol":
+        return f"protocol-{SAFE.sub('_', school.code)}.pdf"
+    return {"json": "report.json", "xlsx": "report.xlsx", "summary": "summary.pdf"}[kind]
+
+
+def write_report(session: Session, campaign: Campaign, kind: str, path: Path, school: School | None = None) -> Path:
+    """Write one report of ``kind`` to ``path`` (any name)."""
+    if kind == "json":
+        from .reporting import report_json
+
+        path.write_text(report_json(session, campaign), encoding="utf-8")
+        return path
+    if kind == "xlsx":
+        from .xlsx_report import write_xlsx
+
+        return write_xlsx(session, campaign, path)
+    from .pdf_protocol import municipal_summary, school_protocol
+
+    if kind == "protocol":
+        return school_protocol(session, campaign, school, path)
+    return municipal_summary(session, campaign, path)
+
+
+def write_atomically(target: Path, write) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
