@@ -49,12 +49,13 @@ class QueueItem:
     assignment: Assignment
     cipher: str
     campaign_name: str
+    deadline: object = None
 
 
 def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     """The caller's own live assignments, grouped as the queue page shows them."""
     rows = session.execute(
-        select(Assignment, Paper.cipher, Campaign.name)
+        select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)
         .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
@@ -63,8 +64,8 @@ def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": []}
     key = {AssignmentStatus.ASSIGNED: "todo", AssignmentStatus.IN_PROGRESS: "in_progress",
            AssignmentStatus.SUBMITTED: "submitted"}
-    for assignment, cipher, campaign_name in rows:
-        groups[key[assignment.status]].append(QueueItem(assignment, cipher, campaign_name))
+    for assignment, cipher, campaign_name, deadline in rows:
+        groups[key[assignment.status]].append(QueueItem(assignment, cipher, campaign_name, deadline))
     return groups
 
 

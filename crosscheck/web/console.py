@@ -135,3 +135,44 @@ def deadline(slug: str):
     session().commit()
     flash("Срок проверки сохранён." if campaign.deadline else "Срок проверки снят.", "info")
     return redirect(url_for("organiser.campaign", slug=slug))
+
+
+@bp.route("/<slug>/settings", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def settings(slug: str):
+    campaign = campaign_or_404(slug)
+    value = request.form.get("exclude_same_municipality") == "1"
+    if value != campaign.exclude_same_municipality:
+        record(session(), Actor(current_user), "campaign.settings", "campaign", campaign.id, campaign_id=campaign.id,
+               before={"exclude_same_municipality": campaign.exclude_same_municipality},
+               after={"exclude_same_municipality": value})
+        campaign.exclude_same_municipality = value
+        session().commit()
+    flash("Настройки распределения сохранены. Они действуют для новых назначений.", "info")
+    return redirect(url_for("organiser.campaign", slug=slug))
+
+
+@bp.route("/<slug>/experts/<login>/capacity", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def capacity(slug: str, login: str):
+    from ..models import CampaignExpert
+
+    campaign = campaign_or_404(slug)
+    expert = session().scalar(select(User).where(User.login == login, User.role == Role.EXPERT))
+    if expert is None:
+        abort(404)
+    text = request.form.get("capacity", "").strip()
+    if text and (not text.isdigit() or int(text) > 10000):
+        flash("Лимит работ: целое число от 0 или пусто (без лимита).", "error")
+        return redirect(url_for(".experts", slug=slug))
+    settings_row = session().get(CampaignExpert, (campaign.id, expert.id))
+    if settings_row is None:
+        settings_row = CampaignExpert(campaign_id=campaign.id, user_id=expert.id)
+        session().add(settings_row)
+    before = settings_row.capacity
+    settings_row.capacity = int(text) if text else None
+    record(session(), Actor(current_user), "campaign.expert_capacity", "user", expert.id, campaign_id=campaign.id,
+           before={"capacity": before}, after={"capacity": settings_row.capacity})
+    session().commit()
+    flash(f"Лимит работ для {expert.full_name}: {text or 'без лимита'}.", "info")
+    return redirect(url_for(".experts", slug=slug))

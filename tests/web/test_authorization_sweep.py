@@ -13,6 +13,7 @@ ROLES = ("anonymous", "organiser", "expert", "reviewer", "observer")
 ALL = set(ROLES)
 SIGNED_IN = ALL - {"anonymous"}
 MARKERS = {"expert", "reviewer"}
+READERS = {"organiser", "observer", "reviewer"}
 
 # endpoint -> roles that may GET it
 ACCESS = {
@@ -44,6 +45,15 @@ ACCESS = {
     "api.assignments": MARKERS,
     "api.assignment": {"expert"},
     "api.page_image": {"expert"},
+    # analytics: reviewers only for campaigns of their subject (the sweep's campaign is theirs)
+    "analytics.index": READERS,
+    "analytics.campaign": READERS,
+    "analytics.school": READERS,
+    "analytics.history": READERS,
+    "analytics.report_json": READERS,
+    "analytics.report_xlsx": READERS,
+    "analytics.summary_pdf": READERS,
+    "analytics.protocol_pdf": READERS,
 }
 
 

@@ -92,3 +92,41 @@ def test_observer_sees_numbers_read_only(client, login_as, campaign_with_papers)
     assert "Вывести" not in html and 'name="expert"' not in html and "Подтвердить" not in html
     assert client.get("/organiser/campaigns/vpr-math-5-2026/assign").status_code == 403
     assert client.post("/organiser/campaigns/vpr-math-5-2026/assign").status_code in (400, 403)
+
+
+def test_capacity_and_municipality_rule_are_settings_the_engine_honours(client, login_as, campaign_with_papers, db,
+                                                                       factory):
+    login_as("org")
+    experts_url = "/organiser/campaigns/vpr-math-5-2026/experts"
+    post(client, "/organiser/campaigns/vpr-math-5-2026/experts/exp0/capacity", "/organiser/campaigns/vpr-math-5-2026/",
+         {"capacity": "1"})
+    post(client, "/organiser/campaigns/vpr-math-5-2026/assign", "/organiser/campaigns/vpr-math-5-2026/assign")
+    from crosscheck.models import User
+
+    exp0 = db.scalar(select(User).where(User.login == "exp0"))
+    assert db.scalar(select(func.count()).select_from(Assignment).where(Assignment.expert_id == exp0.id)) == 1
+    assert 'value="1"' in client.get(experts_url).get_data(as_text=True)
+    post(client, "/organiser/campaigns/vpr-math-5-2026/settings", "/organiser/campaigns/vpr-math-5-2026/",
+         {"exclude_same_municipality": "1"})
+    from crosscheck.models import Campaign
+
+    db.expire_all()
+    assert db.scalar(select(Campaign.exclude_same_municipality)) is True
+    campaign, schools = campaign_with_papers
+    factory.paper(campaign, schools[0], code="late1")  # every expert works in the same municipality
+    factory.commit()
+    preview = client.get("/organiser/campaigns/vpr-math-5-2026/assign").get_data(as_text=True)
+    assert 'id="unassigned-count">1<' in preview
+
+
+def test_expert_sees_the_deadline(client, factory, login_as, db):
+    from datetime import datetime, timezone
+
+    campaign = factory.campaign("c1")
+    expert = factory.user("exp01")
+    paper = factory.paper(campaign, factory.school("500101"))
+    factory.assignment(paper, expert)
+    campaign.deadline = datetime(2026, 12, 1, 20, 59, tzinfo=timezone.utc)
+    factory.commit()
+    login_as("exp01")
+    assert "Срок проверки: <strong>1 декабря 2026" in client.get("/expert/").get_data(as_text=True)
