@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, School,
-                      User)
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, PaperStatus,
+                      School, User)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class PaperRow:
 
 def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None = None,
                status: str | None = None, limit: int = 200, offset: int = 0) -> tuple[list[PaperRow], int]:
+    if status and status not in {s.value for s in PaperStatus}:
+        return [], 0  # no paper has a status that does not exist
     stmt = select(Paper, School).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
     if school_code:
         stmt = stmt.where(School.code == school_code)
