@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .raster import rasterise_page
 
 
 @dataclass
-class SourcePage:
+class SourcePage(ABC):
     """Base: ``number`` is 1-based in the source file.
 
     ``jpeg`` is the page's exact bytes when the page *is* a JPEG we may store
@@ -36,8 +37,9 @@ class SourcePage:
     origin: str = "unknown"
     decode_error: str | None = None  # set when the fast path failed and poppler stood in
 
-    def load(self) -> Image.Image:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def load(self) -> Image.Image:
+        """The page as an upright-as-scanned image (each kind of source reads it its own way)."""
 
     def release(self) -> None:
         """Drop held bytes once the page is stored (bounds memory on long files)."""
