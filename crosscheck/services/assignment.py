@@ -17,8 +17,8 @@ from ..bulk import bulk_insert
 from ..db import utcnow
 from ..domain.assignment import Plan, plan_assignments, plan_withdrawal
 from ..domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert, Paper,
-                      PaperStatus, Role, School, Subject, User, user_subjects)
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert,
+                      CampaignStatus, Paper, PaperStatus, Role, School, Subject, User, user_subjects)
 from .audit import Actor, record
 from .gate import conflict_map
 
@@ -137,6 +137,10 @@ def _chunks(rows: list, size: int):
 def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *, seed: int = 0) -> Plan:
     plan, _ = preview(session, campaign, seed=seed)
     apply_plan(session, campaign, plan, actor)
+    if plan.new and campaign.status == CampaignStatus.PREPARING:
+        record(session, actor, "campaign.status", "campaign", campaign.id, campaign_id=campaign.id,
+               before={"status": campaign.status.value}, after={"status": CampaignStatus.MARKING.value})
+        campaign.status = CampaignStatus.MARKING
     record(session, actor, "assignment.run", "campaign", campaign.id, campaign_id=campaign.id,
            after={"created": len(plan.new), "unassigned": len(plan.unassigned), "max_load": plan.max_load})
     return plan

@@ -155,3 +155,12 @@ def test_cli_assign_and_assignments_json(db, district, cli_env):
     data = json.loads(listing.output)
     assert len(data) == 30 and set(data[0]) >= {"cipher", "expert", "round", "status"}
     assert {d["status"] for d in data} == {"assigned"}
+
+
+def test_the_first_distribution_starts_the_marking_stage(db, district):
+    from crosscheck.models import CampaignStatus
+
+    campaign = district[0]
+    assert campaign.status == CampaignStatus.PREPARING
+    run_assignment(db, campaign, None)
+    assert campaign.status == CampaignStatus.MARKING
