@@ -22,7 +22,8 @@ from ..services.marking import save_scores, submit
 from ..services.marks_import import import_marks
 from ..services.scans import register_upload
 
-PUPILS_PER_SCHOOL = 5
+PUPILS_PER_SCHOOL = 6
+PUPILS_AT_OVER_MARKING_SCHOOL = 14  # enough checked papers for the flag rule to speak
 SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi, as schools scan
 OVER_MARKING_SCHOOL = "500105"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -125,7 +126,7 @@ def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int 
         school = schools[code]
         marker = session.scalar(select(User.full_name).where(User.school_id == school.id, User.role == "expert"))
         rows = []
-        for i in range(PUPILS_PER_SCHOOL):
+        for i in range(PUPILS_AT_OVER_MARKING_SCHOOL if code == OVER_MARKING_SCHOOL else PUPILS_PER_SCHOOL):
             participant = f"{code[-3:]}{i + 1:02d}"
             truth = _true_scores(rng, tasks)
             truths[(code, participant)] = truth
@@ -146,6 +147,7 @@ def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int 
     run_assignment(session, campaign, actor)
     session.flush()
     _mark_some(session, campaign, truths, rng)
+    _review_some(session, campaign, truths)
 
 
 def _mark_some(session: Session, campaign: Campaign, truths, rng: random.Random) -> None:
@@ -157,16 +159,33 @@ def _mark_some(session: Session, campaign: Campaign, truths, rng: random.Random)
         if expert.login == "exp01" and kept_for_visitor < 2:
             kept_for_visitor += 1
             continue
-        if rng.random() < 0.1:
+        if a.paper.school.code != OVER_MARKING_SCHOOL and rng.random() < 0.1:
             continue
         truth = truths[(a.paper.school.code, a.paper.participant_code)]
         scores = dict(truth)
         if rng.random() < 0.2:  # an honest slip of one point
             t = rng.choice(list(campaign.template.tasks))
             scores[t.label] = max(0, scores[t.label] - 1)
-        saved = save_scores(session, expert, a.id, scores, "", a.version)
-        if rng.random() < 0.9:
+        save_scores(session, expert, a.id, scores, "", a.version)
+        if a.paper.school.code == OVER_MARKING_SCHOOL or rng.random() < 0.9:
             submit(session, expert, a.id)
-        else:
-            assert saved.version > 1
+    session.flush()
+
+
+def _review_some(session: Session, campaign: Campaign, truths) -> None:
+    """Reviewers have closed most third checks; each keeps one open to try."""
+    from ..models import AssignmentKind, AssignmentStatus
+
+    kept: set[int] = set()
+    reviews = session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
+        Paper.campaign_id == campaign.id, Assignment.kind == AssignmentKind.REVIEW,
+        Assignment.status == AssignmentStatus.ASSIGNED).order_by(Assignment.id)).all()
+    for a in reviews:
+        if a.expert_id not in kept:
+            kept.add(a.expert_id)
+            continue
+        truth = truths[(a.paper.school.code, a.paper.participant_code)]
+        save_scores(session, a.expert, a.id, dict(truth),
+                    "Баллы выставлены строго по критериям: ответы без обоснования не засчитаны.", a.version)
+        submit(session, a.expert, a.id)
     session.flush()
