@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..extensions import session
 from ..models import AssignmentStatus, Role
-from ..services.assignment_view import assignment_json, my_assignments
+from ..services.assignment_view import assignment_json, my_assignments, remaining_count
 from ..services.marking import NotYours, own_assignment
 from .access import roles_required
 from .api import page_url
@@ -36,7 +36,6 @@ def score(assignment_id: int):
     except NotYours:
         abort(404)
     data = assignment_json(session(), assignment, page_url)
-    remaining = sum(1 for a in my_assignments(session(), current_user)
-                    if a.status != AssignmentStatus.SUBMITTED and a.id != assignment.id)
+    remaining = remaining_count(session(), current_user, assignment.id)
     return render_template("expert/score.html", a=data, data_json=json.dumps(data, ensure_ascii=False),
                            remaining=remaining)
