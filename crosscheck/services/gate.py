@@ -14,9 +14,13 @@ from ..domain.conflicts import ExistingAssignment, ExpertInfo, PaperInfo
 from ..models import Assignment, Conflict, Paper, Role, User
 
 
-def conflict_map(session: Session) -> dict[int, frozenset[int]]:
+def conflict_map(session: Session, user_ids: list[int] | None = None) -> dict[int, frozenset[int]]:
+    """Declared conflicts per person (only for ``user_ids`` when given)."""
     found: dict[int, set[int]] = defaultdict(set)
-    for user_id, school_id in session.execute(select(Conflict.user_id, Conflict.school_id)):
+    stmt = select(Conflict.user_id, Conflict.school_id)
+    if user_ids is not None:
+        stmt = stmt.where(Conflict.user_id.in_(user_ids))
+    for user_id, school_id in session.execute(stmt):
         found[user_id].add(school_id)
     return {k: frozenset(v) for k, v in found.items()}
 

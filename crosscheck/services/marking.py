@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..db import utcnow
-from ..models import Assignment, AssignmentKind, AssignmentStatus, TaskScore, User
+from ..models import Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperTemplate, TaskScore, User
 from .audit import Actor, record
 
 
@@ -32,10 +32,16 @@ class Stale(MarkingError):
 
 
 def own_assignment(session: Session, user: User, assignment_id: int, *, for_update: bool = False) -> Assignment:
-    stmt = select(Assignment).where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
-                                    Assignment.status != AssignmentStatus.SUPERSEDED)
+    """The caller's live assignment with its paper, campaign, template tasks and scores loaded
+    in three statements (marking is the hot path: an autosave every few seconds per expert)."""
+    stmt = (select(Assignment)
+            .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
+                   Assignment.status != AssignmentStatus.SUPERSEDED)
+            .options(joinedload(Assignment.paper, innerjoin=True).joinedload(Paper.campaign, innerjoin=True)
+                     .joinedload(Campaign.template, innerjoin=True).selectinload(PaperTemplate.tasks),
+                     selectinload(Assignment.scores)))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Assignment)
     assignment = session.scalar(stmt)
     if assignment is None:
         raise NotYours("Работа не найдена")

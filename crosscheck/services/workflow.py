@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.conflicts import REVIEW, allowed
 from ..domain.discrepancy import Engine
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Paper, PaperStatus, Role, User)
+from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, PaperStatus, Role
 from .audit import Actor, record
 from .gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
 from .schemes import paper_marks, scheme_for
@@ -55,7 +55,7 @@ def assign_review(session: Session, paper: Paper) -> Assignment | None:
         return live
     subject = paper.campaign.template.subject.name
     reviewers = people_of_role(session, Role.REVIEWER, subject)
-    conflicts = conflict_map(session)
+    conflicts = conflict_map(session, [r.id for r in reviewers])
     existing = existing_for(session, [paper.id])
     schools = expert_schools(session, existing)
     info = paper_info(paper)
