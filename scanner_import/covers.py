@@ -16,7 +16,7 @@ from typing import BinaryIO, Iterable, Sequence
 import segno
 from PIL import Image, ImageDraw
 
-from .fonts import Font, get_font
+from .fonts import Font, get_font, wrap_text
 from .layout import A4_MM, QR_MARGIN_MM, QR_SIDE_MM
 from .pdfwrite import PdfImagePageWriter
 from .qrpayload import encode_payload
@@ -83,27 +83,12 @@ def qr_image(payload: str, side_px: int) -> Image.Image:
     return small.resize((n * scale, n * scale), Image.NEAREST).convert("1")
 
 
-def _wrap(text: str, font: Font, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and font.getlength(candidate) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines
-
-
 def _draw_paragraph(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, font: Font,
                     width: int, line_gap: float = 1.3) -> int:
     """Draw wrapped text; return the y below the last line."""
     x, y = xy
     step = round(font.size * line_gap) if hasattr(font, "size") else 20
-    for line in _wrap(text, font, width):
+    for line in wrap_text(text, font, width):
         draw.text((x, y), line, font=font, fill=0)
         y += step
     return y

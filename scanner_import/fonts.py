@@ -56,3 +56,19 @@ def get_font(size: int, bold: bool = False) -> Font:
                   "cover texts will be printed with Pillow's default font.", RuntimeWarning,
                   stacklevel=2)
     return ImageFont.load_default(size)
+
+
+def wrap_text(text: str, font: Font, width: float) -> list[str]:
+    """Greedy word wrap: the lines of ``text`` that fit ``width`` pixels in ``font``."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if current and font.getlength(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageColor, ImageDraw
 from sqlalchemy.orm import Session
 
-from scanner_import.fonts import get_font
+from scanner_import.fonts import get_font, wrap_text
 
 from ..domain.analytics import Analysis, FlagRule, GroupStats, summarize
 from ..domain.discrepancy import PaperResult
@@ -55,7 +55,7 @@ class Document:
             self.new_page()
 
     def text(self, line: str, size: int = 22, bold: bool = False, gap: int = 8) -> None:
-        for part in _wrap(line, get_font(size, bold), self.width):
+        for part in wrap_text(line, get_font(size, bold), self.width) or [""]:
             self.ensure(size + gap)
             self.draw.text((MARGIN, self.y), part, font=get_font(size, bold), fill="black")
             self.y += size + gap
@@ -120,18 +120,6 @@ def _fit(text: str, font, width: float) -> str:
     while text and font.getlength(text + "…") > width:
         text = text[:-1]
     return text + "…"
-
-
-def _wrap(line: str, font, width: float) -> list[str]:
-    words, lines, current = line.split(" "), [], ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if current and font.getlength(candidate) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    return lines + [current]
 
 
 def paint(draw: ImageDraw.ImageDraw, chart: charts.Chart, x0: float, y0: float, scale: float) -> None:
