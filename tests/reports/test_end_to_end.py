@@ -119,3 +119,14 @@ def test_mixed_marks_with_x_load_as_zero(db, district):
     campaign, _ = district
     [mixed] = [p for p in load_paper_marks(db, campaign) if p.participant == "10003"]
     assert mixed.original == scores(MIXED) and mixed.class_name == "5Б" and mixed.original_marker == "Сидоров"
+
+
+def test_the_parallel_loader_reads_the_same_committed_data(db, factory):
+    from crosscheck.services.reporting import load_paper_marks as load
+
+    campaign = factory.campaign("parallel")
+    school = factory.school("500301")
+    for i in range(5):
+        factory.paper(campaign, school, code=f"3000{i}", scores={"1": 0, "9": 1})
+    factory.commit()
+    assert load(db, campaign, parallel=True) == load(db, campaign) != []
