@@ -59,6 +59,10 @@ def seed(url: str, n_papers: int, n_schools: int) -> None:
         originals = _originals(s, paper_ids, tasks, rng)
         _marks(s, paper_ids, tasks, originals, experts, {p for p in paper_ids if school_of[p] in inflating}, rng)
         s.commit()
+    # Planner statistics, as autovacuum would gather them after a bulk load: without them
+    # PostgreSQL picks a nested-loop plan for the bare aggregate that runs for minutes.
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
     engine.dispose()
 
 
