@@ -23,6 +23,11 @@ class CliFailure(click.ClickException):
         click.echo(f"crosscheck: {self.format_message()}", err=True)
 
 
+def rejected(exc: ImportRejected) -> CliFailure:
+    """An all-or-nothing import refused: every bad row, then the one-line reason."""
+    return CliFailure(f"{exc.filename}: {len(exc.errors)} ошибок, ничего не записано", [str(e) for e in exc.errors])
+
+
 @contextmanager
 def app_session():
     """An app context and its session; commits when the block succeeds, rolls back otherwise."""
@@ -92,8 +97,7 @@ def _run_import(func, path: str, what: str):
         with app_session() as s:
             result = func(s, path, Actor.cli())
     except ImportRejected as exc:
-        raise CliFailure(f"{exc.filename}: {len(exc.errors)} ошибок, ничего не записано",
-                         [str(e) for e in exc.errors]) from exc
+        raise rejected(exc) from exc
     except TableReadError as exc:
         raise CliFailure(str(exc)) from exc
     click.echo(f"{what}: {result.summary()}")
@@ -227,8 +231,7 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
             result = import_marks(s, get_campaign(s, campaign_slug), file, school_code=school_code,
                                   actor=Actor.cli())
     except ImportRejected as exc:
-        raise CliFailure(f"{exc.filename}: {len(exc.errors)} ошибок, ничего не записано",
-                         [str(e) for e in exc.errors]) from exc
+        raise rejected(exc) from exc
     except (TableReadError, CampaignError) as exc:
         raise CliFailure(str(exc)) from exc
     click.echo(result.summary())

@@ -54,7 +54,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
             out.lines.append(f"импорт поставлен в очередь: партия {batch_id}, задача {handle.job_id}")
             if not wait:
                 return out
-        batch = _wait(s, batch_id, ScanBatch, BatchStatus) if not handle.inline else s.get(ScanBatch, batch_id)
+        batch = _wait(s, batch_id) if not handle.inline else s.get(ScanBatch, batch_id)
         s.refresh(batch)
         if batch.status == BatchStatus.FAILED:
             out.failed = batch.error or "импорт не удался"
@@ -63,7 +63,9 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
     return out
 
 
-def _wait(s, batch_id, ScanBatch, BatchStatus, poll: float = 0.5):
+def _wait(s, batch_id: int, poll: float = 0.5):
+    from ..models import BatchStatus, ScanBatch
+
     while True:
         s.expire_all()
         batch = s.get(ScanBatch, batch_id)

@@ -9,7 +9,6 @@ wait in the unidentified queue with the reason, for the organiser to decide.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -43,14 +42,6 @@ class Registered:
         return self.batch.status != BatchStatus.DONE
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def validate_scan(source: Path, max_pages: int) -> None:
     """Refuse a file that cannot be imported at all (empty, corrupt, encrypted, too long,
     not really a PDF/TIFF) before anything is stored."""
@@ -70,7 +61,9 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
     if suffix not in SCAN_SUFFIXES:
         raise ScanUploadError(f"Файл «{filename}»: нужен PDF или многостраничный TIFF")
     validate_scan(source, max_pages)
-    sha = _sha256_file(source)
+    from scanner_import import file_sha256
+
+    sha = file_sha256(source)
     existing = session.scalar(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id,
                                                       ScanBatch.sha256 == sha))
     if existing is not None:

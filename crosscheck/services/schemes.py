@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from ..domain.discrepancy import PaperMarks, Rules, Scheme
 from ..domain.grading import GradeScale, TaskSpec
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, OriginalScore, Paper, PaperTemplate,
-                      TaskScore, TemplateTask)
+                      TaskScore)
 
 
 def scheme_for(template: PaperTemplate) -> Scheme:

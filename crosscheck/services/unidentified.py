@@ -5,7 +5,6 @@ template masks apply by position), so an expert still only ever sees a masked pa
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from PIL import Image

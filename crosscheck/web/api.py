@@ -1,15 +1,17 @@
 """JSON API (SPEC §6) under /api/v1. Authenticated by session or bearer token."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.assignment_view import assignment_json, my_assignments
 from ..services.marking import MarkingError, NotYours, flag_problem, own_assignment, save_scores, submit
-from ..services.renders import RENDER_WIDTHS, render_for
-from ..services.pages import paper_pages, stored_path
+from ..services.renders import RENDER_WIDTHS
+from ..services.pages import paper_pages
+
+from .images import send_stored_jpeg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer-token clients cannot carry a CSRF token; session-authenticated calls must.
@@ -111,24 +113,8 @@ def page_image(assignment_id: int, position: int):
     width = request.args.get("w", type=int)
     if width is not None and width not in RENDER_WIDTHS:
         abort(400)
-    cfg = current_app.config["CROSSCHECK"]
-    data_dir = cfg.data_dir
-    path = stored_path(data_dir, page.masked_sha256)
-    if not path.is_file():
-        abort(404)
-    if cfg.accel_pages_prefix and not width:
-        # nginx sends the file; Python only decided that this user may have it.
-        response = current_app.response_class(status=200, mimetype="image/jpeg")
-        response.headers["X-Accel-Redirect"] = f"{cfg.accel_pages_prefix}/{path.relative_to(data_dir / 'pages')}"
-        response.headers["Cache-Control"] = "private, max-age=3600"
-        return response
-    if width:
-        path = render_for(data_dir, path, page.masked_sha256, width)
-    etag = f"{page.masked_sha256}-{width or 'full'}"
-    response = send_file(path, mimetype="image/jpeg", etag=etag, conditional=True, max_age=0)
-    # Private data: a browser may keep it for this user, no shared cache may.
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    # nginx sends the full file when configured; Python only decided that this user may have it.
+    return send_stored_jpeg(page.masked_sha256, width, accel=True)
 
 
 @login_manager.unauthorized_handler

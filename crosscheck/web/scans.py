@@ -15,11 +15,11 @@ from ..extensions import session
 from ..models import Page, Role, ScanBatch
 from ..services.audit import Actor
 from ..services.covers import CoversError, write_school_covers
-from ..services.pages import stored_path
-from ..services.renders import RENDER_WIDTHS, render_for
-from ..services.scans import ScanUploadError, batches, register_upload, start_import
+from ..services.renders import RENDER_WIDTHS
+from ..services.scans import ScanUploadError, register_upload, start_import
 from ..services.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
+from .images import send_stored_jpeg
 from .organiser import campaign_or_404
 
 bp = Blueprint("scans", __name__, url_prefix="/organiser/campaigns")
@@ -147,14 +147,5 @@ def original(page_id: int):
     page = session().get(Page, page_id)
     if page is None:
         abort(404)
-    data_dir = current_app.config["CROSSCHECK"].data_dir
-    path = stored_path(data_dir, page.original_sha256)
-    if not path.is_file():
-        abort(404)
     width = request.args.get("w", type=int)
-    if width in RENDER_WIDTHS:
-        path = render_for(data_dir, path, page.original_sha256, width)
-    response = send_file(path, mimetype="image/jpeg", etag=f"{page.original_sha256}-{width or 'full'}",
-                         conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return send_stored_jpeg(page.original_sha256, width if width in RENDER_WIDTHS else None)

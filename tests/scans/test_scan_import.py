@@ -1,7 +1,6 @@
 """An organiser's scanned file goes in through `crosscheck scans import` (SPEC §3)."""
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 from click.testing import CliRunner

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 
 from crosscheck.imports.tabular import ImportRejected
 from crosscheck.services.accounts import issue_token
