@@ -34,6 +34,17 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.propagate = False
 
 
+def _user_id() -> str | None:
+    """Who asked, without loading the user just for the log line (``/healthz`` stays free
+    of database work): the user the request already loaded, else the session's claim."""
+    from flask import session
+
+    loaded = g.get("_login_user")
+    if loaded is not None:
+        return loaded.get_id() if loaded.is_authenticated else None
+    return session.get("_user_id")
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def start():
@@ -43,11 +54,9 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def finish(response):
-        from flask_login import current_user
-
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.endpoint != "static":
-            user = current_user.get_id() if current_user and current_user.is_authenticated else None
+            user = _user_id()
             log.info("request", extra={"fields": {
                 "request_id": g.get("request_id"), "method": request.method, "path": request.path,
                 "status": response.status_code, "user_id": user,

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
-from .marking import current_scores
-from .pages import paper_pages
+from .marking import MarkingState
+from .pages import page_positions
 from .schemes import paper_marks
 
 
@@ -29,23 +29,21 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
 
 
-def assignment_json(session: Session, assignment: Assignment, page_url: Callable[[int, int], str]) -> dict:
-    paper = assignment.paper
-    template = paper.campaign.template
+def assignment_json(session: Session, state: MarkingState, page_url: Callable[[int, int], str]) -> dict:
     data = {
-        "id": assignment.id,
-        "cipher": paper.cipher,
-        "round": assignment.round,
-        "kind": assignment.kind.value,
-        "status": assignment.status.value,
-        "version": assignment.version,
-        "comment": assignment.comment,
-        "pages": [page_url(assignment.id, p.position) for p in paper_pages(session, paper.id)],
-        "tasks": [{"label": t.label, "max": t.max_score, "criteria": t.criteria} for t in template.tasks],
-        "scores": current_scores(assignment),
+        "id": state.id,
+        "cipher": state.cipher,
+        "round": state.round,
+        "kind": state.kind.value,
+        "status": state.status.value,
+        "version": state.version,
+        "comment": state.comment,
+        "pages": [page_url(state.id, position) for position in page_positions(session, state.paper_id)],
+        "tasks": [{"label": t.label, "max": t.max_score, "criteria": t.criteria} for t in state.tasks],
+        "scores": dict(state.scores),
     }
-    if assignment.kind == AssignmentKind.REVIEW:
-        marks = paper_marks(session, paper)
+    if state.kind == AssignmentKind.REVIEW:
+        marks = paper_marks(session, session.get(Paper, state.paper_id))
         data["original"] = dict(marks.original)
         data["rechecks"] = [dict(r) for r in marks.rechecks]
     return data

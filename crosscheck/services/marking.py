@@ -2,16 +2,26 @@
 
 Every call checks ownership first and answers "not found" for anything that is not the
 caller's, so nobody learns whether someone else's assignment exists.
+
+Marking is the hot path (an autosave every few seconds per expert), so reads and writes
+here are single Core statements rather than ORM loads and flushes:
+
+- one SELECT reads the assignment, its template's tasks and its scores in one snapshot;
+- a write is ``UPDATE … SET version = version + 1 WHERE id = … AND version = <read>``: when
+  another tab or device wrote first, no row matches and the caller gets 409. Holding no
+  lock while reading keeps SQLite's single write lock (and PostgreSQL's row lock) short.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from ..db import utcnow
-from ..models import Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperTemplate, TaskScore, User
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperTemplate, TaskScore,
+                      TemplateTask, User)
 from .audit import Actor, record
 
 
@@ -31,9 +41,63 @@ class Stale(MarkingError):
     status = 409
 
 
+STALE = "Баллы уже изменены в другой вкладке или на другом устройстве. Обновите страницу."
+ALREADY_SUBMITTED = "Работа уже сдана: баллы изменить нельзя"
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    label: str
+    max_score: int
+    criteria: str
+
+
+@dataclass(frozen=True)
+class MarkingState:
+    """One consistent read of the caller's assignment: what the scoring screen and every
+    write start from."""
+    id: int
+    paper_id: int
+    campaign_id: int
+    cipher: str
+    kind: AssignmentKind
+    round: int
+    status: AssignmentStatus
+    version: int
+    comment: str
+    tasks: tuple[Task, ...]
+    scores: dict[str, int]
+
+
+def marking_state(session: Session, user: User, assignment_id: int) -> MarkingState:
+    """The caller's live assignment with its tasks (template order) and current scores, in
+    one statement; NotYours for anything else."""
+    rows = session.execute(
+        select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
+               Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
+               TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
+               TaskScore.score)
+        .join(Paper, Paper.id == Assignment.paper_id)
+        .join(Campaign, Campaign.id == Paper.campaign_id)
+        .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
+        .outerjoin(TaskScore, (TaskScore.assignment_id == Assignment.id) & (TaskScore.task_id == TemplateTask.id))
+        .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
+               Assignment.status != AssignmentStatus.SUPERSEDED)
+        .order_by(TemplateTask.position)).all()
+    if not rows:
+        raise NotYours("Работа не найдена")
+    first = rows[0]
+    return MarkingState(
+        id=first[0], paper_id=first[1], campaign_id=first[2], cipher=first[3], kind=first[4], round=first[5],
+        status=first[6], version=first[7], comment=first[8],
+        tasks=tuple(Task(r[9], r[10], r[11], r[12]) for r in rows),
+        scores={r[10]: r[13] for r in rows if r[13] is not None})
+
+
 def own_assignment(session: Session, user: User, assignment_id: int, *, for_update: bool = False) -> Assignment:
-    """The caller's live assignment with its paper, campaign, template tasks and scores loaded
-    in three statements (marking is the hot path: an autosave every few seconds per expert)."""
+    """The caller's live assignment as an ORM object with its paper, campaign, template tasks
+    and scores loaded (for the screens that need the whole graph: a review's marks, problems)."""
     stmt = (select(Assignment)
             .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
                    Assignment.status != AssignmentStatus.SUPERSEDED)
@@ -53,13 +117,13 @@ def current_scores(assignment: Assignment) -> dict[str, int]:
     return {labels[s.task_id]: s.score for s in assignment.scores}
 
 
-def validate_scores(assignment: Assignment, scores: object) -> dict[str, int]:
+def validate_scores(tasks: tuple[Task, ...], scores: object) -> dict[str, int]:
     if not isinstance(scores, dict):
         raise MarkingError("scores: ожидается объект {задание: балл}")
-    tasks = {t.label: t for t in assignment.paper.campaign.template.tasks}
+    by_label = {t.label: t for t in tasks}
     problems = []
     for label, value in scores.items():
-        task = tasks.get(label)
+        task = by_label.get(label)
         if task is None:
             problems.append(f"задание «{label}»: такого задания нет")
         elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= task.max_score:
@@ -67,6 +131,29 @@ def validate_scores(assignment: Assignment, scores: object) -> dict[str, int]:
     if problems:
         raise MarkingError("; ".join(problems))
     return dict(scores)
+
+
+def _bump_version(session: Session, state: MarkingState, **values) -> int:
+    """The optimistic lock: the write happens only if nobody wrote since ``state`` was read."""
+    result = session.execute(
+        update(Assignment)
+        .where(Assignment.id == state.id, Assignment.version == state.version,
+               Assignment.status != AssignmentStatus.SUBMITTED)
+        .values(version=Assignment.version + 1, **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Stale(STALE)
+    return state.version + 1
+
+
+def _forget(session: Session, state: MarkingState) -> None:
+    """Objects of this assignment a caller may hold in the session (the demo, tests) are
+    reloaded on next access instead of showing what was there before the Core writes."""
+    keys = [identity_key(Assignment, state.id)] + [identity_key(TaskScore, (state.id, t.id)) for t in state.tasks]
+    for key in keys:
+        obj = session.identity_map.get(key)
+        if obj is not None:
+            session.expire(obj)
 
 
 @dataclass(frozen=True)
@@ -77,65 +164,66 @@ class Saved:
 def save_scores(session: Session, user: User, assignment_id: int, scores: object, comment: object,
                 version: object) -> Saved:
     """Store a draft (a partial set is fine). Stale version → Stale; submitted → Stale."""
-    assignment = own_assignment(session, user, assignment_id, for_update=True)
-    if assignment.status == AssignmentStatus.SUBMITTED:
-        raise Stale("Работа уже сдана: баллы изменить нельзя")
+    state = marking_state(session, user, assignment_id)
+    if state.status == AssignmentStatus.SUBMITTED:
+        raise Stale(ALREADY_SUBMITTED)
     if not isinstance(version, int) or isinstance(version, bool):
         raise MarkingError("version: ожидается целое число")
-    if version != assignment.version:
-        raise Stale("Баллы уже изменены в другой вкладке или на другом устройстве. Обновите страницу.")
+    if version != state.version:
+        raise Stale(STALE)
     if comment is not None and not isinstance(comment, str):
         raise MarkingError("comment: ожидается строка")
-    new_scores = validate_scores(assignment, scores)
-    before = {"scores": current_scores(assignment), "comment": assignment.comment}
-    _apply(assignment, new_scores)
-    if comment is not None:
-        assignment.comment = comment[:5000]
-    if assignment.status == AssignmentStatus.ASSIGNED:
-        assignment.status = AssignmentStatus.IN_PROGRESS
-    assignment.version += 1
-    session.flush()
-    record(session, Actor(user), "marks.save", "assignment", assignment.id,
-           campaign_id=assignment.paper.campaign_id, before=before,
-           after={"scores": current_scores(assignment), "comment": assignment.comment,
-                  "version": assignment.version})
-    return Saved(assignment.version)
+    new_scores = validate_scores(state.tasks, scores)
+    new_comment = state.comment if comment is None else comment[:5000]
+    status = AssignmentStatus.IN_PROGRESS if state.status == AssignmentStatus.ASSIGNED else state.status
+    new_version = _bump_version(session, state, comment=new_comment, status=status)
 
-
-def _apply(assignment: Assignment, scores: dict[str, int]) -> None:
-    tasks = {t.label: t for t in assignment.paper.campaign.template.tasks}
-    existing = {s.task_id: s for s in assignment.scores}
     now = utcnow()
-    for label, value in scores.items():
-        task = tasks[label]
-        row = existing.get(task.id)
-        if row is None:
-            assignment.scores.append(TaskScore(task_id=task.id, max_score=task.max_score, score=value,
-                                               updated_at=now))
-        elif row.score != value:
-            row.score, row.updated_at = value, now
+    by_label = {t.label: t for t in state.tasks}
+    added = [{"assignment_id": state.id, "task_id": by_label[label].id, "max_score": by_label[label].max_score,
+              "score": value, "updated_at": now}
+             for label, value in new_scores.items() if label not in state.scores]
+    changed = [{"a_id": state.id, "t_id": by_label[label].id, "score": value, "now": now}
+               for label, value in new_scores.items() if label in state.scores and state.scores[label] != value]
+    if added:
+        session.execute(insert(TaskScore.__table__), added)
+    if changed:
+        table = TaskScore.__table__
+        session.execute(update(table).where(table.c.assignment_id == bindparam("a_id"),
+                                            table.c.task_id == bindparam("t_id"))
+                        .values(score=bindparam("score"), updated_at=bindparam("now")), changed)
+    after_scores = {t.label: ({**state.scores, **new_scores})[t.label] for t in state.tasks
+                    if t.label in state.scores or t.label in new_scores}
+    record(session, Actor(user), "marks.save", "assignment", state.id, campaign_id=state.campaign_id,
+           before={"scores": state.scores, "comment": state.comment},
+           after={"scores": after_scores, "comment": new_comment, "version": new_version}, now=True)
+    _forget(session, state)
+    return Saved(new_version)
 
 
-def submit(session: Session, user: User, assignment_id: int) -> Assignment:
-    assignment = own_assignment(session, user, assignment_id, for_update=True)
-    if assignment.status == AssignmentStatus.SUBMITTED:
+@dataclass(frozen=True)
+class Submitted:
+    status: AssignmentStatus
+    version: int
+
+
+def submit(session: Session, user: User, assignment_id: int) -> Submitted:
+    state = marking_state(session, user, assignment_id)
+    if state.status == AssignmentStatus.SUBMITTED:
         raise Stale("Работа уже сдана")
-    scores = current_scores(assignment)
-    missing = [t.label for t in assignment.paper.campaign.template.tasks if t.label not in scores]
+    missing = [t.label for t in state.tasks if t.label not in state.scores]
     if missing:
         raise MarkingError(f"Не выставлены баллы за задания: {', '.join(missing)}")
-    if assignment.kind == AssignmentKind.REVIEW and not assignment.comment.strip():
+    if state.kind == AssignmentKind.REVIEW and not state.comment.strip():
         raise MarkingError("Для третьей проверки нужно обоснование итоговых баллов")
-    assignment.status = AssignmentStatus.SUBMITTED
-    assignment.submitted_at = utcnow()
-    assignment.version += 1
-    session.flush()
-    record(session, Actor(user), "marks.submit", "assignment", assignment.id,
-           campaign_id=assignment.paper.campaign_id, after={"scores": scores, "comment": assignment.comment})
+    version = _bump_version(session, state, status=AssignmentStatus.SUBMITTED, submitted_at=utcnow())
+    record(session, Actor(user), "marks.submit", "assignment", state.id, campaign_id=state.campaign_id,
+           after={"scores": state.scores, "comment": state.comment}, now=True)
+    _forget(session, state)
     from .workflow import after_submit
 
-    after_submit(session, assignment)
-    return assignment
+    after_submit(session, state.paper_id, state.kind)
+    return Submitted(AssignmentStatus.SUBMITTED, version)
 
 
 PROBLEM_LABELS = {

@@ -14,9 +14,12 @@ from .schemes import paper_marks, scheme_for
 SYSTEM = Actor(label="workflow")
 
 
-def after_submit(session: Session, assignment: Assignment) -> None:
-    paper = assignment.paper
-    if assignment.kind == AssignmentKind.REVIEW:
+def after_submit(session: Session, paper_id: int, kind: AssignmentKind) -> None:
+    """Called in the submitting transaction, after the assignment is marked submitted."""
+    # The paper's row lock serialises submissions of the same paper on PostgreSQL, so the
+    # second of two rechecks submitted at once sees the first (SQLite serialises all writes).
+    paper = session.get(Paper, paper_id, with_for_update=True, populate_existing=True)
+    if kind == AssignmentKind.REVIEW:
         _set_status(session, paper, PaperStatus.DONE)
         return
     result = Engine(scheme_for(paper.campaign.template), paper.campaign.per_paper).compare(

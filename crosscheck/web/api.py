@@ -7,9 +7,9 @@ from flask_login import current_user
 from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.assignment_view import assignment_json, my_assignments
-from ..services.marking import MarkingError, NotYours, flag_problem, own_assignment, save_scores, submit
+from ..services.marking import MarkingError, flag_problem, marking_state, save_scores, submit
 from ..services.renders import RENDER_WIDTHS
-from ..services.pages import paper_pages
+from ..services.pages import masked_page_of_assignment
 
 from .images import send_stored_jpeg
 
@@ -54,14 +54,15 @@ def me():
 def assignments():
     _markers_only()
     s = session()
-    return jsonify([assignment_json(s, a, page_url) for a in my_assignments(s, current_user)])
+    return jsonify([assignment_json(s, marking_state(s, current_user, a.id), page_url)
+                    for a in my_assignments(s, current_user)])
 
 
 @bp.get("/assignments/<int:assignment_id>")
 def assignment(assignment_id: int):
     _markers_only()
     s = session()
-    return jsonify(assignment_json(s, own_assignment(s, current_user, assignment_id), page_url))
+    return jsonify(assignment_json(s, marking_state(s, current_user, assignment_id), page_url))
 
 
 def _body() -> dict:
@@ -84,9 +85,9 @@ def put_scores(assignment_id: int):
 @bp.post("/assignments/<int:assignment_id>/submit")
 def post_submit(assignment_id: int):
     _markers_only()
-    assignment = submit(session(), current_user, assignment_id)
+    done = submit(session(), current_user, assignment_id)
     session().commit()
-    return jsonify({"status": assignment.status.value, "version": assignment.version})
+    return jsonify({"status": done.status.value, "version": done.version})
 
 
 @bp.post("/assignments/<int:assignment_id>/problem")
@@ -102,19 +103,14 @@ def post_problem(assignment_id: int):
 def page_image(assignment_id: int, position: int):
     """The masked render of one page of the caller's own assignment, and nothing else."""
     _markers_only()
-    s = session()
-    try:
-        assignment = own_assignment(s, current_user, assignment_id)
-    except NotYours:
-        abort(404)
-    page = next((p for p in paper_pages(s, assignment.paper_id) if p.position == position), None)
-    if page is None:
+    masked = masked_page_of_assignment(session(), current_user.id, assignment_id, position)
+    if masked is None:
         abort(404)
     width = request.args.get("w", type=int)
     if width is not None and width not in RENDER_WIDTHS:
         abort(400)
     # nginx sends the full file when configured; Python only decided that this user may have it.
-    return send_stored_jpeg(page.masked_sha256, width, accel=True)
+    return send_stored_jpeg(masked, width, accel=True)
 
 
 @login_manager.unauthorized_handler

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..extensions import session
 from ..models import AssignmentStatus, Role
 from ..services.assignment_view import assignment_json, my_assignments, remaining_count
-from ..services.marking import NotYours, own_assignment
+from ..services.marking import NotYours, marking_state
 from .access import roles_required
 from .api import page_url
 
@@ -32,10 +32,10 @@ def next_paper():
 @roles_required(*MARKERS)
 def score(assignment_id: int):
     try:
-        assignment = own_assignment(session(), current_user, assignment_id)
+        state = marking_state(session(), current_user, assignment_id)
     except NotYours:
         abort(404)
-    data = assignment_json(session(), assignment, page_url)
-    remaining = remaining_count(session(), current_user, assignment.id)
+    data = assignment_json(session(), state, page_url)
+    remaining = remaining_count(session(), current_user, state.id)
     return render_template("expert/score.html", a=data, data_json=json.dumps(data, ensure_ascii=False),
                            remaining=remaining)
