@@ -216,13 +216,14 @@ def submit(session: Session, user: User, assignment_id: int) -> Submitted:
         raise MarkingError(f"Не выставлены баллы за задания: {', '.join(missing)}")
     if state.kind == AssignmentKind.REVIEW and not state.comment.strip():
         raise MarkingError("Для третьей проверки нужно обоснование итоговых баллов")
+    from .workflow import after_submit, prepare_outcome
+
+    outcome = prepare_outcome(session, state.paper_id)  # reads first: the write lock comes next
     version = _bump_version(session, state, status=AssignmentStatus.SUBMITTED, submitted_at=utcnow())
     record(session, Actor(user), "marks.submit", "assignment", state.id, campaign_id=state.campaign_id,
            after={"scores": state.scores, "comment": state.comment}, now=True)
     _forget(session, state)
-    from .workflow import after_submit
-
-    after_submit(session, state.paper_id, state.kind)
+    after_submit(session, outcome, state.kind)
     return Submitted(AssignmentStatus.SUBMITTED, version)
 
 

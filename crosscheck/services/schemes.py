@@ -24,12 +24,25 @@ def paper_marks(session: Session, paper: Paper) -> PaperMarks:
     labels = {t.id: t.label for t in paper.campaign.template.tasks}
     original = {labels[task_id]: score for task_id, score in session.execute(
         select(OriginalScore.task_id, OriginalScore.score).where(OriginalScore.paper_id == paper.id))}
+    rechecks, review = submitted_marks(session, paper.id, labels)
+    return PaperMarks(
+        cipher=paper.cipher, school=paper.school.code, participant=paper.participant_code,
+        original=original, rechecks=rechecks, review=review,
+        status=paper.status.value, class_name=paper.class_name or None,
+        municipality=paper.school.municipality or None,
+        original_marker=paper.original_marker_name or None, journal_mark=paper.journal_mark,
+    )
+
+
+def submitted_marks(session: Session, paper_id: int, labels: dict[int, str]
+                    ) -> tuple[list[dict[str, int]], dict[str, int] | None]:
+    """A paper's submitted rechecks (by round) and review, keyed by task label."""
     rechecks: dict[int, dict[str, int]] = {}
     review: dict[str, int] | None = None
     rows = session.execute(
         select(Assignment.id, Assignment.kind, Assignment.round, TaskScore.task_id, TaskScore.score)
         .join(TaskScore, TaskScore.assignment_id == Assignment.id)
-        .where(Assignment.paper_id == paper.id, Assignment.status == AssignmentStatus.SUBMITTED)
+        .where(Assignment.paper_id == paper_id, Assignment.status == AssignmentStatus.SUBMITTED)
         .order_by(Assignment.round, Assignment.id))
     for _id, kind, round_, task_id, score in rows:
         if kind == AssignmentKind.REVIEW:
@@ -37,10 +50,4 @@ def paper_marks(session: Session, paper: Paper) -> PaperMarks:
             review[labels[task_id]] = score
         else:
             rechecks.setdefault(round_, {})[labels[task_id]] = score
-    return PaperMarks(
-        cipher=paper.cipher, school=paper.school.code, participant=paper.participant_code,
-        original=original, rechecks=[rechecks[r] for r in sorted(rechecks)], review=review,
-        status=paper.status.value, class_name=paper.class_name or None,
-        municipality=paper.school.municipality or None,
-        original_marker=paper.original_marker_name or None, journal_mark=paper.journal_mark,
-    )
+    return [rechecks[r] for r in sorted(rechecks)], review

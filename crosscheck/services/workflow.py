@@ -1,29 +1,55 @@
 """What happens to a paper when marks are submitted (SPEC §7): done, or a third check."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.conflicts import REVIEW, allowed
-from ..domain.discrepancy import Engine
-from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, PaperStatus, Role
+from ..domain.discrepancy import Engine, PaperMarks
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
+                      Role)
 from .audit import Actor, record
 from .gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
-from .schemes import paper_marks, scheme_for
+from .schemes import paper_marks, scheme_for, submitted_marks
 
 SYSTEM = Actor(label="workflow")
 
 
-def after_submit(session: Session, paper_id: int, kind: AssignmentKind) -> None:
-    """Called in the submitting transaction, after the assignment is marked submitted."""
+@dataclass(frozen=True)
+class Outcome:
+    """What deciding a paper's outcome needs that does not change while it is being marked
+    (read before the submitting transaction writes, so SQLite's write lock is held briefly)."""
+    paper: Paper
+    engine: Engine
+    labels: dict[int, str]
+    marks: PaperMarks
+
+
+def prepare_outcome(session: Session, paper_id: int) -> Outcome:
+    paper = session.scalar(
+        select(Paper).where(Paper.id == paper_id)
+        .options(joinedload(Paper.school),
+                 joinedload(Paper.campaign).joinedload(Campaign.template).selectinload(PaperTemplate.tasks)))
+    template = paper.campaign.template
+    return Outcome(paper, Engine(scheme_for(template), paper.campaign.per_paper),
+                   {t.id: t.label for t in template.tasks}, paper_marks(session, paper))
+
+
+def after_submit(session: Session, outcome: Outcome, kind: AssignmentKind) -> None:
+    """Called in the submitting transaction once the assignment is marked submitted."""
+    paper = outcome.paper
     # The paper's row lock serialises submissions of the same paper on PostgreSQL, so the
     # second of two rechecks submitted at once sees the first (SQLite serialises all writes).
-    paper = session.get(Paper, paper_id, with_for_update=True, populate_existing=True)
+    status = session.scalar(select(Paper.status).where(Paper.id == paper.id).with_for_update())
+    set_committed_value(paper, "status", status)
     if kind == AssignmentKind.REVIEW:
         _set_status(session, paper, PaperStatus.DONE)
         return
-    result = Engine(scheme_for(paper.campaign.template), paper.campaign.per_paper).compare(
-        paper_marks(session, paper))
+    rechecks, review = submitted_marks(session, paper.id, outcome.labels)
+    result = outcome.engine.compare(replace(outcome.marks, rechecks=rechecks, review=review, status=status.value))
     if result.recheck is None and not result.rechecks_disagree:
         return  # the other recheck is still being marked
     if result.review_required:
