@@ -39,6 +39,12 @@ def build_app(config: Config | dict | None = None) -> Flask:
     app.extensions["crosscheck.db"] = db
     app.teardown_appcontext(lambda _exc: db.session.remove())
 
+    @app.before_request
+    def bind_session():
+        from flask import request
+
+        db.begin_request(read_only=request.method in ("GET", "HEAD"))
+
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "ru")

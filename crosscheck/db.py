@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 
+from . import sqlite_writers
+
 # Named constraints from revision one: Alembic can then drop/alter them by name and
 # downgrades work on every backend.
 NAMING_CONVENTION = {
@@ -33,16 +35,26 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30,
+                                  "factory": sqlite_writers.QueuedWriterConnection}
     else:
-        kwargs["pool_pre_ping"] = True
+        # No ping before every checkout (a round trip per request on the hot path): a
+        # connection the server dropped (restart) fails its request with OperationalError,
+        # which the web layer answers with a retryable 503 (the scoring screen retries by
+        # itself), and SQLAlchemy then replaces every pooled connection. Recycling bounds how
+        # long an idle connection can be kept past a server-side or firewall timeout.
+        kwargs["pool_recycle"] = 1800
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        database = engine.url.database
+        event.listen(engine, "connect", lambda dbapi_conn, _record: _sqlite_setup(dbapi_conn, database))
+        event.listen(engine, "before_cursor_execute", sqlite_writers.before_cursor_execute)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_setup(dbapi_conn, database: str | None) -> None:
+    if database and database != ":memory:" and not database.startswith("file:"):
+        dbapi_conn.attach_write_lock(f"{database}-writers.lock")
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -58,6 +70,16 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
+        # PostgreSQL: sessions of read-only requests run without BEGIN/ROLLBACK round trips,
+        # each statement on its own, as SQLite's driver already runs reads.
+        self.read_engine = None if url.startswith("sqlite") else \
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def begin_request(self, *, read_only: bool) -> None:
+        """Called first thing in a web request: a read-only request (GET) gets the
+        autocommit binding; writes keep their single transaction."""
+        if read_only and self.read_engine is not None and not self.session.registry.has():
+            self.session(bind=self.read_engine)
 
     def dispose(self) -> None:
         self.session.remove()

@@ -8,6 +8,8 @@ workers = int(os.environ.get("CROSSCHECK_WEB_WORKERS", multiprocessing.cpu_count
 threads = int(os.environ.get("CROSSCHECK_WEB_THREADS", 4))
 worker_class = "gthread"
 timeout = 60
+# The workers' heartbeat file: in memory, not on disk (it is touched on every request loop).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 graceful_timeout = 30
 keepalive = 5
 max_requests = 5000          # recycle workers now and then (bounded memory)

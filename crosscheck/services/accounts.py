@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
@@ -87,7 +87,8 @@ def user_for_token(session: Session, token: str) -> User | None:
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
+                                                ApiToken.revoked_at.is_(None))
+                         .options(joinedload(ApiToken.user)))
     if row is None or not row.user.active:
         return None
     now = utcnow()

@@ -30,3 +30,35 @@ def test_an_autosave_costs_few_statements(app, client, db, factory):
     assert len(reads) <= 2, "\n".join(reads)
     # + the version-guarded UPDATE, the new and the changed scores, the audit event
     assert len(statements) <= 6, "\n".join(statements)
+
+
+def test_a_page_image_costs_two_reads_and_no_transaction(app, client, db, factory, data_dir):
+    campaign = factory.campaign()
+    expert = factory.user("exp01")
+    paper = factory.paper(campaign, factory.school("500101"))
+    assignment = factory.assignment(paper, expert)
+    factory.page(paper, 1, data_dir)
+    token = issue_token(db, expert)
+    factory.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/assignments/{assignment.id}/pages/1"
+    assert client.get(url, headers=headers).status_code == 200  # warm: token last-use noted
+    seen = []
+    engine = app.extensions["crosscheck.db"].engine
+
+    def listener(conn, _cursor, statement, *_args):
+        seen.append((statement, getattr(conn.connection.dbapi_connection, "autocommit", None)))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    db.close()
+    app.extensions["crosscheck.db"].session.remove()  # the request opens its own session, as in production
+    try:
+        response = client.get(url, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    statements = [s for s, _ in seen]
+    assert len(statements) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    if engine.dialect.name == "postgresql":
+        # each read on its own: no BEGIN and no ROLLBACK round trips around them
+        assert all(autocommit is True for _, autocommit in seen)

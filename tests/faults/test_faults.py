@@ -61,8 +61,9 @@ def test_database_restart_during_marking_loses_no_autosave(client, db, marking_w
     campaign, school, assignment, papers, expert = marking_world
     token = issue_token(db, expert)
     db.commit()
+    assignment_id = assignment.id
     headers = {"Authorization": f"Bearer {token}"}
-    url = f"/api/v1/assignments/{assignment.id}/scores"
+    url = f"/api/v1/assignments/{assignment_id}/scores"
     assert client.put(url, json={"scores": {"1": 1}, "version": 1}, headers=headers).status_code == 200
     db.close()
     # Every server connection to this database is cut, as a restart does.
@@ -82,7 +83,7 @@ def test_database_restart_during_marking_loses_no_autosave(client, db, marking_w
     assert response.status_code == 200
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(TaskScore).where(
-        TaskScore.assignment_id == assignment.id)) == 2
+        TaskScore.assignment_id == assignment_id)) == 2
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small filesystem needs root")
