@@ -71,8 +71,14 @@ def db_upgrade() -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="exit when the queue is empty")
-def worker(burst: bool) -> None:
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=10, show_default=True,
+              envvar="CROSSCHECK_WORKER_NICE",
+              help="CPU priority offset: on a machine shared with the web server, scan imports "
+                   "yield the CPU to experts' requests (0: same priority)")
+def worker(burst: bool, niceness: int) -> None:
     """Run an RQ worker for crosscheck's queue (needs REDIS_URL)."""
+    import os
+
     from redis import Redis
     from rq import Worker
 
@@ -83,6 +89,8 @@ def worker(burst: bool) -> None:
     cfg = Config.from_env()
     if not cfg.redis_url:
         raise CliFailure("REDIS_URL не задан: без очереди задачи выполняются сразу, воркер не нужен")
+    if niceness:
+        os.nice(niceness)  # inherited by the job's children (poppler)
     with _app().app_context():
         connection = Redis.from_url(cfg.redis_url)
         Worker([QUEUE_NAME], connection=connection).work(burst=burst, with_scheduler=False)

@@ -1,6 +1,7 @@
 """Background jobs run inline without Redis, and on a real RQ worker with it."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -60,3 +61,26 @@ def test_unknown_job_name_is_refused(app):
 def test_worker_command_needs_redis(cli_env):
     result = CliRunner().invoke(main, ["worker", "--burst"], env=cli_env | {"REDIS_URL": ""})
     assert result.exit_code == 1 and "REDIS_URL" in result.stderr
+
+
+def _niceness(pid: int) -> int:
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_worker_yields_the_cpu_to_the_web_server(cli_env, redis_url):
+    """Scan imports run at a lower CPU priority than experts' requests on a shared machine."""
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, "-c", "from crosscheck.cli import main; main()", "worker"]
+    proc = subprocess.Popen(cmd, env=os.environ | cli_env | {"REDIS_URL": redis_url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while _niceness(proc.pid) == os.nice(0) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert _niceness(proc.pid) == os.nice(0) + 10
+    finally:
+        proc.terminate()
+        proc.wait(30)
