@@ -43,7 +43,9 @@ def build_app(config: Config | dict | None = None) -> Flask:
     def bind_session():
         from flask import request
 
-        db.begin_request(read_only=request.method in ("GET", "HEAD"))
+        view = app.view_functions.get(request.endpoint)
+        db.begin_request(autocommit=request.method in ("GET", "HEAD")
+                         or getattr(view, "single_statement_writes", False))
 
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -70,17 +70,26 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
-        # PostgreSQL: sessions of read-only requests run without BEGIN/ROLLBACK round trips,
-        # each statement on its own, as SQLite's driver already runs reads.
-        self.read_engine = None if url.startswith("sqlite") else \
+        # PostgreSQL: sessions of requests that need no transaction run without BEGIN and
+        # COMMIT/ROLLBACK round trips, each statement on its own (as SQLite's driver runs reads).
+        self.autocommit_engine = None if url.startswith("sqlite") else \
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def begin_request(self, *, read_only: bool) -> None:
-        """Called first thing in a web request: a read-only request (GET) gets the
-        autocommit binding; writes keep their single transaction."""
-        if read_only and self.read_engine is not None and not self.session.registry.has():
-            self.session(bind=self.read_engine)
+    def begin_request(self, *, autocommit: bool) -> None:
+        """Called first thing in a web request: read-only requests, and views whose writes
+        are single statements (``single_statement_writes``), get the autocommit binding;
+        every other request keeps its one transaction."""
+        if autocommit and self.autocommit_engine is not None and not self.session.registry.has():
+            self.session(bind=self.autocommit_engine)
+
 
     def dispose(self) -> None:
         self.session.remove()
         self.engine.dispose()
+
+
+def single_statement_writes(view):
+    """Mark a view that writes only through statements atomic on their own (and reads
+    nothing it must hold consistent with them): on PostgreSQL it runs in autocommit."""
+    view.single_statement_writes = True
+    return view

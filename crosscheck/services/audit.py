@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..models import AuditEvent, User
 
 
@@ -27,11 +28,19 @@ def record(session: Session, actor: Actor | None, action: str, entity_type: str,
            now: bool = False) -> None:
     """Add an event to the session's transaction (written with the next flush), or with
     ``now`` as one INSERT at once (the marking hot path, which writes without the ORM)."""
-    actor = actor or Actor(label="system")
-    values = dict(actor_id=actor.user.id if actor.user else None, actor_label=actor.label, action=action,
-                  entity_type=entity_type, entity_id=entity_id, campaign_id=campaign_id, before=before,
-                  after=after)
+    values = audit_values(actor, action, entity_type, entity_id, campaign_id=campaign_id, before=before,
+                          after=after)
     if now:
         session.execute(insert(AuditEvent), [values])
     else:
         session.add(AuditEvent(**values))
+
+
+def audit_values(actor: Actor | None, action: str, entity_type: str, entity_id: int | None = None, *,
+                 campaign_id: int | None = None, before: dict[str, Any] | None = None,
+                 after: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One audit event's column values (for writers that insert it themselves)."""
+    actor = actor or Actor(label="system")
+    return dict(at=utcnow(), actor_id=actor.user.id if actor.user else None, actor_label=actor.label,
+                action=action, entity_type=entity_type, entity_id=entity_id, campaign_id=campaign_id,
+                before=before, after=after)

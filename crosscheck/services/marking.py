@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, column, func, insert, literal, select, true, update
+from sqlalchemy import values as values_
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from ..db import utcnow
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperTemplate, TaskScore,
-                      TemplateTask, User)
-from .audit import Actor, record
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, PaperTemplate,
+                      TaskScore, TemplateTask, User)
+from .audit import Actor, audit_values, record
 
 
 class MarkingError(Exception):
@@ -156,6 +157,51 @@ def _forget(session: Session, state: MarkingState) -> None:
             session.expire(obj)
 
 
+def _save_in_steps(session: Session, state: MarkingState, values: dict, added: list[tuple[int, int, int]],
+                   changed: list[tuple[int, int]], event: dict, now) -> None:
+    """The write as a short transaction: version-guarded UPDATE, scores, audit event."""
+    _bump_version(session, state, **values)
+    table = TaskScore.__table__
+    if added:
+        session.execute(insert(table), [{"assignment_id": state.id, "task_id": task_id, "max_score": max_score,
+                                         "score": score, "updated_at": now} for task_id, max_score, score in added])
+    if changed:
+        session.execute(update(table).where(table.c.assignment_id == bindparam("a_id"),
+                                            table.c.task_id == bindparam("t_id"))
+                        .values(score=bindparam("score"), updated_at=bindparam("now")),
+                        [{"a_id": state.id, "t_id": task_id, "score": score, "now": now} for task_id, score in changed])
+    session.execute(insert(AuditEvent.__table__), [event])
+
+
+def _save_at_once(session: Session, state: MarkingState, values: dict, added: list[tuple[int, int, int]],
+                  changed: list[tuple[int, int]], event: dict, now) -> None:
+    """PostgreSQL: the same write as one statement (data-modifying CTEs hanging off the
+    version-guarded UPDATE), so it is atomic on its own and costs one round trip. When the
+    version no longer matches, the UPDATE returns no row and nothing else is written."""
+    a, ts, audit = Assignment.__table__, TaskScore.__table__, AuditEvent.__table__
+    bumped = (update(a).where(a.c.id == state.id, a.c.version == state.version,
+                              a.c.status != AssignmentStatus.SUBMITTED)
+              .values(version=a.c.version + 1, **values).returning(a.c.id).cte("bumped"))
+    parts = []
+    if added:
+        rows = values_(column("task_id", Integer), column("max_score", Integer), column("score", Integer),
+                       name="added_rows").data(added)
+        parts.append(insert(ts).from_select(
+            ["assignment_id", "task_id", "max_score", "score", "updated_at"],
+            select(bumped.c.id, rows.c.task_id, rows.c.max_score, rows.c.score,
+                   literal(now, ts.c.updated_at.type)).select_from(bumped.join(rows, true()))).cte("added"))
+    if changed:
+        rows = values_(column("task_id", Integer), column("score", Integer), name="changed_rows").data(changed)
+        parts.append(update(ts).where(ts.c.assignment_id == bumped.c.id, ts.c.task_id == rows.c.task_id)
+                     .values(score=rows.c.score, updated_at=literal(now, ts.c.updated_at.type)).cte("changed"))
+    columns = list(event)
+    parts.append(insert(audit).from_select(
+        columns, select(*[literal(event[c], audit.c[c].type) for c in columns]).select_from(bumped)).cte("audited"))
+    written = session.execute(select(func.count()).select_from(bumped).add_cte(*parts)).scalar_one()
+    if written != 1:
+        raise Stale(STALE)
+
+
 @dataclass(frozen=True)
 class Saved:
     version: int
@@ -176,27 +222,20 @@ def save_scores(session: Session, user: User, assignment_id: int, scores: object
     new_scores = validate_scores(state.tasks, scores)
     new_comment = state.comment if comment is None else comment[:5000]
     status = AssignmentStatus.IN_PROGRESS if state.status == AssignmentStatus.ASSIGNED else state.status
-    new_version = _bump_version(session, state, comment=new_comment, status=status)
-
     now = utcnow()
     by_label = {t.label: t for t in state.tasks}
-    added = [{"assignment_id": state.id, "task_id": by_label[label].id, "max_score": by_label[label].max_score,
-              "score": value, "updated_at": now}
+    added = [(by_label[label].id, by_label[label].max_score, value)
              for label, value in new_scores.items() if label not in state.scores]
-    changed = [{"a_id": state.id, "t_id": by_label[label].id, "score": value, "now": now}
+    changed = [(by_label[label].id, value)
                for label, value in new_scores.items() if label in state.scores and state.scores[label] != value]
-    if added:
-        session.execute(insert(TaskScore.__table__), added)
-    if changed:
-        table = TaskScore.__table__
-        session.execute(update(table).where(table.c.assignment_id == bindparam("a_id"),
-                                            table.c.task_id == bindparam("t_id"))
-                        .values(score=bindparam("score"), updated_at=bindparam("now")), changed)
     after_scores = {t.label: ({**state.scores, **new_scores})[t.label] for t in state.tasks
                     if t.label in state.scores or t.label in new_scores}
-    record(session, Actor(user), "marks.save", "assignment", state.id, campaign_id=state.campaign_id,
-           before={"scores": state.scores, "comment": state.comment},
-           after={"scores": after_scores, "comment": new_comment, "version": new_version}, now=True)
+    new_version = state.version + 1
+    event = audit_values(Actor(user), "marks.save", "assignment", state.id, campaign_id=state.campaign_id,
+                         before={"scores": state.scores, "comment": state.comment},
+                         after={"scores": after_scores, "comment": new_comment, "version": new_version})
+    write = _save_at_once if session.get_bind().dialect.name == "postgresql" else _save_in_steps
+    write(session, state, {"comment": new_comment, "status": status}, added, changed, event, now)
     _forget(session, state)
     return Saved(new_version)
 

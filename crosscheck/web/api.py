@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
+from ..db import single_statement_writes
 from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.assignment_view import assignment_json, my_assignments
@@ -73,6 +74,7 @@ def _body() -> dict:
 
 
 @bp.put("/assignments/<int:assignment_id>/scores")
+@single_statement_writes  # on PostgreSQL an autosave is one atomic statement (services.marking)
 def put_scores(assignment_id: int):
     _markers_only()
     body = _body()

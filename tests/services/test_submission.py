@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sqlalchemy import func, select
 
 from crosscheck.db import Database
@@ -73,3 +75,28 @@ def test_one_recheck_submitted_leaves_the_paper_marking(db, factory):
     db.expire_all()
     assert db.get(Paper, paper_id).status != PaperStatus.REVIEW
     assert db.get(Assignment, first_a).status == AssignmentStatus.SUBMITTED
+
+
+def test_a_save_that_loses_the_race_writes_nothing(db, factory, monkeypatch):
+    """Two tabs read version 1 at the same moment; the first write wins and the second finds
+    the version gone at the moment of writing (not only when reading): 409, nothing stored."""
+    import crosscheck.services.marking as marking
+    from crosscheck.models import AuditEvent, TaskScore
+
+    campaign = factory.campaign()
+    expert = factory.user("exp01")
+    assignment = factory.assignment(factory.paper(campaign, factory.school("500101")), expert)
+    factory.commit()
+    seen_by_second_tab = marking.marking_state(db, expert, assignment.id)
+    marking.save_scores(db, expert, assignment.id, {"1": 1}, "", 1)
+    db.commit()
+
+    monkeypatch.setattr(marking, "marking_state", lambda *_args: seen_by_second_tab)
+    with pytest.raises(marking.Stale):
+        marking.save_scores(db, expert, assignment.id, {"1": 0, "2": 1}, "", 1)
+    db.rollback()
+    db.expire_all()
+    assert dict(db.execute(select(TaskScore.task_id, TaskScore.score)
+                           .where(TaskScore.assignment_id == assignment.id)).all()).__len__() == 1
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "marks.save")) == 1
+    assert db.get(Assignment, assignment.id).version == 2
