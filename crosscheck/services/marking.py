@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, bindparam, column, func, insert, literal, select, true, update
-from sqlalchemy import values as values_
+from sqlalchemy import Integer, bindparam, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -177,29 +177,51 @@ def _save_at_once(session: Session, state: MarkingState, values: dict, added: li
                   changed: list[tuple[int, int]], event: dict, now) -> None:
     """PostgreSQL: the same write as one statement (data-modifying CTEs hanging off the
     version-guarded UPDATE), so it is atomic on its own and costs one round trip. When the
-    version no longer matches, the UPDATE returns no row and nothing else is written."""
-    a, ts, audit = Assignment.__table__, TaskScore.__table__, AuditEvent.__table__
-    bumped = (update(a).where(a.c.id == state.id, a.c.version == state.version,
-                              a.c.status != AssignmentStatus.SUBMITTED)
-              .values(version=a.c.version + 1, **values).returning(a.c.id).cte("bumped"))
-    parts = []
-    if added:
-        rows = values_(column("task_id", Integer), column("max_score", Integer), column("score", Integer),
-                       name="added_rows").data(added)
-        parts.append(insert(ts).from_select(
-            ["assignment_id", "task_id", "max_score", "score", "updated_at"],
-            select(bumped.c.id, rows.c.task_id, rows.c.max_score, rows.c.score,
-                   literal(now, ts.c.updated_at.type)).select_from(bumped.join(rows, true()))).cte("added"))
-    if changed:
-        rows = values_(column("task_id", Integer), column("score", Integer), name="changed_rows").data(changed)
-        parts.append(update(ts).where(ts.c.assignment_id == bumped.c.id, ts.c.task_id == rows.c.task_id)
-                     .values(score=rows.c.score, updated_at=literal(now, ts.c.updated_at.type)).cte("changed"))
-    columns = list(event)
-    parts.append(insert(audit).from_select(
-        columns, select(*[literal(event[c], audit.c[c].type) for c in columns]).select_from(bumped)).cte("audited"))
-    written = session.execute(select(func.count()).select_from(bumped).add_cte(*parts)).scalar_one()
+    version no longer matches, the UPDATE returns no row and nothing else is written.
+    The rows travel as arrays, so every autosave is the same statement: compiled once per
+    process and prepared once per connection."""
+    written = session.execute(_AT_ONCE, {
+        "write_id": state.id, "read_version": state.version, "new_comment": values["comment"],
+        "new_status": values["status"], "now": now,
+        "added_tasks": [t for t, _, _ in added], "added_max": [m for _, m, _ in added],
+        "added_scores": [v for _, _, v in added],
+        "changed_tasks": [t for t, _ in changed], "changed_scores": [v for _, v in changed],
+        **{f"event_{c}": v for c, v in event.items()},
+    }).scalar_one()
     if written != 1:
         raise Stale(STALE)
+
+
+def _save_at_once_statement():
+    a, ts, audit = Assignment.__table__, TaskScore.__table__, AuditEvent.__table__
+    ints = ARRAY(Integer)
+    now = bindparam("now", type_=ts.c.updated_at.type)
+    # (parameter names differ from column names: SQLAlchemy would take those as SET values)
+    bumped = (update(a).where(a.c.id == bindparam("write_id"), a.c.version == bindparam("read_version"),
+                              a.c.status != AssignmentStatus.SUBMITTED)
+              .values(version=a.c.version + 1, comment=bindparam("new_comment", type_=a.c.comment.type),
+                      status=bindparam("new_status", type_=a.c.status.type))
+              .returning(a.c.id).cte("bumped"))
+    rows = func.unnest(bindparam("added_tasks", type_=ints), bindparam("added_max", type_=ints),
+                       bindparam("added_scores", type_=ints)).table_valued("task_id", "max_score", "score") \
+        .render_derived(name="added_rows")
+    added = insert(ts).from_select(
+        ["assignment_id", "task_id", "max_score", "score", "updated_at"],
+        select(bumped.c.id, rows.c.task_id, rows.c.max_score, rows.c.score, now)
+        .select_from(bumped.join(rows, true()))).cte("added")
+    rows = func.unnest(bindparam("changed_tasks", type_=ints), bindparam("changed_scores", type_=ints)) \
+        .table_valued("task_id", "score").render_derived(name="changed_rows")
+    changed = (update(ts).where(ts.c.assignment_id == bumped.c.id, ts.c.task_id == rows.c.task_id)
+               .values(score=rows.c.score, updated_at=now).cte("changed"))
+    columns = ["at", "actor_id", "actor_label", "action", "entity_type", "entity_id", "campaign_id", "before",
+               "after"]
+    audited = insert(audit).from_select(
+        columns, select(*[bindparam(f"event_{c}", type_=audit.c[c].type) for c in columns])
+        .select_from(bumped)).cte("audited")
+    return select(func.count()).select_from(bumped).add_cte(added, changed, audited)
+
+
+_AT_ONCE = _save_at_once_statement()
 
 
 @dataclass(frozen=True)
