@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain.conflicts import ExistingAssignment, ExpertInfo, PaperInfo
 from ..models import Assignment, Conflict, Paper, Role, User
@@ -37,7 +37,8 @@ def expert_info(user: User, conflicts: dict[int, frozenset[int]]) -> ExpertInfo:
 
 
 def people_of_role(session: Session, role: Role, subject: str) -> list[User]:
-    users = session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id))
+    users = session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)
+                            .options(selectinload(User.subjects)))
     return [u for u in users if subject in u.subject_names]
 
 

@@ -32,7 +32,8 @@ def prepare_outcome(session: Session, paper_id: int) -> Outcome:
     paper = session.scalar(
         select(Paper).where(Paper.id == paper_id)
         .options(joinedload(Paper.school),
-                 joinedload(Paper.campaign).joinedload(Campaign.template).selectinload(PaperTemplate.tasks)))
+                 joinedload(Paper.campaign).joinedload(Campaign.template).selectinload(PaperTemplate.tasks),
+                 joinedload(Paper.campaign).joinedload(Campaign.template).joinedload(PaperTemplate.subject)))
     template = paper.campaign.template
     return Outcome(paper, Engine(scheme_for(template), paper.campaign.per_paper),
                    {t.id: t.label for t in template.tasks}, paper_marks(session, paper))
@@ -84,6 +85,10 @@ def assign_review(session: Session, paper: Paper) -> Assignment | None:
         return live
     subject = paper.campaign.template.subject.name
     reviewers = people_of_role(session, Role.REVIEWER, subject)
+    if not reviewers:
+        record(session, SYSTEM, "review.unassigned", "paper", paper.id, campaign_id=paper.campaign_id,
+               after={"reason": "нет руководителя МО по предмету"})
+        return None
     conflicts = conflict_map(session, [r.id for r in reviewers])
     existing = existing_for(session, [paper.id])
     schools = expert_schools(session, existing)
@@ -95,8 +100,7 @@ def assign_review(session: Session, paper: Paper) -> Assignment | None:
                           exclude_same_municipality=paper.campaign.exclude_same_municipality)
         (reasons if refusal else candidates).append((reviewer, refusal))
     if not candidates:
-        why = "нет руководителя МО по предмету" if not reviewers else \
-            "; ".join(f"{r.login}: {refusal.message}" for r, refusal in reasons)
+        why = "; ".join(f"{r.login}: {refusal.message}" for r, refusal in reasons)
         record(session, SYSTEM, "review.unassigned", "paper", paper.id, campaign_id=paper.campaign_id,
                after={"reason": why})
         return None
