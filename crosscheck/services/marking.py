@@ -9,7 +9,9 @@ here are single Core statements rather than ORM loads and flushes:
 - one SELECT reads the assignment, its template's tasks and its scores in one snapshot;
 - a write is ``UPDATE … SET version = version + 1 WHERE id = … AND version = <read>``: when
   another tab or device wrote first, no row matches and the caller gets 409. Holding no
-  lock while reading keeps SQLite's single write lock (and PostgreSQL's row lock) short.
+  lock while reading keeps SQLite's single write lock (and PostgreSQL's row lock) short;
+- on PostgreSQL an autosave is that UPDATE with the scores and the audit event as one
+  statement (atomic on its own, so the request needs no transaction round trips).
 """
 from __future__ import annotations
 
@@ -250,8 +252,8 @@ def save_scores(session: Session, user: User, assignment_id: int, scores: object
              for label, value in new_scores.items() if label not in state.scores]
     changed = [(by_label[label].id, value)
                for label, value in new_scores.items() if label in state.scores and state.scores[label] != value]
-    after_scores = {t.label: ({**state.scores, **new_scores})[t.label] for t in state.tasks
-                    if t.label in state.scores or t.label in new_scores}
+    merged = {**state.scores, **new_scores}
+    after_scores = {t.label: merged[t.label] for t in state.tasks if t.label in merged}
     new_version = state.version + 1
     event = audit_values(Actor(user), "marks.save", "assignment", state.id, campaign_id=state.campaign_id,
                          before={"scores": state.scores, "comment": state.comment},
