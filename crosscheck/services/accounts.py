@@ -96,3 +96,26 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
     return row.user
+
+
+class PasswordChangeRefused(Exception):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+def change_password(session: Session, user: User, current: str, new: str, repeat: str) -> None:
+    """A user replaces their own password: the current one must be right, the new one must
+    follow the policy and differ from it. Audited (never the password itself)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise PasswordChangeRefused("current", "текущий пароль указан неверно")
+    problem = password_problem(new or "")
+    if problem:
+        raise PasswordChangeRefused("new", problem)
+    if new != repeat:
+        raise PasswordChangeRefused("repeat", "новый пароль и повтор не совпадают")
+    if check_password_hash(user.password_hash, new):
+        raise PasswordChangeRefused("new", "новый пароль совпадает с текущим")
+    user.password_hash = hash_password(new)
+    record(session, Actor(user), "user.password", "user", user.id, after={"changed": True})

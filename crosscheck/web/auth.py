@@ -4,14 +4,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..extensions import login_manager, session
 from ..models import User
-from ..services.accounts import LoginThrottled, authenticate, user_for_token
+from ..services.accounts import (MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeRefused, authenticate,
+                                 change_password, user_for_token)
 
 bp = Blueprint("auth", __name__)
 
@@ -89,3 +90,25 @@ def logout():
     logout_user()
     flash("Вы вышли из системы.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Any signed-in user replaces their own password (the policy of the people import).
+    The form is CSRF-protected like every other."""
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            change_password(session(), current_user, request.form.get("current", ""),
+                            request.form.get("new", ""), request.form.get("repeat", ""))
+        except PasswordChangeRefused as exc:
+            session().rollback()
+            errors[exc.field] = exc.message
+            status = 400
+        else:
+            session().commit()
+            flash("Пароль изменён.", "info")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", errors=errors, min_length=MIN_PASSWORD_LENGTH), status

@@ -1,6 +1,8 @@
 """Logging in and out, throttling, CSRF and bearer tokens."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.conftest import csrf_from, login
 
 
@@ -103,3 +105,47 @@ def test_next_parameter_brings_the_user_back(client, factory):
 def test_passwords_are_stored_hashed(db, factory):
     user = factory.user("exp01")
     assert "pass1234" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_a_user_changes_their_own_password_under_the_policy(client, factory, login_as, db):
+    from crosscheck.models import AuditEvent, User
+
+    factory.user("exp01")
+    factory.commit()
+    login_as("exp01")
+    page = client.get("/account/password")
+    assert page.status_code == 200 and "Смена пароля" in page.text
+    token = csrf_from(page.text)
+
+    def change(current, new, repeat=None):
+        return client.post("/account/password", data={"csrf_token": token, "current": current, "new": new,
+                                                      "repeat": new if repeat is None else repeat})
+
+    wrong = change("not-mine-1", "Newpass2026")
+    assert wrong.status_code == 400 and "текущий пароль указан неверно" in wrong.text
+    weak = change("pass1234", "short1")
+    assert weak.status_code == 400 and "пароль короче 8 символов" in weak.text
+    letters = change("pass1234", "onlyletters")
+    assert letters.status_code == 400 and "и буквы, и цифры" in letters.text
+    mismatch = change("pass1234", "Newpass2026", "Newpass2027")
+    assert mismatch.status_code == 400 and "не совпадают" in mismatch.text
+    assert change("pass1234", "Newpass2026").status_code == 302
+
+    db.expire_all()
+    user = db.scalar(select(User).where(User.login == "exp01"))
+    assert "Newpass2026" not in user.password_hash
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.password")).all()
+    assert len(events) == 1 and "Newpass2026" not in str(events[0].after)
+    client.post("/logout", data={"csrf_token": token})
+    assert login(client, "exp01", "pass1234").status_code != 302  # the old password is gone
+    assert login(client, "exp01", "Newpass2026").status_code == 302
+
+
+def test_changing_a_password_needs_a_session_and_a_csrf_token(client, factory, login_as):
+    assert client.get("/account/password").status_code == 302  # to the login page
+    factory.user("exp01")
+    factory.commit()
+    login_as("exp01")
+    refused = client.post("/account/password", data={"current": "pass1234", "new": "Newpass2026",
+                                                      "repeat": "Newpass2026"})
+    assert refused.status_code == 400

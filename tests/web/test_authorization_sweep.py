@@ -19,6 +19,7 @@ READERS = {"organiser", "observer", "reviewer"}
 ACCESS = {
     "static": ALL,
     "auth.login": ALL,
+    "auth.password": SIGNED_IN,  # one's own password only
     "home.healthz": ALL,
     "home.readyz": ALL,
     "home.index": SIGNED_IN,
