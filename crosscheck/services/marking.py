@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
 from ..db import utcnow
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, PaperTemplate,
-                      TaskScore, TemplateTask, User)
+from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
+                      TemplateTask, User)
 from .audit import Actor, audit_values, record
 
 
@@ -99,25 +99,18 @@ def marking_state(session: Session, user: User, assignment_id: int) -> MarkingSt
 
 
 def own_assignment(session: Session, user: User, assignment_id: int, *, for_update: bool = False) -> Assignment:
-    """The caller's live assignment as an ORM object with its paper, campaign, template tasks
-    and scores loaded (for the screens that need the whole graph: a review's marks, problems)."""
+    """The caller's live assignment as an ORM object with its paper (for the writes that
+    stay in the ORM: a problem flag)."""
     stmt = (select(Assignment)
             .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
                    Assignment.status != AssignmentStatus.SUPERSEDED)
-            .options(joinedload(Assignment.paper, innerjoin=True).joinedload(Paper.campaign, innerjoin=True)
-                     .joinedload(Campaign.template, innerjoin=True).selectinload(PaperTemplate.tasks),
-                     selectinload(Assignment.scores)))
+            .options(joinedload(Assignment.paper, innerjoin=True)))
     if for_update:
         stmt = stmt.with_for_update(of=Assignment)
     assignment = session.scalar(stmt)
     if assignment is None:
         raise NotYours("Работа не найдена")
     return assignment
-
-
-def current_scores(assignment: Assignment) -> dict[str, int]:
-    labels = {t.id: t.label for t in assignment.paper.campaign.template.tasks}
-    return {labels[s.task_id]: s.score for s in assignment.scores}
 
 
 def validate_scores(tasks: tuple[Task, ...], scores: object) -> dict[str, int]:
