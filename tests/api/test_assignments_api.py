@@ -207,3 +207,25 @@ def test_every_response_carries_a_request_id(client):
     response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert response.headers["X-Request-ID"] == "abc-123"
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_a_problem_with_the_paper_goes_to_the_organiser_instead_of_a_score(api, world, db):
+    from crosscheck.models import Assignment, ProblemKind
+
+    url = f"/api/v1/assignments/{world['mine'].id}/problem"
+    unknown = api.post(url, {"kind": "boring"})
+    assert unknown.status_code == 400 and "page_missing" in unknown.get_json()["error"]
+    flagged = api.post(url, {"kind": "page_missing", "note": "нет страницы 3"})
+    assert flagged.status_code == 200 and flagged.get_json() == {"problem": "page_missing"}
+    db.expire_all()
+    mine = db.get(Assignment, world["mine"].id)
+    assert mine.problem == ProblemKind.PAGE_MISSING and mine.problem_note == "нет страницы 3"
+    [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "marks.problem")).all()
+    assert event.before == {"problem": None, "note": ""} and event.after["problem"] == "page_missing"
+    # someone else's paper: as if it did not exist
+    assert api.post(f"/api/v1/assignments/{world['theirs'].id}/problem", {"kind": "other"}).status_code == 404
+    # a submitted paper can no longer be flagged
+    base = f"/api/v1/assignments/{world['mine'].id}"
+    assert api.put(f"{base}/scores", {"scores": full(0), "comment": "", "version": 1}).status_code == 200
+    assert api.post(f"{base}/submit").status_code == 200
+    assert api.post(url, {"kind": "unreadable"}).status_code == 409
