@@ -1,6 +1,8 @@
 """The discrepancy engine's view of a stored template and of a stored paper's marks."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,13 +24,17 @@ def scheme_for(template: PaperTemplate) -> Scheme:
 def paper_marks(session: Session, paper: Paper) -> PaperMarks:
     """One paper's original marks and its *submitted* live rechecks and review."""
     labels = {t.id: t.label for t in paper.campaign.template.tasks}
+    rechecks, review = submitted_marks(session, paper.id, labels)
+    return replace(original_marks(session, paper, labels), rechecks=rechecks, review=review)
+
+
+def original_marks(session: Session, paper: Paper, labels: dict[int, str]) -> PaperMarks:
+    """One paper as the school marked it, before any recheck is counted."""
     original = {labels[task_id]: score for task_id, score in session.execute(
         select(OriginalScore.task_id, OriginalScore.score).where(OriginalScore.paper_id == paper.id))}
-    rechecks, review = submitted_marks(session, paper.id, labels)
     return PaperMarks(
         cipher=paper.cipher, school=paper.school.code, participant=paper.participant_code,
-        original=original, rechecks=rechecks, review=review,
-        status=paper.status.value, class_name=paper.class_name or None,
+        original=original, status=paper.status.value, class_name=paper.class_name or None,
         municipality=paper.school.municipality or None,
         original_marker=paper.original_marker_name or None, journal_mark=paper.journal_mark,
     )

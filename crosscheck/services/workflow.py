@@ -13,7 +13,7 @@ from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Pa
                       Role)
 from .audit import Actor, record
 from .gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
-from .schemes import paper_marks, scheme_for, submitted_marks
+from .schemes import original_marks, scheme_for, submitted_marks
 
 SYSTEM = Actor(label="workflow")
 
@@ -35,8 +35,10 @@ def prepare_outcome(session: Session, paper_id: int) -> Outcome:
                  joinedload(Paper.campaign).joinedload(Campaign.template).selectinload(PaperTemplate.tasks),
                  joinedload(Paper.campaign).joinedload(Campaign.template).joinedload(PaperTemplate.subject)))
     template = paper.campaign.template
-    return Outcome(paper, Engine(scheme_for(template), paper.campaign.per_paper),
-                   {t.id: t.label for t in template.tasks}, paper_marks(session, paper))
+    labels = {t.id: t.label for t in template.tasks}
+    # the submitted rechecks are read in after_submit, under the paper's lock
+    return Outcome(paper, Engine(scheme_for(template), paper.campaign.per_paper), labels,
+                   original_marks(session, paper, labels))
 
 
 def after_submit(session: Session, outcome: Outcome, kind: AssignmentKind) -> None:
