@@ -1,40 +1,20 @@
 """Marking is the hot path: an autosave must stay a handful of SQL statements."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event, select
 
 from crosscheck.models import AuditEvent, TaskScore, TemplateTask
 from crosscheck.services.accounts import issue_token
+from tests.conftest import PG_URL
 
 
-def test_an_autosave_costs_few_statements(app, client, db, factory):
-    campaign = factory.campaign()
-    expert = factory.user("exp01")
-    paper = factory.paper(campaign, factory.school("500101"))
-    assignment = factory.assignment(paper, expert)
-    token = issue_token(db, expert)
-    factory.commit()
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"/api/v1/assignments/{assignment.id}/scores"
-    client.put(url, json={"scores": {"1": 1}, "version": 1}, headers=headers)  # warm: token last-use noted
-    statements = []
-    engine = app.extensions["crosscheck.db"].engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.put(url, json={"scores": {"1": 0, "2": 1}, "version": 2}, headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # who is asking; the assignment with its tasks and scores in one read
-    assert len(reads) <= 2, "\n".join(reads)
-    # + the version-guarded UPDATE, the new and the changed scores, the audit event
-    assert len(statements) <= 6, "\n".join(statements)
-
-
-def test_a_page_image_costs_two_reads_and_no_transaction(app, client, db, factory, data_dir):
+@pytest.fixture
+def marking(db, factory, data_dir):
+    """One expert's assignment with one page, their API token, and a warmed-up token (its
+    once-a-minute last-use write is done before anything is counted)."""
     campaign = factory.campaign()
     expert = factory.user("exp01")
     paper = factory.paper(campaign, factory.school("500101"))
@@ -42,61 +22,70 @@ def test_a_page_image_costs_two_reads_and_no_transaction(app, client, db, factor
     factory.page(paper, 1, data_dir)
     token = issue_token(db, expert)
     factory.commit()
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"/api/v1/assignments/{assignment.id}/pages/1"
-    assert client.get(url, headers=headers).status_code == 200  # warm: token last-use noted
-    seen = []
+    return f"/api/v1/assignments/{assignment.id}", {"Authorization": f"Bearer {token}"}, assignment.id
+
+
+@contextmanager
+def statements_of_requests(app, db):
+    """(statement, driver autocommit flag or None) of every statement the requests inside
+    run; each request opens its own session, as in production."""
+    seen: list[tuple[str, bool | None]] = []
     engine = app.extensions["crosscheck.db"].engine
 
     def listener(conn, _cursor, statement, *_args):
         seen.append((statement, getattr(conn.connection.dbapi_connection, "autocommit", None)))
 
-    event.listen(engine, "before_cursor_execute", listener)
     db.close()
-    app.extensions["crosscheck.db"].session.remove()  # the request opens its own session, as in production
+    app.extensions["crosscheck.db"].session.remove()
+    event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.get(url, headers=headers)
+        yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def is_read(statement: str) -> bool:
+    return statement.lstrip().upper().startswith("SELECT")
+
+
+def test_an_autosave_costs_few_statements(app, client, db, marking):
+    base, headers, _ = marking
+    client.put(f"{base}/scores", json={"scores": {"1": 1}, "version": 1}, headers=headers)
+    with statements_of_requests(app, db) as seen:
+        response = client.put(f"{base}/scores", json={"scores": {"1": 0, "2": 1}, "version": 2}, headers=headers)
     assert response.status_code == 200
     statements = [s for s, _ in seen]
-    assert len(statements) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
-    if engine.dialect.name == "postgresql":
+    reads = [s for s in statements if is_read(s)]
+    # who is asking; the assignment with its tasks and scores in one read
+    assert len(reads) <= 2, "\n".join(reads)
+    # + the version-guarded UPDATE, the new and the changed scores, the audit event
+    assert len(statements) <= 6, "\n".join(statements)
+
+
+def test_a_page_image_costs_two_reads_and_no_transaction(app, client, db, marking):
+    base, headers, _ = marking
+    assert client.get(f"{base}/pages/1", headers=headers).status_code == 200
+    with statements_of_requests(app, db) as seen:
+        response = client.get(f"{base}/pages/1", headers=headers)
+    assert response.status_code == 200
+    statements = [s for s, _ in seen]
+    assert len(statements) == 2 and all(is_read(s) for s in statements), statements
+    if PG_URL:
         # each read on its own: no BEGIN and no ROLLBACK round trips around them
         assert all(autocommit is True for _, autocommit in seen)
 
 
-def test_on_postgresql_an_autosave_is_one_atomic_write_and_no_transaction(app, client, db, factory):
-    engine = app.extensions["crosscheck.db"].engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes in one short transaction (see the test above)")
-    campaign = factory.campaign()
-    expert = factory.user("exp01")
-    paper = factory.paper(campaign, factory.school("500101"))
-    assignment = factory.assignment(paper, expert)
-    token = issue_token(db, expert)
-    factory.commit()
-    assignment_id = assignment.id
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"/api/v1/assignments/{assignment_id}/scores"
-    assert client.put(url, json={"scores": {"1": 1}, "version": 1}, headers=headers).status_code == 200
-    seen = []
-
-    def listener(conn, _cursor, statement, *_args):
-        seen.append((statement, conn.connection.dbapi_connection.autocommit))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    db.close()
-    app.extensions["crosscheck.db"].session.remove()  # the request opens its own session, as in production
-    try:
-        saved = client.put(url, json={"scores": {"1": 0, "2": 1}, "version": 2}, headers=headers)
-        stale = client.put(url, json={"scores": {"3": 1}, "version": 2}, headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: SQLite writes in one short transaction (tests above)")
+def test_on_postgresql_an_autosave_is_one_atomic_write_and_no_transaction(app, client, db, marking):
+    base, headers, assignment_id = marking
+    assert client.put(f"{base}/scores", json={"scores": {"1": 1}, "version": 1}, headers=headers).status_code == 200
+    with statements_of_requests(app, db) as seen:
+        saved = client.put(f"{base}/scores", json={"scores": {"1": 0, "2": 1}, "version": 2}, headers=headers)
+        stale = client.put(f"{base}/scores", json={"scores": {"3": 1}, "version": 2}, headers=headers)
     assert saved.status_code == 200 and saved.get_json() == {"version": 3}
     assert stale.status_code == 409
     assert all(autocommit is True for _, autocommit in seen)
-    writes = [s for s, _ in seen if not s.lstrip().upper().startswith("SELECT")]
+    writes = [s for s, _ in seen if not is_read(s)]
     assert len(writes) == 1 and writes[0].lstrip().upper().startswith("WITH BUMPED")  # the stale one never writes
     db.expire_all()
     scores = dict(db.execute(select(TemplateTask.label, TaskScore.score)
