@@ -17,6 +17,7 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -783,6 +784,14 @@ def verify_marks(database_url: str, results: list[ExpertResult]) -> dict:
 
 # --- reporting -------------------------------------------------------------------------------
 
+def _name(category: str) -> str:
+    return "marking (all four)" if category == "marking" else category
+
+
+def _mark(p95: float, target: float | None) -> str:
+    return "" if target is None else (f"≤ {target:.0f} ✔" if p95 <= target else f"≤ {target:.0f} ✘")
+
+
 def table(summary: dict, targets: dict[str, float] | None = None) -> str:
     targets = targets or {}
     lines = ["| category | count | errors | req/s | p50 ms | p95 ms | p99 ms | max ms | p95 / healthz p95 "
@@ -790,11 +799,8 @@ def table(summary: dict, targets: dict[str, float] | None = None) -> str:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for cat in CATEGORIES + ("marking",):
         c = summary["categories"][cat]
-        t = targets.get(cat)
-        mark = "" if t is None else (f"≤ {t:.0f} ✔" if c["p95"] <= t else f"≤ {t:.0f} ✘")
-        name = "marking (all four)" if cat == "marking" else cat
-        lines.append(f"| {name} | {c['count']} | {c['errors']} | {c['rate']:.1f} | {c['p50']:.1f} | {c['p95']:.1f} | "
-                     f"{c['p99']:.1f} | {c['max']:.0f} | {c['ratio']:.1f} | {mark} |")
+        lines.append(f"| {_name(cat)} | {c['count']} | {c['errors']} | {c['rate']:.1f} | {c['p50']:.1f} | {c['p95']:.1f} | "
+                     f"{c['p99']:.1f} | {c['max']:.0f} | {c['ratio']:.1f} | {_mark(c['p95'], targets.get(cat))} |")
     return "\n".join(lines)
 
 
@@ -806,12 +812,19 @@ def median_table(runs: list[dict], targets: dict[str, float] | None = None) -> s
     for cat in CATEGORIES + ("marking",):
         cs = [r["categories"][cat] for r in runs]
         med = {k: statistics.median(c[k] for c in cs) for k in ("p50", "p95", "p99", "ratio")}
-        t = targets.get(cat)
-        mark = "" if t is None else (f"≤ {t:.0f} ✔" if med["p95"] <= t else f"≤ {t:.0f} ✘")
-        name = "marking (all four)" if cat == "marking" else cat
-        lines.append(f"| {name} | {sum(c['count'] for c in cs)} | {sum(c['errors'] for c in cs)} | "
-                     f"{med['p50']:.1f} | {med['p95']:.1f} | {med['p99']:.1f} | {med['ratio']:.1f} | {mark} |")
+        lines.append(f"| {_name(cat)} | {sum(c['count'] for c in cs)} | {sum(c['errors'] for c in cs)} | "
+                     f"{med['p50']:.1f} | {med['p95']:.1f} | {med['p99']:.1f} | {med['ratio']:.1f} | "
+                     f"{_mark(med['p95'], targets.get(cat))} |")
     return "\n".join(lines)
+
+
+def finish(workdir: Path, keep: bool, failed: bool) -> int:
+    """A benchmark's last step: keep or remove its work directory; the exit status."""
+    if keep:
+        print(f"work directory kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0
 
 
 def print_errors(summary: dict) -> None:

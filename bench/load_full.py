@@ -203,13 +203,7 @@ def main() -> int:
     print(f"\nloadavg after {L.machine_info()['loadavg'][0]:.2f}")
     print(f"marking p95 (median of {len(p95s)} runs): {med:.1f} ms (target ≤ {TARGET_P95:.0f})")
     print("targets: " + ("met" if not failed and med <= TARGET_P95 else "MISSED"))
-    if args.keep:
-        print(f"work directory kept: {workdir}")
-    else:
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if failed else 0
+    return L.finish(workdir, args.keep, failed)
 
 
 if __name__ == "__main__":

@@ -107,13 +107,7 @@ def main() -> int:
     print(f"\nloadavg after {L.machine_info()['loadavg'][0]:.2f}")
     missed += ["errors or mark problems"] if failed else []
     print("targets: " + ("met" if not missed else "MISSED: " + "; ".join(missed)))
-    if args.keep:
-        print(f"work directory kept: {workdir}")
-    else:
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if failed else 0
+    return L.finish(workdir, args.keep, failed)
 
 
 if __name__ == "__main__":
