@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.util import identity_key
 
 from ..db import utcnow
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
@@ -73,21 +72,29 @@ class MarkingState:
     scores: dict[str, int]
 
 
+def _state_statement():
+    return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
+                   Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
+                   TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
+                   TaskScore.score)
+            .join(Paper, Paper.id == Assignment.paper_id)
+            .join(Campaign, Campaign.id == Paper.campaign_id)
+            .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
+            .outerjoin(TaskScore, (TaskScore.assignment_id == Assignment.id) & (TaskScore.task_id == TemplateTask.id))
+            .where(Assignment.id == bindparam("assignment_id"), Assignment.expert_id == bindparam("user_id"),
+                   Assignment.status != AssignmentStatus.SUPERSEDED)
+            .order_by(TemplateTask.position))
+
+
+# Built once: every read of the hot path is the same statement (SQLAlchemy then finds its
+# compiled form by cache key without re-building the expression per request).
+_STATE = _state_statement()
+
+
 def marking_state(session: Session, user: User, assignment_id: int) -> MarkingState:
     """The caller's live assignment with its tasks (template order) and current scores, in
     one statement; NotYours for anything else."""
-    rows = session.execute(
-        select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
-               Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
-               TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
-               TaskScore.score)
-        .join(Paper, Paper.id == Assignment.paper_id)
-        .join(Campaign, Campaign.id == Paper.campaign_id)
-        .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
-        .outerjoin(TaskScore, (TaskScore.assignment_id == Assignment.id) & (TaskScore.task_id == TemplateTask.id))
-        .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
-               Assignment.status != AssignmentStatus.SUPERSEDED)
-        .order_by(TemplateTask.position)).all()
+    rows = session.execute(_STATE, {"assignment_id": assignment_id, "user_id": user.id}).all()
     if not rows:
         raise NotYours("Работа не найдена")
     first = rows[0]
@@ -145,11 +152,12 @@ def _bump_version(session: Session, state: MarkingState, **values) -> int:
 def _forget(session: Session, state: MarkingState) -> None:
     """Objects of this assignment a caller may hold in the session (the demo, tests) are
     reloaded on next access instead of showing what was there before the Core writes."""
-    keys = [identity_key(Assignment, state.id)] + [identity_key(TaskScore, (state.id, t.id)) for t in state.tasks]
-    for key in keys:
-        obj = session.identity_map.get(key)
-        if obj is not None:
-            session.expire(obj)
+    for key in list(session.identity_map.keys()):
+        cls, ident = key[0], key[1]
+        if (cls is Assignment and ident == (state.id,)) or (cls is TaskScore and ident[0] == state.id):
+            obj = session.identity_map.get(key)
+            if obj is not None:
+                session.expire(obj)
 
 
 def _save_in_steps(session: Session, state: MarkingState, values: dict, added: list[tuple[int, int, int]],
