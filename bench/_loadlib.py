@@ -672,6 +672,39 @@ def pct(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+def _path_category(method: str, path: str) -> str | None:
+    if path == "/healthz":
+        return "healthz"
+    if method == "GET" and path.startswith("/marking/"):
+        return "open"
+    if "/pages/" in path:
+        return "image"
+    if method == "PUT" and path.endswith("/scores"):
+        return "autosave"
+    if method == "POST" and path.endswith("/submit"):
+        return "submit"
+    return None
+
+
+def app_times(log_path: Path) -> dict[str, dict[str, float]]:
+    """p50/p95 per category of the time spent inside the app, from gunicorn's JSON request
+    log (`ms`: from the app's before_request to its response). What the client measured on
+    top of it is waiting outside the app: for a gunicorn thread, the GIL, a CPU, the socket."""
+    times: dict[str, list[float]] = defaultdict(list)
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.startswith("{"):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            cat = _path_category(entry.get("method", ""), entry.get("path", ""))
+            if cat and "ms" in entry:
+                times[cat].append(float(entry["ms"]))
+    return {cat: {"p50": pct(v, 50), "p95": pct(v, 95)} for cat, v in times.items()}
+
+
 def summarise(results: list[ExpertResult], wall: float, warmup: float = 0.0) -> dict:
     """Per category: count and errors over the whole run; latencies of the requests started
     after the first `warmup` seconds (each gunicorn worker's first requests are cold)."""

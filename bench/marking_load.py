@@ -51,6 +51,7 @@ def one_run(args, workdir: Path, n: int) -> tuple[dict, dict]:
                       autosaves=args.autosaves, auth=args.auth)
         results, wall = L.run_load(plan, setup.experts, processes=args.clients, seed=n)
     summary = L.summarise(results, wall, args.warmup)
+    summary["in_app"] = L.app_times(workdir / f"gunicorn-{n}.log")
     check = L.verify_marks(url, results)
     return summary, check
 
@@ -92,6 +93,9 @@ def main() -> int:
         print(f"\nrun {n}: {summary['total_requests']} requests in {summary['wall']:.1f} s, "
               f"{summary['total_errors']} errors, {summary['resends']} keep-alive resends")
         print(L.table(summary, TARGETS))
+        print("inside the app (request log, whole run) p50 / p95 ms: " + "; ".join(
+            f"{c} {summary['in_app'][c]['p50']:.1f} / {summary['in_app'][c]['p95']:.1f}"
+            for c in L.CATEGORIES if c in summary["in_app"]))
         L.print_errors(summary)
         print(f"marks check: {check['checked']} assignments ({check['saves']} saves, {check['submits']} submits) "
               f"checked against task_scores + audit, {check['ambiguous']} ambiguous, "
