@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from .maintenance import purge_login_attempts
+from .reports import build_report
 from .scans import import_scan_batch
 
 JOBS = {
     "purge_login_attempts": purge_login_attempts,
     "import_scan_batch": import_scan_batch,
+    "build_report": build_report,
 }

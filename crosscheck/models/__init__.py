@@ -4,11 +4,12 @@ from .audit import AuditEvent
 from .campaigns import Campaign, CampaignExpert, CampaignStatus, PaperTemplate, TemplateTask
 from .marking import ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStatus, ProblemKind, TaskScore
 from .papers import BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch
+from .reports import ReportRun, ReportStatus
 from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, User, user_subjects
 
 __all__ = [
     "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "TaskScore",
     "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch",
-    "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
+    "ReportRun", "ReportStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
 ]

@@ -1,4 +1,4 @@
-"""Analytics: campaign overview, schools, history, report downloads.
+"""Analytics: campaign overview, schools, history, report files (built as background jobs).
 
 Organisers and observers see every campaign; reviewers (heads of the methodological
 association) only campaigns of their subject — another subject's campaign answers 404,
@@ -6,15 +6,16 @@ as if it did not exist. Experts never see analytics: it would tell them schools 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import session
-from ..models import Role
+from ..models import ReportRun, ReportStatus, Role
 from ..services import analytics_view as view
 from ..services.campaign_view import campaigns_by_slug
 from ..services.overview import campaign_summaries
-from ..services.report_files import report_file
+from ..services import report_runs as runs
+from ..services.report_files import KINDS
 from ..services.report_text import FLAG_REASONS, STATUS_LABELS
 from .access import roles_required
 
@@ -76,35 +77,49 @@ def history():
     return render_template("analytics/history.html", rows=rows, school_code=school_code, marker=marker)
 
 
-def _send(slug: str, kind: str, school_code: str | None = None):
+@bp.route("/<slug>/reports", methods=["POST"])
+@roles_required(*READERS)
+def request_report(slug: str):
+    """Ask for a report file: built inline and downloaded at once without a queue; with
+    one, the run's page follows the job and starts the download when the file is ready."""
     c = campaign_or_404(slug)
-    data_dir = current_app.config["CROSSCHECK"].data_dir
-    path = report_file(session(), c.id, kind, data_dir, school_code=school_code)
+    kind = request.form.get("kind", "")
+    if kind not in KINDS:
+        abort(400, description=f"Неизвестный вид отчёта «{kind}»")
+    run = runs.request_report(session(), c, kind, request.form.get("code", ""), current_user)
+    if run is None:
+        abort(404)
+    run_id = run.id
+    session().commit()  # commit, then enqueue: the worker must find the run
+    runs.start(session(), run_id)
+    run = session().get(ReportRun, run_id)
+    if run.status == ReportStatus.DONE:
+        return redirect(url_for(".report_download", slug=slug, run_id=run_id))
+    return redirect(url_for(".report_run", slug=slug, run_id=run_id))
+
+
+def _run_or_404(campaign, run_id: int) -> ReportRun:
+    run = session().get(ReportRun, run_id)
+    if run is None or run.campaign_id != campaign.id:
+        abort(404)
+    return run
+
+
+@bp.route("/<slug>/reports/<int:run_id>")
+@roles_required(*READERS)
+def report_run(slug: str, run_id: int):
+    c = campaign_or_404(slug)
+    run = _run_or_404(c, run_id)
+    return render_template("analytics/report_run.html", campaign=c, run=run, label=runs.LABELS[run.kind],
+                           waited=request.args.get("wait") == "1")
+
+
+@bp.route("/<slug>/reports/<int:run_id>/file")
+@roles_required(*READERS)
+def report_download(slug: str, run_id: int):
+    c = campaign_or_404(slug)
+    path = runs.run_file(current_app.config["CROSSCHECK"].data_dir, _run_or_404(c, run_id))
     if path is None:
         abort(404)
     return send_file(path, mimetype=MIMETYPES[path.suffix.lstrip(".")], as_attachment=True,
                      download_name=path.name)
-
-
-@bp.route("/<slug>/report.json")
-@roles_required(*READERS)
-def report_json(slug: str):
-    return _send(slug, "json")
-
-
-@bp.route("/<slug>/report.xlsx")
-@roles_required(*READERS)
-def report_xlsx(slug: str):
-    return _send(slug, "xlsx")
-
-
-@bp.route("/<slug>/summary.pdf")
-@roles_required(*READERS)
-def summary_pdf(slug: str):
-    return _send(slug, "summary")
-
-
-@bp.route("/<slug>/protocol.pdf")
-@roles_required(*READERS)
-def protocol_pdf(slug: str):
-    return _send(slug, "protocol", school_code=request.args.get("code", ""))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,44 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
-@pytest.fixture
-def live_server(app):
+@contextmanager
+def serve(app):
+    """The app on a free loopback port, in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with serve(app) as url:
+        yield url
+
+
+def sign_in(page, server: str, login: str, home: str | None = None) -> None:
+    """Log in through the real form (password of the factory's users)."""
+    page.goto(f"{server}/login")
+    page.fill("#username", login)
+    page.fill("#password", "pass1234")
+    page.click("button[type=submit]")
+    if home:
+        page.wait_for_url(f"{server}{home}")
+
+
+@pytest.fixture
+def organiser_campaign(factory):
+    """An organiser «org» and a campaign with two papers of school 500101."""
+    factory.user("org", role="organiser")
+    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
+    school = factory.school("500101")
+    papers = [factory.paper(campaign, school, code=f"1000{i}") for i in (1, 2)]
+    factory.commit()
+    return campaign, school, papers
 
 
 @pytest.fixture(scope="session")

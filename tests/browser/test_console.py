@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,7 @@ def campaign(factory):
 
 def test_preview_commit_and_refused_move(page, live_server, campaign):
     c, papers = campaign
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "org")
-    page.fill("#password", "pass1234")
-    page.click("button[type=submit]")
+    sign_in(page, live_server, "org")
     page.click("text=Весна 2026")
     page.click("nav.tabs >> text=Распределение")
     assert page.locator("#new-count").inner_text() == "6"

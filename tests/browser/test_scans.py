@@ -5,30 +5,17 @@ import pytest
 from sqlalchemy import select
 
 from crosscheck.models import Page, PageStatus
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.scans.conftest import build_scan
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def organiser_campaign(factory):
-    factory.user("org", role="organiser")
-    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
-    school = factory.school("500101")
-    papers = [factory.paper(campaign, school, code=f"1000{i}") for i in (1, 2)]
-    factory.commit()
-    return campaign, school, papers
 
 
 def test_upload_then_attach_a_stray_page(page, live_server, organiser_campaign, tmp_path, db):
     campaign, school, papers = organiser_campaign
     scan = build_scan(tmp_path / "school-500101.pdf", campaign, school, papers, stray_first=True)
 
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "org")
-    page.fill("#password", "pass1234")
-    page.click("button[type=submit]")
+    sign_in(page, live_server, "org")
     page.goto(f"{live_server}/organiser/campaigns/{campaign.slug}/")
     page.set_input_files("#scan", str(scan))
     page.click("#scans button[type=submit]")

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from crosscheck.models import AssignmentStatus, TaskScore
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 # Scores for the demo template's 15 tasks (maxima 1,1,1,1,1,1,1,1,2,2,1,1,1,1,2).
@@ -25,11 +25,7 @@ def assigned(factory, data_dir):
 
 
 def log_in(page, live_server):
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "exp01")
-    page.fill("#password", "pass1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/expert/")
+    sign_in(page, live_server, "exp01", home="/expert/")
 
 
 def test_keyboard_only_marking_with_reload_and_submit(page, live_server, assigned, db):

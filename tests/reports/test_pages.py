@@ -8,6 +8,15 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from tests.conftest import csrf_from
+
+
+def ask(client, kind: str, code: str = "", follow: bool = False):
+    """Press a report button on the campaign page (a CSRF-protected POST)."""
+    token = csrf_from(client.get("/account/password").get_data(as_text=True))
+    return client.post("/analytics/e2e/reports", data={"kind": kind, "code": code, "csrf_token": token},
+                       follow_redirects=follow)
+
 
 @pytest.mark.parametrize("login", ["organiser", "observer", "reviewer"])
 def test_readers_see_the_campaign_schools_and_charts(marked, login_as, login):
@@ -21,16 +30,19 @@ def test_readers_see_the_campaign_schools_and_charts(marked, login_as, login):
 
 def test_an_expert_gets_no_analytics(marked, login_as):
     client = login_as("exp1")
-    for url in ("/analytics/", "/analytics/e2e/", "/analytics/e2e/school?code=500101", "/analytics/e2e/report.json",
-                "/analytics/e2e/report.xlsx", "/analytics/history?school=500101"):
+    for url in ("/analytics/", "/analytics/e2e/", "/analytics/e2e/school?code=500101",
+                "/analytics/history?school=500101"):
         assert client.get(url).status_code == 403, url
+    for kind in ("json", "xlsx"):
+        assert ask(client, kind).status_code == 403
 
 
 def test_a_reviewer_of_another_subject_does_not_find_the_campaign(marked, login_as):
     client = login_as("physics_mo")
-    for url in ("/analytics/e2e/", "/analytics/e2e/school?code=500101", "/analytics/e2e/report.json",
-                "/analytics/e2e/protocol.pdf?code=500101"):
+    for url in ("/analytics/e2e/", "/analytics/e2e/school?code=500101"):
         assert client.get(url).status_code == 404, url
+    assert ask(client, "json").status_code == 404
+    assert ask(client, "protocol", "500101").status_code == 404
     assert "e2e" not in client.get("/analytics/").get_data(as_text=True)
     history = client.get("/analytics/history?school=500101").get_data(as_text=True)
     assert "Перепроверка ВПР, математика 5" not in history
@@ -69,16 +81,18 @@ def test_empty_campaign_says_so(db, factory, login_as):
 
 
 def test_downloads(marked, login_as, data_dir):
+    """Without a queue a report is built at once: the button answers with the file."""
     client = login_as("observer")
-    report = client.get("/analytics/e2e/report.json")
+    report = ask(client, "json", follow=True)
     assert report.status_code == 200 and json.loads(report.data)["campaign"] == "e2e"
-    xlsx = client.get("/analytics/e2e/report.xlsx")
+    xlsx = ask(client, "xlsx", follow=True)
     assert load_workbook(io.BytesIO(xlsx.data)).sheetnames[0] == "Работы"
-    summary = PdfReader(io.BytesIO(client.get("/analytics/e2e/summary.pdf").data))
+    summary = PdfReader(io.BytesIO(ask(client, "summary", follow=True).data))
     assert len(summary.pages) >= 1
-    protocol = client.get("/analytics/e2e/protocol.pdf?code=500101")
+    protocol = ask(client, "protocol", "500101", follow=True)
     assert protocol.mimetype == "application/pdf" and len(PdfReader(io.BytesIO(protocol.data)).pages) >= 1
-    assert client.get("/analytics/e2e/protocol.pdf?code=nope").status_code == 404
+    assert ask(client, "protocol", "nope").status_code == 404
+    assert ask(client, "bogus").status_code == 400
     assert (data_dir / "reports" / "e2e" / "report.xlsx").exists()
 
 

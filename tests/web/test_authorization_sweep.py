@@ -51,10 +51,8 @@ ACCESS = {
     "analytics.campaign": READERS,
     "analytics.school": READERS,
     "analytics.history": READERS,
-    "analytics.report_json": READERS,
-    "analytics.report_xlsx": READERS,
-    "analytics.summary_pdf": READERS,
-    "analytics.protocol_pdf": READERS,
+    "analytics.report_run": READERS,
+    "analytics.report_download": READERS,
 }
 
 
@@ -71,7 +69,7 @@ def world(factory, data_dir):
     page = factory.page(paper, 1, data_dir)
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
-            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1,
+            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
             "page_id": page.id}
 
 

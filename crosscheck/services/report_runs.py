@@ -1,0 +1,122 @@
+"""Reports as background work: a reader asks for a report, a job builds the file, the
+reader downloads it when it is done.
+
+A big campaign's XLSX takes tens of seconds: it is built by an RQ worker when REDIS_URL is
+set (the page shows the progress and starts the download when the file is ready), inline
+otherwise. One run per report at a time: asking again while a run is queued or running
+joins that run instead of building the same file twice.
+"""
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..models import Campaign, ReportRun, ReportStatus, School, User
+from .report_files import KINDS, report_file
+
+LABELS = {"json": "отчёт JSON", "xlsx": "отчёт XLSX", "summary": "аналитическая справка PDF",
+          "protocol": "протокол школы PDF"}
+QUEUE_DOWN = "очередь задач недоступна: отчёт не сформирован, попробуйте ещё раз позже"
+LIVE = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+
+class ReportGone(LookupError):
+    """The campaign or school of a queued run was deleted before the job ran."""
+
+
+def request_report(session: Session, campaign: Campaign, kind: str, school_code: str, user: User) -> ReportRun | None:
+    """The run that will build this report: a live one of the same report, or a new one
+    (flushed, the caller commits and then calls ``start``). None for an unknown school."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown report kind {kind!r}")
+    code = school_code.strip() if kind == "protocol" else ""
+    if kind == "protocol" and session.scalar(select(School.id).where(School.code == code)) is None:
+        return None
+    live = session.scalar(select(ReportRun).where(
+        ReportRun.campaign_id == campaign.id, ReportRun.kind == kind, ReportRun.school_code == code,
+        ReportRun.status.in_(LIVE)).order_by(ReportRun.id.desc()).limit(1))
+    if live is not None:
+        return live
+    run = ReportRun(campaign_id=campaign.id, kind=kind, school_code=code, requested_by_id=user.id)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def start(session: Session, run_id: int) -> None:
+    """Build the run now (no REDIS_URL) or enqueue it; call after the commit. A failed
+    inline build or an unreachable queue leaves the run failed with the reason."""
+    from redis.exceptions import RedisError
+
+    from ..jobs import enqueue
+
+    run = session.get(ReportRun, run_id)
+    if run is None or run.status != ReportStatus.QUEUED or run.job_id:
+        return  # already built, building or waiting in the queue
+    try:
+        handle = enqueue("build_report", run_id, timeout=3600, description=f"report {run.kind} #{run_id}")
+    except RedisError:
+        session.rollback()
+        set_status(session, run_id, ReportStatus.FAILED, QUEUE_DOWN)
+        return
+    except Exception:  # noqa: BLE001 - the job marked the run failed with the reason
+        session.rollback()
+        return
+    if not handle.inline:
+        session.execute(ReportRun.__table__.update().where(ReportRun.__table__.c.id == run_id)
+                        .values(job_id=handle.job_id))
+        session.commit()
+
+
+def set_status(session: Session, run_id: int, status: ReportStatus, error: str = "", file_name: str = "") -> None:
+    values = {"status": status, "error": error[:2000]}
+    if file_name:
+        values["file_name"] = file_name
+    if status in (ReportStatus.DONE, ReportStatus.FAILED):
+        values["finished_at"] = utcnow()
+    session.execute(ReportRun.__table__.update().where(ReportRun.__table__.c.id == run_id).values(**values))
+    session.commit()
+
+
+def build(session: Session, session_factory, run_id: int, data_dir: Path) -> str:
+    """The job: write the run's file, mark it done (the runner commits) or failed."""
+    run = session.get(ReportRun, run_id)
+    if run is None:
+        raise LookupError(f"report run {run_id} not found")
+    if run.status == ReportStatus.DONE:
+        return run.file_name
+    with session_factory() as s:
+        set_status(s, run_id, ReportStatus.RUNNING)
+    try:
+        path = report_file(session, run.campaign_id, run.kind, data_dir, school_code=run.school_code or None)
+        if path is None:
+            raise ReportGone("кампания или школа больше не существует")
+    except Exception as exc:
+        session.rollback()
+        with session_factory() as s:
+            set_status(s, run_id, ReportStatus.FAILED, failure_message(exc))
+        raise
+    session.refresh(run)
+    run.status, run.file_name, run.finished_at, run.error = ReportStatus.DONE, path.name, utcnow(), ""
+    return path.name
+
+
+def failure_message(exc: Exception) -> str:
+    """What the reader sees on a failed run."""
+    if isinstance(exc, ReportGone):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "недостаточно места на диске: освободите место и сформируйте отчёт ещё раз"
+    return f"ошибка при формировании отчёта ({type(exc).__name__}: {exc})"
+
+
+def run_file(data_dir: Path, run: ReportRun) -> Path | None:
+    """The built file of a finished run, if it is still there."""
+    if run.status != ReportStatus.DONE or not run.file_name:
+        return None
+    path = Path(data_dir) / "reports" / run.campaign.slug / run.file_name
+    return path if path.is_file() else None
