@@ -840,7 +840,7 @@ def table(summary: dict, targets: dict[str, float] | None = None) -> str:
 def median_table(runs: list[dict], targets: dict[str, float] | None = None) -> str:
     """Medians over runs of each statistic (errors: summed)."""
     targets = targets or {}
-    lines = [f"| category | count (sum) | errors (sum) | p50 ms | p95 ms | p99 ms | p95 / healthz p95 | target p95 |",
+    lines = ["| category | count (sum) | errors (sum) | p50 ms | p95 ms | p99 ms | p95 / healthz p95 | target p95 |",
              "|---|---|---|---|---|---|---|---|"]
     for cat in CATEGORIES + ("marking",):
         cs = [r["categories"][cat] for r in runs]

@@ -9,6 +9,7 @@ joins that run instead of building the same file twice.
 from __future__ import annotations
 
 import errno
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +22,9 @@ from .report_files import KINDS, report_file
 LABELS = {"json": "отчёт JSON", "xlsx": "отчёт XLSX", "summary": "аналитическая справка PDF",
           "protocol": "протокол школы PDF"}
 QUEUE_DOWN = "очередь задач недоступна: отчёт не сформирован, попробуйте ещё раз позже"
+ABANDONED = "отчёт не был сформирован за отведённое время (обработчик задач прерван): запрошен заново"
 LIVE = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+JOB_TIMEOUT = 3600  # seconds; a live run older than this is abandoned
 
 
 class ReportGone(LookupError):
@@ -30,7 +33,9 @@ class ReportGone(LookupError):
 
 def request_report(session: Session, campaign: Campaign, kind: str, school_code: str, user: User) -> ReportRun | None:
     """The run that will build this report: a live one of the same report, or a new one
-    (flushed, the caller commits and then calls ``start``). None for an unknown school."""
+    (flushed, the caller commits and then calls ``start``). None for an unknown school.
+    A run still live after the job timeout was abandoned (its worker died): it is marked
+    failed and a new one starts."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}")
     code = school_code.strip() if kind == "protocol" else ""
@@ -39,8 +44,10 @@ def request_report(session: Session, campaign: Campaign, kind: str, school_code:
     live = session.scalar(select(ReportRun).where(
         ReportRun.campaign_id == campaign.id, ReportRun.kind == kind, ReportRun.school_code == code,
         ReportRun.status.in_(LIVE)).order_by(ReportRun.id.desc()).limit(1))
-    if live is not None:
+    if live is not None and live.created_at > utcnow() - timedelta(seconds=JOB_TIMEOUT):
         return live
+    if live is not None:  # its worker died or it never ran: give up on it, start afresh
+        live.status, live.error, live.finished_at = ReportStatus.FAILED, ABANDONED, utcnow()
     run = ReportRun(campaign_id=campaign.id, kind=kind, school_code=code, requested_by_id=user.id)
     session.add(run)
     session.flush()
@@ -58,7 +65,7 @@ def start(session: Session, run_id: int) -> None:
     if run is None or run.status != ReportStatus.QUEUED or run.job_id:
         return  # already built, building or waiting in the queue
     try:
-        handle = enqueue("build_report", run_id, timeout=3600, description=f"report {run.kind} #{run_id}")
+        handle = enqueue("build_report", run_id, timeout=JOB_TIMEOUT, description=f"report {run.kind} #{run_id}")
     except RedisError:
         session.rollback()
         set_status(session, run_id, ReportStatus.FAILED, QUEUE_DOWN)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from crosscheck import create_app
 from crosscheck.config import Config
+from crosscheck.db import utcnow
 from crosscheck.jobs import queue
 from crosscheck.models import ReportRun, ReportStatus
-from crosscheck.services.report_runs import QUEUE_DOWN
+from crosscheck.services.report_runs import ABANDONED, QUEUE_DOWN
 from tests.conftest import _free_port, _url_env, csrf_from, login, run_worker
 
 
@@ -116,3 +118,15 @@ def test_an_unreachable_queue_fails_the_run_clearly(marked, database_url, data_d
         assert QUEUE_DOWN in client.get(response.headers["Location"]).get_data(as_text=True)
     finally:
         app.extensions["crosscheck.db"].dispose()
+
+
+def test_a_run_whose_worker_died_is_given_up_and_asked_afresh(marked, login_as, db):
+    campaign, _ = marked
+    stuck = ReportRun(campaign_id=campaign.id, kind="json", status=ReportStatus.RUNNING,
+                      created_at=utcnow() - timedelta(hours=2))
+    db.add(stuck)
+    db.commit()
+    response = press(login_as("organiser"), "json")
+    old, new = runs(db)
+    assert (old.id, old.status, old.error) == (stuck.id, ReportStatus.FAILED, ABANDONED)
+    assert new.status == ReportStatus.DONE and response.headers["Location"].endswith(f"/reports/{new.id}/file")
