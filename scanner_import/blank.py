@@ -41,7 +41,8 @@ class InkStats:
     streak_columns: int = 0
 
 
-def _median(gray: Image.Image) -> int:
+def paper_level(gray: Image.Image) -> int:
+    """The paper's grey level: the median of the (sampled) pixels."""
     sample = gray.reduce(4) if min(gray.size) > 64 else gray
     hist = sample.histogram()
     half, acc = sum(hist) / 2, 0
@@ -58,7 +59,7 @@ def measure_ink(img: Image.Image, short_side_mm: float = 210.0) -> InkStats:
     w, h = gray.size
     inner = gray.crop((round(w * MARGIN), round(h * MARGIN), round(w * (1 - MARGIN)),
                        round(h * (1 - MARGIN))))
-    paper = _median(inner)
+    paper = paper_level(inner)
     threshold = max(0, paper - INK_MARGIN)
     ink = inner.point([255 if v < threshold else 0 for v in range(256)])
     tile = max(4, round(TILE_MM * min(w, h) / short_side_mm))

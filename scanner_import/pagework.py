@@ -14,6 +14,7 @@ from .classify import PageClass, PageKind, classify_page
 from .errors import ScanInputError
 from .images import encode_jpeg, rotate_ccw
 from .masks import MaskBox, apply_masks, boxes_for
+from .orientation import is_upside_down
 from .pagesrc import SourcePage
 from .result import StoredImage
 from .splitter import Placement
@@ -44,6 +45,7 @@ class Stored:
     original: StoredImage | None
     masked: StoredImage | None
     written: int
+    turned: bool = False  # a content page found upside down within its paper, turned 180°
 
 
 def analyse(source: SourcePage, campaign: str) -> Analysis:
@@ -77,18 +79,25 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     if image is None or (placement.role == "blank" and not settings.keep_blank_originals):
         return Stored(None, None, 0)
     upright = rotate_ccw(image, placement.rotation)
-    if source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0:
+    boxes: list[MaskBox] = []
+    turned = False
+    if placement.role == "content":
+        assert placement.position is not None
+        boxes = boxes_for(settings.masks, placement.position)
+        # One sheet flipped in the stack: turn it, or its masks would miss the header.
+        turned = is_upside_down(upright, boxes)
+        if turned:
+            upright = rotate_ccw(upright, 180)
+    if source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0 and not turned:
         original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
     else:
         original_bytes = encode_jpeg(upright, settings.original_quality)
     original, new_o = _put(store, original_bytes, upright)
     masked, new_m = None, False
     if placement.role == "content":
-        assert placement.position is not None
-        boxes = boxes_for(settings.masks, placement.position)
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
-    return Stored(original, masked, int(new_o) + int(new_m))
+    return Stored(original, masked, int(new_o) + int(new_m), turned)
 
 
 def _put(store: ContentStore, data: bytes, image: Image.Image) -> tuple[StoredImage, bool]:

@@ -171,8 +171,12 @@ class _Run:
                                      stored.original))
         elif p.role == "content":
             assert stored.original and stored.masked and p.position is not None
+            rotation = (p.rotation + 180) % 360 if stored.turned else p.rotation
             self.papers[p.paper or 0].pages.append(
-                ContentPage(p.number, p.position, p.rotation, stored.original, stored.masked))
+                ContentPage(p.number, p.position, rotation, stored.original, stored.masked))
+            if stored.turned:
+                self.warnings.append(ScanWarning("page_turned", text_ru(
+                    WARNINGS_RU, "page_turned", page=p.number, cipher=p.cipher), p.number, p.cipher))
             if stored.original.width > stored.original.height:
                 self.warnings.append(ScanWarning("landscape_page", text_ru(
                     WARNINGS_RU, "landscape_page", page=p.number), p.number, p.cipher))
