@@ -27,10 +27,11 @@ EMPTY_SHARE = 0.002  # boxes with less ink than this share of their pixels are e
 INKED_SHARE = 0.01   # ... and with at least this much, inked (a printed box outline: ~5 %)
 
 
-def _ink_share(gray: Image.Image, box: tuple[float, float, float, float], threshold: int) -> float:
-    w, h = gray.size
+def _ink_share(img: Image.Image, box: tuple[float, float, float, float], threshold: int) -> float:
+    w, h = img.size
     x0, y0, x1, y1 = box
-    crop = gray.crop((round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h)))
+    crop = img.crop((round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h)))
+    crop = crop if crop.mode == "L" else crop.convert("L")
     pixels = crop.width * crop.height
     return sum(crop.histogram()[:threshold]) / pixels if pixels else 0.0
 
@@ -41,13 +42,13 @@ def is_upside_down(img: Image.Image, masks: Sequence[MaskBox]) -> bool:
     neutral)."""
     if not masks:
         return False
-    gray = img.convert("L") if img.mode != "L" else img
-    gray = gray.reduce(2) if min(gray.size) > 400 else gray
-    threshold = max(0, paper_level(gray) - INK_MARGIN)
+    # Only the boxes are converted and counted; the paper's level comes from a thumbnail.
+    thumb = img.resize((max(1, img.width // 8), max(1, img.height // 8)), Image.Resampling.NEAREST)
+    threshold = max(0, paper_level(thumb if thumb.mode == "L" else thumb.convert("L")) - INK_MARGIN)
     for_turning = against = 0
     for m in masks:
         box = (m.x0, m.y0, m.x1, m.y1)
-        here, there = _ink_share(gray, box, threshold), _ink_share(gray, rotated_180(box), threshold)
+        here, there = _ink_share(img, box, threshold), _ink_share(img, rotated_180(box), threshold)
         for_turning += here < EMPTY_SHARE and there >= INKED_SHARE
         against += here >= INKED_SHARE and there < EMPTY_SHARE
     return for_turning > 0 and against == 0
