@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
 from scanner_import import CoverEntry, CoverSheetSet
 from scanner_import.synthetic import blank_back, content_page, cover_page, write_scan_pdf
@@ -30,7 +31,9 @@ def build_scan(path, campaign, school, papers, *, pages_per_paper=2, stray_first
         images.append(cover_page(sheets, entry, n + 1, len(papers), size=SIZE, angle=0.8,
                                  upside_down=paper in upside_down, seed=n))
         for k in range(pages_per_paper):
-            images.append(content_page(100 * n + k, size=SIZE))
+            page = content_page(100 * n + k, size=SIZE)
+            # a paper fed the wrong way round: its cover and its pages are upside down
+            images.append(page.transpose(Image.Transpose.ROTATE_180) if paper in upside_down else page)
             if blank_backs:
                 images.append(blank_back(100 * n + k, size=SIZE))
     if foreign:
