@@ -15,7 +15,7 @@ from .schemes import paper_marks
 
 def my_assignments(session: Session, user: User) -> list[Assignment]:
     return list(session.scalars(
-        select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
+        select(Assignment)
         .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
         .order_by(Assignment.created_at, Assignment.id)))
 
@@ -24,7 +24,7 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
     """How many of the user's live assignments are still to be submitted, besides one:
     the same as counting ``my_assignments`` in Python, without loading them."""
     return session.scalar(
-        select(func.count()).select_from(Assignment).join(Paper, Assignment.paper_id == Paper.id)
+        select(func.count()).select_from(Assignment)
         .where(Assignment.expert_id == user.id, Assignment.id != except_id,
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
 
