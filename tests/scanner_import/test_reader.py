@@ -63,15 +63,18 @@ def test_password_protected_pdf(small_pdf: Path, tmp_path: Path) -> None:
     assert "паролем" in _refused(path, "encrypted_pdf", tmp_path / "out").message_ru
 
 
-def test_owner_password_only_pdf_is_read(small_pdf: Path, tmp_path: Path) -> None:
-    """'Protected' PDFs with an empty user password open in any viewer; so do we."""
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_owner_password_only_pdf_is_read(small_pdf: Path, tmp_path: Path, algorithm: str) -> None:
+    """'Protected' PDFs with an empty user password open in any viewer; so do we, whichever
+    cipher the scanner chose."""
     writer = PdfWriter(clone_from=PdfReader(small_pdf))
-    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    writer.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
     path = tmp_path / "restricted.pdf"
     with open(path, "wb") as fh:
         writer.write(fh)
     result = import_scan(path, tmp_path / "out", ImportOptions(CAMPAIGN))
-    assert len(result.papers) == 2
+    assert len(result.papers) == 2 and [len(p.pages) for p in result.papers] == [1, 1]
+    assert not result.unidentified
 
 
 def test_page_limit(small_pdf: Path, tmp_path: Path) -> None:
