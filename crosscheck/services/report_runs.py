@@ -19,8 +19,8 @@ from ..db import utcnow
 from ..models import Campaign, ReportRun, ReportStatus, School, User
 from .report_files import KINDS, report_file
 
-LABELS = {"json": "отчёт JSON", "xlsx": "отчёт XLSX", "summary": "аналитическая справка PDF",
-          "protocol": "протокол школы PDF"}
+TITLES = {"json": "Отчёт JSON", "xlsx": "Отчёт XLSX", "summary": "Аналитическая справка (PDF)",
+          "protocol": "Протокол школы (PDF)"}
 QUEUE_DOWN = "очередь задач недоступна: отчёт не сформирован, попробуйте ещё раз позже"
 ABANDONED = "отчёт не был сформирован за отведённое время (обработчик задач прерван): запрошен заново"
 LIVE = (ReportStatus.QUEUED, ReportStatus.RUNNING)

@@ -110,7 +110,7 @@ def _run_or_404(campaign, run_id: int) -> ReportRun:
 def report_run(slug: str, run_id: int):
     c = campaign_or_404(slug)
     run = _run_or_404(c, run_id)
-    return render_template("analytics/report_run.html", campaign=c, run=run, label=runs.LABELS[run.kind],
+    return render_template("analytics/report_run.html", campaign=c, run=run, title=runs.TITLES[run.kind],
                            waited=request.args.get("wait") == "1")
 
 

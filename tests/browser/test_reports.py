@@ -15,6 +15,7 @@ ANALYTICS = "/analytics/vpr-math-5-2026/"
 def test_without_a_queue_the_report_downloads_at_once(page, live_server, organiser_campaign, tmp_path):
     sign_in(page, live_server, "org", home="/organiser/")
     page.goto(f"{live_server}{ANALYTICS}")
+    screenshot(page, "analytics-campaign")
     with page.expect_download() as download:
         page.click("button:has-text('отчёт XLSX')")
     assert download.value.suggested_filename == "report.xlsx"

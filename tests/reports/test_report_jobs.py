@@ -42,7 +42,7 @@ def test_without_a_queue_the_button_answers_with_the_file(marked, login_as, db):
     assert file.headers["Content-Disposition"].startswith("attachment")
     assert load_workbook(io.BytesIO(file.data)).sheetnames[0] == "Работы"
     page = client.get(f"/analytics/e2e/reports/{run.id}").get_data(as_text=True)
-    assert "Готово" in page and "Скачать" in page and 'http-equiv="refresh"' not in page
+    assert "<h1>Отчёт XLSX</h1>" in page and "Готово" in page and "Скачать" in page and 'http-equiv="refresh"' not in page
 
 
 def test_a_failed_build_is_shown_with_its_reason_and_can_be_asked_again(marked, login_as, db, monkeypatch):
