@@ -12,6 +12,7 @@ from crosscheck.services.assignment import run_assignment
 from crosscheck.services.audit import Actor
 from crosscheck.services.marking import save_scores, submit
 from crosscheck.services.marks_import import import_marks
+from tests.conftest import csrf_from
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
 HEADER = ["Код участника", "Класс", *LABELS, "Сумма баллов", "Отметка", "Отметка по журналу", "Эксперт", "Код ОО"]
@@ -94,3 +95,10 @@ def run(cli_env):
         return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
 
     return invoke
+
+
+def press_report(client, kind: str, code: str = "", follow: bool = False):
+    """Press a report button of campaign e2e (a CSRF-protected POST)."""
+    token = csrf_from(client.get("/account/password").get_data(as_text=True))
+    return client.post("/analytics/e2e/reports", data={"kind": kind, "code": code, "csrf_token": token},
+                       follow_redirects=follow)

@@ -8,14 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.conftest import csrf_from
-
-
-def ask(client, kind: str, code: str = "", follow: bool = False):
-    """Press a report button on the campaign page (a CSRF-protected POST)."""
-    token = csrf_from(client.get("/account/password").get_data(as_text=True))
-    return client.post("/analytics/e2e/reports", data={"kind": kind, "code": code, "csrf_token": token},
-                       follow_redirects=follow)
+from tests.reports.conftest import press_report
 
 
 @pytest.mark.parametrize("login", ["organiser", "observer", "reviewer"])
@@ -34,15 +27,15 @@ def test_an_expert_gets_no_analytics(marked, login_as):
                 "/analytics/history?school=500101"):
         assert client.get(url).status_code == 403, url
     for kind in ("json", "xlsx"):
-        assert ask(client, kind).status_code == 403
+        assert press_report(client, kind).status_code == 403
 
 
 def test_a_reviewer_of_another_subject_does_not_find_the_campaign(marked, login_as):
     client = login_as("physics_mo")
     for url in ("/analytics/e2e/", "/analytics/e2e/school?code=500101"):
         assert client.get(url).status_code == 404, url
-    assert ask(client, "json").status_code == 404
-    assert ask(client, "protocol", "500101").status_code == 404
+    assert press_report(client, "json").status_code == 404
+    assert press_report(client, "protocol", "500101").status_code == 404
     assert "e2e" not in client.get("/analytics/").get_data(as_text=True)
     history = client.get("/analytics/history?school=500101").get_data(as_text=True)
     assert "Перепроверка ВПР, математика 5" not in history
@@ -83,16 +76,16 @@ def test_empty_campaign_says_so(db, factory, login_as):
 def test_downloads(marked, login_as, data_dir):
     """Without a queue a report is built at once: the button answers with the file."""
     client = login_as("observer")
-    report = ask(client, "json", follow=True)
+    report = press_report(client, "json", follow=True)
     assert report.status_code == 200 and json.loads(report.data)["campaign"] == "e2e"
-    xlsx = ask(client, "xlsx", follow=True)
+    xlsx = press_report(client, "xlsx", follow=True)
     assert load_workbook(io.BytesIO(xlsx.data)).sheetnames[0] == "Работы"
-    summary = PdfReader(io.BytesIO(ask(client, "summary", follow=True).data))
+    summary = PdfReader(io.BytesIO(press_report(client, "summary", follow=True).data))
     assert len(summary.pages) >= 1
-    protocol = ask(client, "protocol", "500101", follow=True)
+    protocol = press_report(client, "protocol", "500101", follow=True)
     assert protocol.mimetype == "application/pdf" and len(PdfReader(io.BytesIO(protocol.data)).pages) >= 1
-    assert ask(client, "protocol", "nope").status_code == 404
-    assert ask(client, "bogus").status_code == 400
+    assert press_report(client, "protocol", "nope").status_code == 404
+    assert press_report(client, "bogus").status_code == 400
     assert (data_dir / "reports" / "e2e" / "report.xlsx").exists()
 
 

@@ -18,12 +18,8 @@ from crosscheck.db import utcnow
 from crosscheck.jobs import queue
 from crosscheck.models import ReportRun, ReportStatus
 from crosscheck.services.report_runs import ABANDONED, QUEUE_DOWN
-from tests.conftest import _free_port, _url_env, csrf_from, login, run_worker
-
-
-def press(client, kind: str, code: str = ""):
-    token = csrf_from(client.get("/account/password").get_data(as_text=True))
-    return client.post("/analytics/e2e/reports", data={"kind": kind, "code": code, "csrf_token": token})
+from tests.conftest import _free_port, _url_env, login, run_worker
+from tests.reports.conftest import press_report
 
 
 def runs(db) -> list[ReportRun]:
@@ -33,7 +29,7 @@ def runs(db) -> list[ReportRun]:
 
 def test_without_a_queue_the_button_answers_with_the_file(marked, login_as, db):
     client = login_as("organiser")
-    response = press(client, "xlsx")
+    response = press_report(client, "xlsx")
     [run] = runs(db)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/analytics/e2e/reports/{run.id}/file")
@@ -53,7 +49,7 @@ def test_a_failed_build_is_shown_with_its_reason_and_can_be_asked_again(marked, 
 
     monkeypatch.setattr(report_runs, "report_file", broken)
     client = login_as("observer")
-    response = press(client, "summary")
+    response = press_report(client, "summary")
     [run] = runs(db)
     assert response.headers["Location"].endswith(f"/analytics/e2e/reports/{run.id}")
     assert run.status == ReportStatus.FAILED and "недостаточно места на диске" in run.error
@@ -62,7 +58,7 @@ def test_a_failed_build_is_shown_with_its_reason_and_can_be_asked_again(marked, 
     assert client.get(f"/analytics/e2e/reports/{run.id}/file").status_code == 404
 
     monkeypatch.undo()
-    again = press(client, "summary")
+    again = press_report(client, "summary")
     assert again.headers["Location"].endswith("/file") and [r.status for r in runs(db)] == [
         ReportStatus.FAILED, ReportStatus.DONE]
 
@@ -71,7 +67,7 @@ def test_a_run_of_another_campaign_is_not_found(marked, login_as, db, factory):
     factory.campaign("other")
     factory.commit()
     client = login_as("organiser")
-    press(client, "json")
+    press_report(client, "json")
     [run] = runs(db)
     assert client.get(f"/analytics/e2e/reports/{run.id}").status_code == 200
     assert client.get(f"/analytics/other/reports/{run.id}").status_code == 404
@@ -82,7 +78,7 @@ def test_a_run_of_another_campaign_is_not_found(marked, login_as, db, factory):
 def test_with_a_queue_the_page_follows_the_job_and_downloads_the_file(marked, queued_app, cli_env, redis_url, db):
     client = queued_app.test_client()
     assert login(client, "reviewer").status_code == 302
-    first = press(client, "xlsx")
+    first = press_report(client, "xlsx")
     [run] = runs(db)
     page_url = f"/analytics/e2e/reports/{run.id}"
     assert first.headers["Location"].endswith(page_url)
@@ -92,7 +88,7 @@ def test_with_a_queue_the_page_follows_the_job_and_downloads_the_file(marked, qu
     assert "Отчёт в очереди" in waiting and f'content="2;url={page_url}?wait=1"' in waiting
     assert client.get(f"{page_url}/file").status_code == 404
     # Pressing again while it waits joins the same run: one job, not two.
-    assert press(client, "xlsx").headers["Location"].endswith(page_url)
+    assert press_report(client, "xlsx").headers["Location"].endswith(page_url)
     assert len(runs(db)) == 1 and queue(redis_url).count == 1
 
     result = run_worker(cli_env | {"REDIS_URL": redis_url})
@@ -112,7 +108,7 @@ def test_an_unreachable_queue_fails_the_run_clearly(marked, database_url, data_d
     try:
         client = app.test_client()
         assert login(client, "organiser").status_code == 302
-        response = press(client, "json")
+        response = press_report(client, "json")
         [run] = runs(db)
         assert run.status == ReportStatus.FAILED and run.error == QUEUE_DOWN
         assert QUEUE_DOWN in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -126,7 +122,7 @@ def test_a_run_whose_worker_died_is_given_up_and_asked_afresh(marked, login_as, 
                       created_at=utcnow() - timedelta(hours=2))
     db.add(stuck)
     db.commit()
-    response = press(login_as("organiser"), "json")
+    response = press_report(login_as("organiser"), "json")
     old, new = runs(db)
     assert (old.id, old.status, old.error) == (stuck.id, ReportStatus.FAILED, ABANDONED)
     assert new.status == ReportStatus.DONE and response.headers["Location"].endswith(f"/reports/{new.id}/file")
