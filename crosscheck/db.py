@@ -82,7 +82,6 @@ class Database:
         if autocommit and self.autocommit_engine is not None and not self.session.registry.has():
             self.session(bind=self.autocommit_engine)
 
-
     def dispose(self) -> None:
         self.session.remove()
         self.engine.dispose()

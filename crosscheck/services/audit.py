@@ -31,9 +31,14 @@ def record(session: Session, actor: Actor | None, action: str, entity_type: str,
     values = audit_values(actor, action, entity_type, entity_id, campaign_id=campaign_id, before=before,
                           after=after)
     if now:
-        session.execute(insert(AuditEvent), [values])
+        insert_now(session, values)
     else:
         session.add(AuditEvent(**values))
+
+
+def insert_now(session: Session, values: dict[str, Any]) -> None:
+    """One event (``audit_values``) as one INSERT, bypassing the unit of work."""
+    session.execute(insert(AuditEvent), [values])
 
 
 def audit_values(actor: Actor | None, action: str, entity_type: str, entity_id: int | None = None, *,

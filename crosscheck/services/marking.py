@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..db import utcnow
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
                       TemplateTask, User)
-from .audit import Actor, audit_values, record
+from .audit import Actor, audit_values, insert_now, record
 
 
 class MarkingError(Exception):
@@ -173,7 +173,7 @@ def _save_in_steps(session: Session, state: MarkingState, values: dict, added: l
                                             table.c.task_id == bindparam("t_id"))
                         .values(score=bindparam("score"), updated_at=bindparam("now")),
                         [{"a_id": state.id, "t_id": task_id, "score": score, "now": now} for task_id, score in changed])
-    session.execute(insert(AuditEvent.__table__), [event])
+    insert_now(session, event)
 
 
 def _save_at_once(session: Session, state: MarkingState, values: dict, added: list[tuple[int, int, int]],

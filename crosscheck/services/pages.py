@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Page, PageStatus
+from ..models import Assignment, AssignmentStatus, Page, PageStatus
 
 PAGES_DIR = "pages"
 
@@ -30,8 +30,6 @@ def page_positions(session: Session, paper_id: int) -> list[int]:
 def masked_page_of_assignment(session: Session, user_id: int, assignment_id: int, position: int) -> str | None:
     """The masked render (its content hash) of one page of one of the user's own live
     assignments, in one statement; None for anything else, whoever it belongs to."""
-    from ..models import Assignment, AssignmentStatus
-
     return session.scalar(
         select(Page.masked_sha256).join(Assignment, Assignment.paper_id == Page.paper_id)
         .where(Assignment.id == assignment_id, Assignment.expert_id == user_id,
