@@ -52,7 +52,11 @@ def build_app(config: Config | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "ru")
 
     from . import logs
+    from .background import EXTENSION
+    from .jobs import enqueue
     from .web import register_web
+
+    app.extensions[EXTENSION] = enqueue  # services ask for background work through this seam
 
     if not config.testing:
         logs.configure_logging()

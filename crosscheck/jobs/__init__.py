@@ -3,20 +3,16 @@
 Callers commit first and enqueue after (so a worker never looks for rows that are not
 there yet), passing ids, never objects. Jobs are looked up by name in ``registry`` and
 run by ``runner.run`` in both modes, so inline and queued runs execute the same code.
+Services reach ``enqueue`` only through ``crosscheck.background``, where the app factory
+plugs it in: nothing here is imported by a service.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import current_app
 
+from ..background import Enqueued
+
 QUEUE_NAME = "crosscheck"
-
-
-@dataclass(frozen=True)
-class Enqueued:
-    job_id: str | None  # None when the job already ran inline
-    inline: bool
 
 
 def enqueue(name: str, *args, timeout: int = 3600, description: str = "") -> Enqueued:

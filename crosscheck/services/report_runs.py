@@ -59,7 +59,7 @@ def start(session: Session, run_id: int) -> None:
     inline build or an unreachable queue leaves the run failed with the reason."""
     from redis.exceptions import RedisError
 
-    from ..jobs import enqueue
+    from ..background import enqueue
 
     run = session.get(ReportRun, run_id)
     if run is None or run.status != ReportStatus.QUEUED or run.job_id:

@@ -195,7 +195,7 @@ def start_import(session: Session, batch: ScanBatch, *, timeout: int = 6 * 3600)
     uploaded again later and will then be processed."""
     from redis.exceptions import RedisError
 
-    from ..jobs import enqueue
+    from ..background import enqueue
 
     batch_id = batch.id
     try:
