@@ -99,7 +99,7 @@ def worker(burst: bool, niceness: int) -> None:
 # --- imports ----------------------------------------------------------------------------
 
 def _run_import(func, path: str, what: str):
-    from .services.audit import Actor
+    from .services.audit.trail import Actor
 
     try:
         with app_session() as s:
@@ -203,7 +203,7 @@ def campaign() -> None:
 def campaign_create(slug: str, template_file: str, name: str, per_paper: int) -> None:
     """Create campaign SLUG from a paper template (YAML or JSON)."""
     from .domain.template import TemplateError
-    from .services.audit import Actor
+    from .services.audit.trail import Actor
     from .services.campaigns import CampaignError, create_campaign, load_template_file
 
     try:
@@ -230,7 +230,7 @@ def marks() -> None:
 @click.option("--school", "school_code", default=None, help="school code when the file has no «Код ОО» column")
 def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None:
     """Import the school's original marks (VPR results form layout)."""
-    from .services.audit import Actor
+    from .services.audit.trail import Actor
     from .services.campaigns import CampaignError, get_campaign
     from .services.marks_import import import_marks
 
@@ -298,7 +298,7 @@ def assign(campaign_slug: str, seed: int) -> None:
     from collections import Counter
 
     from .services.assignment import run_assignment
-    from .services.audit import Actor
+    from .services.audit.trail import Actor
     from .services.campaigns import CampaignError, get_campaign
 
     try:

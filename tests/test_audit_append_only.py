@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from crosscheck.services.audit import Actor, record
+from crosscheck.services.audit.trail import Actor, record
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"])
@@ -20,7 +20,7 @@ def test_the_database_refuses_to_rewrite_history(db, statement):
 
 
 def test_the_services_have_no_update_or_delete_path():
-    import crosscheck.services.audit as audit
+    import crosscheck.services.audit.trail as audit
 
     names = [n for n in dir(audit) if not n.startswith("_")]
     assert not [n for n in names if any(w in n.lower() for w in ("delete", "update", "edit", "remove"))]

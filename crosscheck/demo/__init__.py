@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, School, User
-from ..services.audit import Actor
+from ..services.audit.trail import Actor
 from ..services.campaigns import create_campaign, load_template_file
 from ..services.people_import import import_conflicts, import_schools, import_users
 

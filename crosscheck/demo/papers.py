@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Assignment, Campaign, Paper, School, User
 from ..services.assignment import run_assignment
-from ..services.audit import Actor
+from ..services.audit.trail import Actor
 from ..services.marking import save_scores, submit
 from ..services.marks_import import import_marks
 from ..services.scans import register_upload

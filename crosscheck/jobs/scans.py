@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import get_db
 from ..models import BatchStatus, Paper, ScanBatch
-from ..services.audit import Actor
+from ..services.audit.trail import Actor
 from ..services.scans import Progress, place_result, run_pipeline, set_status
 
 

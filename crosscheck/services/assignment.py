@@ -19,7 +19,7 @@ from ..domain.assignment import Plan, plan_assignments, plan_withdrawal
 from ..domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert,
                       CampaignStatus, Paper, PaperStatus, Role, School, Subject, User, user_subjects)
-from .audit import Actor, record
+from .audit.trail import Actor, record
 from .gate import conflict_map
 
 

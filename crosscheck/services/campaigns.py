@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.template import SLUG_RE, TemplateError, TemplateSpec, parse_template
 from ..models import Campaign, PaperTemplate, Subject, TemplateTask
-from .audit import Actor, record
+from .audit.trail import Actor, record
 
 
 class CampaignError(ValueError):

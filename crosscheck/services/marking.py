@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..db import utcnow
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
                       TemplateTask, User)
-from .audit import Actor, audit_values, insert_now, record
+from .audit.trail import Actor, audit_values, insert_now, record
 
 
 class MarkingError(Exception):

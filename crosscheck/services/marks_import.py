@@ -16,7 +16,7 @@ from ..domain.grading import NOT_ATTEMPTED, GradeScale, ScoreError, TaskSpec, pa
 from ..imports.tabular import (ImportRejected, RowError, Sheet, TableReadError, cell_text, make_sheet,
                                norm_header, read_rows)
 from ..models import Campaign, OriginalScore, Paper, School, TemplateTask, User
-from .audit import Actor, record
+from .audit.trail import Actor, record
 from .ciphers import new_cipher
 
 CODE = "Код участника"

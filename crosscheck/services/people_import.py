@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 from ..imports.tabular import ImportRejected, RowError, Sheet, load_sheet
 from ..models import Conflict, Role, School, Subject, User
 from .accounts import generate_password, hash_password, password_problem
-from .audit import Actor, record
+from .audit.trail import Actor, record
 
 ROLE_VALUES = {r.value for r in Role}
 

@@ -16,7 +16,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
     from .. import create_app
     from ..extensions import session
     from ..models import BatchStatus, ScanBatch
-    from .audit import Actor
+    from .audit.trail import Actor
     from .campaigns import get_campaign
     from .scans import ScanUploadError, register_upload, start_import
 

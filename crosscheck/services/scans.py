@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import BatchStatus, Campaign, Page, PageStatus, Paper, ScanBatch
-from .audit import Actor, record
+from .audit.trail import Actor, record
 from .pages import pages_root
 
 UPLOADS_DIR = "uploads"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, Page, PageStatus, Paper, School
-from .audit import Actor, record
+from .audit.trail import Actor, record
 from .pages import pages_root, stored_path
 
 

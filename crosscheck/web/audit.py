@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import session
 from ..models import Campaign, Role
-from ..services.audit_view import AuditFilter, actions, actor_labels, events, export_csv
+from ..services.audit.search import AuditFilter, actions, actor_labels, events, export_csv
 from .access import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -14,7 +14,7 @@ from ..extensions import session
 from ..models import Paper, Role, User
 from ..services.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
                                    withdraw_expert)
-from ..services.audit import Actor, record
+from ..services.audit.trail import Actor, record
 from ..services.console import expert_rows, paper_rows
 from .access import roles_required
 from .organiser import campaign_or_404

@@ -13,7 +13,7 @@ from wtforms import SelectField
 from ..extensions import session
 from ..imports.tabular import ImportRejected, TableReadError
 from ..models import Role
-from ..services.audit import Actor
+from ..services.audit.trail import Actor
 from ..services.campaign_view import campaigns_by_slug, school_rows
 from ..services.console import problem_assignments
 from ..services.marking import PROBLEM_LABELS

@@ -13,7 +13,7 @@ from werkzeug.utils import secure_filename
 
 from ..extensions import session
 from ..models import Page, Role, ScanBatch
-from ..services.audit import Actor
+from ..services.audit.trail import Actor
 from ..services.covers import CoversError, write_school_covers
 from ..services.renders import RENDER_WIDTHS
 from ..services.scans import ScanUploadError, register_upload, start_import

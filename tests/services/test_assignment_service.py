@@ -12,7 +12,7 @@ from crosscheck.cli import main
 from crosscheck.models import Assignment, AssignmentStatus, AuditEvent, Paper, PaperStatus
 from crosscheck.services.assignment import (AssignmentRefused, assign_manually, run_assignment,
                                             withdraw_expert)
-from crosscheck.services.audit import Actor
+from crosscheck.services.audit.trail import Actor
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crosscheck.services.audit import Actor, record
+from crosscheck.services.audit.trail import Actor, record
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..models import AuditEvent, User
+from ...db import utcnow
+from ...models import AuditEvent, User
 
 
 class Actor:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Campaign, User
+from ...models import AuditEvent, Campaign, User
 
 
 @dataclass(frozen=True)
