@@ -133,7 +133,7 @@ def build_campaign(url: str, data_dir: Path, *, experts: int, per_expert: int, p
     from crosscheck.migrate import upgrade
     from crosscheck.models import (ApiToken, Assignment, OriginalScore, Page, Paper, School, Subject, User,
                                    user_subjects)
-    from crosscheck.services.accounts import hash_password
+    from crosscheck.services.people.accounts import hash_password
     from crosscheck.services.campaigns import create_campaign, load_template_file
     from scanner_import.store import ContentStore
 

@@ -121,7 +121,7 @@ def schools() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def schools_import(file: str) -> None:
     """Import schools: code, name, municipality."""
-    from .services.people_import import import_schools
+    from .services.people.imports import import_schools
 
     _run_import(import_schools, file, "ОО")
 
@@ -137,7 +137,7 @@ def users() -> None:
               help="where to write generated passwords (CSV: login;password)")
 def users_import(file: str, passwords_out: str | None) -> None:
     """Import users: login, full_name, role, school_code, subjects, password."""
-    from .services.people_import import import_users
+    from .services.people.imports import import_users
 
     result = _run_import(import_users, file, "пользователи")
     if result.generated_passwords:
@@ -162,7 +162,7 @@ def users_token(login: str) -> None:
     from sqlalchemy import select
 
     from .models import User
-    from .services.accounts import issue_token
+    from .services.people.accounts import issue_token
 
     with app_session() as s:
         user = s.scalar(select(User).where(User.login == login))
@@ -182,7 +182,7 @@ def conflicts() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def conflicts_import(file: str) -> None:
     """Import declared conflicts: login, school_code, reason."""
-    from .services.people_import import import_conflicts
+    from .services.people.imports import import_conflicts
 
     _run_import(import_conflicts, file, "конфликты интересов")
 

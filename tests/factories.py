@@ -14,7 +14,7 @@ PASSWORD = "pass1234"
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
     # Hashing is deliberately slow; tests share one hash of the common password.
-    from crosscheck.services.accounts import hash_password
+    from crosscheck.services.people.accounts import hash_password
 
     return hash_password(PASSWORD)
 

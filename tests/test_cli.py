@@ -68,7 +68,7 @@ def test_users_import_writes_generated_passwords_to_named_file(people, run, db):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "login;password" and lines[1].startswith("exp01;") and len(lines) == 2
     # the generated password really logs in
-    from crosscheck.services.accounts import authenticate
+    from crosscheck.services.people.accounts import authenticate
 
     assert authenticate(db, "exp01", lines[1].split(";")[1]).login == "exp01"
 

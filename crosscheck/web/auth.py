@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from ..extensions import login_manager, session
 from ..models import User
-from ..services.accounts import (MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeRefused, authenticate,
+from ..services.people.accounts import (MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeRefused, authenticate,
                                  change_password, user_for_token)
 
 bp = Blueprint("auth", __name__)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from crosscheck.models import AuditEvent, PaperStatus
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
 

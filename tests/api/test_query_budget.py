@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, select
 
 from crosscheck.models import AuditEvent, TaskScore, TemplateTask
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 from tests.conftest import PG_URL
 
 

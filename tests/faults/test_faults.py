@@ -13,7 +13,7 @@ from crosscheck import create_app
 from crosscheck.cli import main
 from crosscheck.config import Config
 from crosscheck.models import BatchStatus, Page, PageStatus, ScanBatch, TaskScore
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 from tests.conftest import PG_URL, _url_env, csrf_from, login
 from tests.scans.conftest import build_scan
 

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from sqlalchemy import inspect, text
 
 from crosscheck.imports.tabular import ImportRejected
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 from crosscheck.services.marks_import import import_marks
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]

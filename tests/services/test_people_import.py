@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from crosscheck.imports.tabular import ImportRejected
 from crosscheck.models import AuditEvent, Conflict, Role, School, User
-from crosscheck.services.people_import import import_conflicts, import_schools, import_users
+from crosscheck.services.people.imports import import_conflicts, import_schools, import_users
 
 SCHOOLS_CSV = "code;name;municipality\n500101;СОШ № 1;Заречный\n500102;Гимназия № 2;Заречный\n"
 USERS_HEADER = "login;full_name;role;school_code;subjects;password\n"

@@ -1,7 +1,7 @@
 """The JSON API's authentication: 401 JSON, bearer tokens, session with CSRF."""
 from __future__ import annotations
 
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 
 
 def test_anonymous_api_call_gets_401_json(client):

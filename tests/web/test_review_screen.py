@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from crosscheck.models import Assignment, AssignmentKind, PaperStatus
-from crosscheck.services.accounts import issue_token
+from crosscheck.services.people.accounts import issue_token
 
 
 def test_reviewer_sees_school_and_recheck_marks_side_by_side_with_differences_marked(

@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import utcnow
-from ..models import ApiToken, LoginAttempt, User
-from .audit.trail import Actor, record
+from ...db import utcnow
+from ...models import ApiToken, LoginAttempt, User
+from ..audit.trail import Actor, record
 
 MIN_PASSWORD_LENGTH = 8
 # A fixed hash to compare against when the login does not exist, so a wrong login

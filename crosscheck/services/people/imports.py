@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from ..imports.tabular import ImportRejected, RowError, Sheet, load_sheet
-from ..models import Conflict, Role, School, Subject, User
+from ...imports.tabular import ImportRejected, RowError, Sheet, load_sheet
+from ...models import Conflict, Role, School, Subject, User
 from .accounts import generate_password, hash_password, password_problem
-from .audit.trail import Actor, record
+from ..audit.trail import Actor, record
 
 ROLE_VALUES = {r.value for r in Role}
 
