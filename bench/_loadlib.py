@@ -134,7 +134,7 @@ def build_campaign(url: str, data_dir: Path, *, experts: int, per_expert: int, p
     from crosscheck.models import (ApiToken, Assignment, OriginalScore, Page, Paper, School, Subject, User,
                                    user_subjects)
     from crosscheck.services.people.accounts import hash_password
-    from crosscheck.services.campaigns import create_campaign, load_template_file
+    from crosscheck.services.campaigns.store import create_campaign, load_template_file
     from scanner_import.store import ContentStore
 
     rng = random.Random(seed)

@@ -35,7 +35,7 @@ from crosscheck.demo import TEMPLATE_FILE  # noqa: E402
 from crosscheck.migrate import upgrade  # noqa: E402
 from crosscheck.models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore,  # noqa: E402
                                Paper, PaperStatus, Role, School, TaskScore, User)
-from crosscheck.services.campaigns import create_campaign, load_template_file  # noqa: E402
+from crosscheck.services.campaigns.store import create_campaign, load_template_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 SLUG = "bench-report"

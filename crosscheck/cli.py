@@ -204,7 +204,7 @@ def campaign_create(slug: str, template_file: str, name: str, per_paper: int) ->
     """Create campaign SLUG from a paper template (YAML or JSON)."""
     from .domain.template import TemplateError
     from .services.audit.trail import Actor
-    from .services.campaigns import CampaignError, create_campaign, load_template_file
+    from .services.campaigns.store import CampaignError, create_campaign, load_template_file
 
     try:
         spec = load_template_file(template_file)
@@ -231,7 +231,7 @@ def marks() -> None:
 def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None:
     """Import the school's original marks (VPR results form layout)."""
     from .services.audit.trail import Actor
-    from .services.campaigns import CampaignError, get_campaign
+    from .services.campaigns.store import CampaignError, get_campaign
     from .services.marks_import import import_marks
 
     try:
@@ -253,7 +253,7 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PDF to write")
 def covers(campaign_slug: str, school_code: str, output: str) -> None:
     """Print cover sheets (QR + participant code) for one school's papers."""
-    from .services.campaigns import CampaignError
+    from .services.campaigns.store import CampaignError
     from .services.covers import CoversError, write_school_covers
 
     try:
@@ -275,7 +275,7 @@ def scans() -> None:
 @click.option("--wait", is_flag=True, help="with a queue: wait until the import is done")
 def scans_import(campaign_slug: str, file: str, wait: bool) -> None:
     """Import a scanned PDF/TIFF: covers split it into papers (SPEC §3)."""
-    from .services.campaigns import CampaignError
+    from .services.campaigns.store import CampaignError
     from .services.scan_commands import import_file
 
     try:
@@ -299,7 +299,7 @@ def assign(campaign_slug: str, seed: int) -> None:
 
     from .services.assignment import run_assignment
     from .services.audit.trail import Actor
-    from .services.campaigns import CampaignError, get_campaign
+    from .services.campaigns.store import CampaignError, get_campaign
 
     try:
         with app_session() as s:
@@ -330,7 +330,7 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
     import json
 
     from .services.assignment import assignments_json
-    from .services.campaigns import CampaignError, get_campaign
+    from .services.campaigns.store import CampaignError, get_campaign
 
     try:
         with app_session() as s:
@@ -348,7 +348,7 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="file to write")
 def report(campaign_slug: str, fmt: str, output: str) -> None:
     """Write the campaign's discrepancy report (SPEC §7) as JSON or XLSX."""
-    from .services.campaigns import CampaignError, get_campaign
+    from .services.campaigns.store import CampaignError, get_campaign
     from .services.report_files import write_atomically, write_report
 
     target = Path(output)

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from crosscheck.demo import TEMPLATE_FILE
 from crosscheck.models import Conflict, Role, School, Subject, User
-from crosscheck.services.campaigns import create_campaign, load_template_file
+from crosscheck.services.campaigns.store import create_campaign, load_template_file
 from sqlalchemy import select
 
 PASSWORD = "pass1234"

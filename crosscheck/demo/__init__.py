@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Campaign, School, User
 from ..services.audit.trail import Actor
-from ..services.campaigns import create_campaign, load_template_file
+from ..services.campaigns.store import create_campaign, load_template_file
 from ..services.people.imports import import_conflicts, import_schools, import_users
 
 HERE = Path(__file__).parent

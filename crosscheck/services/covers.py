@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Paper, School
-from .campaigns import get_campaign
+from .campaigns.store import get_campaign
 
 
 class CoversError(ValueError):

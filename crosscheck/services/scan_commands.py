@@ -17,7 +17,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
     from ..extensions import session
     from ..models import BatchStatus, ScanBatch
     from .audit.trail import Actor
-    from .campaigns import get_campaign
+    from .campaigns.store import get_campaign
     from .scans import ScanUploadError, register_upload, start_import
 
     app = create_app()

@@ -12,8 +12,8 @@ from flask_login import current_user
 from ..extensions import session
 from ..models import ReportRun, ReportStatus, Role
 from ..services import analytics_view as view
-from ..services.campaign_view import campaigns_by_slug
-from ..services.overview import campaign_summaries
+from ..services.campaigns.progress import campaigns_by_slug
+from ..services.campaigns.overview import campaign_summaries
 from ..services import report_runs as runs
 from ..services.report_files import KINDS
 from ..services.report_text import FLAG_REASONS, STATUS_LABELS

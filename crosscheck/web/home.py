@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import session
 from ..models import Role
-from ..services.overview import campaign_summaries, expert_queue, review_counts
+from ..services.campaigns.overview import campaign_summaries, expert_queue, review_counts
 from .access import roles_required
 
 bp = Blueprint("home", __name__)

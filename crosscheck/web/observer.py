@@ -5,9 +5,9 @@ from flask import Blueprint, render_template
 
 from ..extensions import session
 from ..models import Role
-from ..services.campaign_view import school_rows
+from ..services.campaigns.progress import school_rows
 from ..services.console import expert_rows
-from ..services.overview import campaign_summaries
+from ..services.campaigns.overview import campaign_summaries
 from .access import roles_required
 from .organiser import campaign_or_404
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus,
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus,
                       PaperTemplate, User)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign, Page, PageStatus, Paper, PaperStatus, School
+from ...models import Campaign, Page, PageStatus, Paper, PaperStatus, School
 
 
 @dataclass(frozen=True)

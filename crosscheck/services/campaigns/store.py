@@ -8,9 +8,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.template import SLUG_RE, TemplateError, TemplateSpec, parse_template
-from ..models import Campaign, PaperTemplate, Subject, TemplateTask
-from .audit.trail import Actor, record
+from ...domain.template import SLUG_RE, TemplateError, TemplateSpec, parse_template
+from ...models import Campaign, PaperTemplate, Subject, TemplateTask
+from ..audit.trail import Actor, record
 
 
 class CampaignError(ValueError):
