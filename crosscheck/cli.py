@@ -232,7 +232,7 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
     """Import the school's original marks (VPR results form layout)."""
     from .services.audit.trail import Actor
     from .services.campaigns.store import CampaignError, get_campaign
-    from .services.marks_import import import_marks
+    from .services.marks.importer import import_marks
 
     try:
         with app_session() as s:

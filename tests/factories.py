@@ -69,7 +69,7 @@ class Factory:
               marker=None):
         """A paper with original marks (every task full marks unless ``scores`` says otherwise)."""
         from crosscheck.models import OriginalScore, Paper
-        from crosscheck.services.ciphers import new_cipher
+        from crosscheck.services.marks.ciphers import new_cipher
 
         school = school or self.school()
         tasks = campaign.template.tasks

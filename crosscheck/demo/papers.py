@@ -19,7 +19,7 @@ from ..models import Assignment, Campaign, Paper, School, User
 from ..services.assignment import run_assignment
 from ..services.audit.trail import Actor
 from ..services.marking import save_scores, submit
-from ..services.marks_import import import_marks
+from ..services.marks.importer import import_marks
 from ..services.scans import register_upload
 
 PUPILS_PER_SCHOOL = 6

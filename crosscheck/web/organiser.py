@@ -17,7 +17,7 @@ from ..services.audit.trail import Actor
 from ..services.campaigns.progress import campaigns_by_slug, school_rows
 from ..services.console import problem_assignments
 from ..services.marking import PROBLEM_LABELS
-from ..services.marks_import import import_marks
+from ..services.marks.importer import import_marks
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans import batches, unidentified_count
 from .access import roles_required

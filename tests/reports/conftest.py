@@ -11,7 +11,7 @@ from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, Pape
 from crosscheck.services.assignment import run_assignment
 from crosscheck.services.audit.trail import Actor
 from crosscheck.services.marking import save_scores, submit
-from crosscheck.services.marks_import import import_marks
+from crosscheck.services.marks.importer import import_marks
 from tests.conftest import csrf_from
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]

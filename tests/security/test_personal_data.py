@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 
 from crosscheck.imports.tabular import ImportRejected
 from crosscheck.services.people.accounts import issue_token
-from crosscheck.services.marks_import import import_marks
+from crosscheck.services.marks.importer import import_marks
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
 PUPIL = "Сидоренко Анастасия"

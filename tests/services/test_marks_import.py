@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from crosscheck.imports.tabular import ImportRejected
 from crosscheck.models import AuditEvent, OriginalScore, Paper
-from crosscheck.services.marks_import import import_marks
+from crosscheck.services.marks.importer import import_marks
 
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
 HEADER = ["№", "Код участника", "Класс", "Вариант", *LABELS, "Сумма баллов", "Отметка",

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain.grading import NOT_ATTEMPTED, GradeScale, ScoreError, TaskSpec, parse_score
-from ..imports.tabular import (ImportRejected, RowError, Sheet, TableReadError, cell_text, make_sheet,
+from ...domain.grading import NOT_ATTEMPTED, GradeScale, ScoreError, TaskSpec, parse_score
+from ...imports.tabular import (ImportRejected, RowError, Sheet, TableReadError, cell_text, make_sheet,
                                norm_header, read_rows)
-from ..models import Campaign, OriginalScore, Paper, School, TemplateTask, User
-from .audit.trail import Actor, record
+from ...models import Campaign, OriginalScore, Paper, School, TemplateTask, User
+from ..audit.trail import Actor, record
 from .ciphers import new_cipher
 
 CODE = "Код участника"
