@@ -254,7 +254,7 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
 def covers(campaign_slug: str, school_code: str, output: str) -> None:
     """Print cover sheets (QR + participant code) for one school's papers."""
     from .services.campaigns.store import CampaignError
-    from .services.covers import CoversError, write_school_covers
+    from .services.scans.covers import CoversError, write_school_covers
 
     try:
         with app_session() as s:
@@ -276,7 +276,7 @@ def scans() -> None:
 def scans_import(campaign_slug: str, file: str, wait: bool) -> None:
     """Import a scanned PDF/TIFF: covers split it into papers (SPEC §3)."""
     from .services.campaigns.store import CampaignError
-    from .services.scan_commands import import_file
+    from .services.scans.commands import import_file
 
     try:
         outcome = import_file(campaign_slug, Path(file), wait=wait)

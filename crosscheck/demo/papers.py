@@ -20,7 +20,7 @@ from ..services.assignment import run_assignment
 from ..services.audit.trail import Actor
 from ..services.marking import save_scores, submit
 from ..services.marks.importer import import_marks
-from ..services.scans import register_upload
+from ..services.scans.batches import register_upload
 
 PUPILS_PER_SCHOOL = 6
 PUPILS_AT_OVER_MARKING_SCHOOL = 14  # enough checked papers for the flag rule to speak

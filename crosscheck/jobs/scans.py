@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import get_db
 from ..models import BatchStatus, Paper, ScanBatch
 from ..services.audit.trail import Actor
-from ..services.scans import Progress, place_result, run_pipeline, set_status
+from ..services.scans.batches import Progress, place_result, run_pipeline, set_status
 
 
 def failure_message(exc: Exception) -> str:

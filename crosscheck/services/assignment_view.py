@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
 from .marking import MarkingState
-from .pages import page_positions
+from .scans.pages import page_positions
 from .schemes import paper_marks
 
 

@@ -9,8 +9,8 @@ from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.assignment_view import assignment_json, my_assignments
 from ..services.marking import MarkingError, flag_problem, marking_state, save_scores, submit
-from ..services.renders import RENDER_WIDTHS
-from ..services.pages import masked_page_of_assignment
+from ..services.scans.renders import RENDER_WIDTHS
+from ..services.scans.pages import masked_page_of_assignment
 
 from .images import send_stored_jpeg
 

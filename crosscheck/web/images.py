@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, send_file
 
-from ..services.pages import stored_path
-from ..services.renders import render_for
+from ..services.scans.pages import stored_path
+from ..services.scans.renders import render_for
 
 PRIVATE = "private, max-age=3600"  # a browser may keep it for this user, no shared cache may
 

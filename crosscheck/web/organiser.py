@@ -19,7 +19,7 @@ from ..services.console import problem_assignments
 from ..services.marking import PROBLEM_LABELS
 from ..services.marks.importer import import_marks
 from ..services.campaigns.overview import campaign_summaries
-from ..services.scans import batches, unidentified_count
+from ..services.scans.batches import batches, unidentified_count
 from .access import roles_required
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")

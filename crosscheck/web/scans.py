@@ -14,10 +14,10 @@ from werkzeug.utils import secure_filename
 from ..extensions import session
 from ..models import Page, Role, ScanBatch
 from ..services.audit.trail import Actor
-from ..services.covers import CoversError, write_school_covers
-from ..services.renders import RENDER_WIDTHS
-from ..services.scans import ScanUploadError, register_upload, start_import
-from ..services.unidentified import QueueError, attach, discard, find_paper, waiting
+from ..services.scans.covers import CoversError, write_school_covers
+from ..services.scans.renders import RENDER_WIDTHS
+from ..services.scans.batches import ScanUploadError, register_upload, start_import
+from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .images import send_stored_jpeg
 from .organiser import campaign_or_404

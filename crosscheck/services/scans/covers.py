@@ -7,8 +7,8 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Paper, School
-from .campaigns.store import get_campaign
+from ...models import Paper, School
+from ..campaigns.store import get_campaign
 
 
 class CoversError(ValueError):

@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..models import BatchStatus, Campaign, Page, PageStatus, Paper, ScanBatch
-from .audit.trail import Actor, record
+from ...db import utcnow
+from ...models import BatchStatus, Campaign, Page, PageStatus, Paper, ScanBatch
+from ..audit.trail import Actor, record
 from .pages import pages_root
 
 UPLOADS_DIR = "uploads"
@@ -195,7 +195,7 @@ def start_import(session: Session, batch: ScanBatch, *, timeout: int = 6 * 3600)
     uploaded again later and will then be processed."""
     from redis.exceptions import RedisError
 
-    from ..background import enqueue
+    from ...background import enqueue
 
     batch_id = batch.id
     try:

@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign, Page, PageStatus, Paper, School
-from .audit.trail import Actor, record
+from ...models import Campaign, Page, PageStatus, Paper, School
+from ..audit.trail import Actor, record
 from .pages import pages_root, stored_path
 
 

@@ -13,12 +13,12 @@ class Outcome:
 
 
 def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
-    from .. import create_app
-    from ..extensions import session
-    from ..models import BatchStatus, ScanBatch
-    from .audit.trail import Actor
-    from .campaigns.store import get_campaign
-    from .scans import ScanUploadError, register_upload, start_import
+    from ... import create_app
+    from ...extensions import session
+    from ...models import BatchStatus, ScanBatch
+    from ..audit.trail import Actor
+    from ..campaigns.store import get_campaign
+    from .batches import ScanUploadError, register_upload, start_import
 
     app = create_app()
     cfg = app.config["CROSSCHECK"]
@@ -64,7 +64,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
 
 
 def _wait(s, batch_id: int, poll: float = 0.5):
-    from ..models import BatchStatus, ScanBatch
+    from ...models import BatchStatus, ScanBatch
 
     while True:
         s.expire_all()

@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, AssignmentStatus, Page, PageStatus
+from ...models import Assignment, AssignmentStatus, Page, PageStatus
 
 PAGES_DIR = "pages"
 
