@@ -27,7 +27,7 @@ from crosscheck.demo import TEMPLATE_FILE  # noqa: E402
 from crosscheck.domain.assignment import plan_assignments  # noqa: E402
 from crosscheck.migrate import upgrade  # noqa: E402
 from crosscheck.models import Conflict, Paper, School, Subject, User, user_subjects  # noqa: E402
-from crosscheck.services.assignment import apply_plan, load_inputs  # noqa: E402
+from crosscheck.services.distribution.assignment import apply_plan, load_inputs  # noqa: E402
 from crosscheck.services.campaigns.store import create_campaign, load_template_file  # noqa: E402
 
 SCHOOLS, EXPERTS, CONFLICTS = 300, 1000, 3000

@@ -297,7 +297,7 @@ def assign(campaign_slug: str, seed: int) -> None:
     """Assign every unassigned recheck to experts (SPEC §5) and print the loads."""
     from collections import Counter
 
-    from .services.assignment import run_assignment
+    from .services.distribution.assignment import run_assignment
     from .services.audit.trail import Actor
     from .services.campaigns.store import CampaignError, get_campaign
 
@@ -305,7 +305,7 @@ def assign(campaign_slug: str, seed: int) -> None:
         with app_session() as s:
             campaign = get_campaign(s, campaign_slug)
             plan = run_assignment(s, campaign, Actor.cli(), seed=seed)
-            from .services.assignment import expert_names
+            from .services.distribution.assignment import expert_names
 
             names = expert_names(s)
     except CampaignError as exc:
@@ -329,7 +329,7 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
     """Print the campaign's live assignments: [{"cipher", "expert", "round", "status"}]."""
     import json
 
-    from .services.assignment import assignments_json
+    from .services.distribution.assignment import assignments_json
     from .services.campaigns.store import CampaignError, get_campaign
 
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Assignment, Campaign, Paper, School, User
-from ..services.assignment import run_assignment
+from ..services.distribution.assignment import run_assignment
 from ..services.audit.trail import Actor
 from ..services.marking import save_scores, submit
 from ..services.marks.importer import import_marks

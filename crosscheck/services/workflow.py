@@ -12,7 +12,7 @@ from ..domain.discrepancy import Engine, PaperMarks
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
                       Role)
 from .audit.trail import Actor, record
-from .gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
+from .distribution.gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
 from .schemes import original_marks, scheme_for, submitted_marks
 
 SYSTEM = Actor(label="workflow")

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from ..extensions import session
 from ..models import Paper, Role, User
-from ..services.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
+from ..services.distribution.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
                                    withdraw_expert)
 from ..services.audit.trail import Actor, record
-from ..services.console import expert_rows, paper_rows
+from ..services.distribution.console import expert_rows, paper_rows
 from .access import roles_required
 from .organiser import campaign_or_404
 

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from ..extensions import session
 from ..models import Role
 from ..services.campaigns.progress import school_rows
-from ..services.console import expert_rows
+from ..services.distribution.console import expert_rows
 from ..services.campaigns.overview import campaign_summaries
 from .access import roles_required
 from .organiser import campaign_or_404

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crosscheck.cli import main
 from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
-from crosscheck.services.assignment import run_assignment
+from crosscheck.services.distribution.assignment import run_assignment
 from crosscheck.services.audit.trail import Actor
 from crosscheck.services.marking import save_scores, submit
 from crosscheck.services.marks.importer import import_marks

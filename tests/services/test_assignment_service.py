@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crosscheck.cli import main
 from crosscheck.models import Assignment, AssignmentStatus, AuditEvent, Paper, PaperStatus
-from crosscheck.services.assignment import (AssignmentRefused, assign_manually, run_assignment,
+from crosscheck.services.distribution.assignment import (AssignmentRefused, assign_manually, run_assignment,
                                             withdraw_expert)
 from crosscheck.services.audit.trail import Actor
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..domain.conflicts import ExistingAssignment, ExpertInfo, PaperInfo
-from ..models import Assignment, Conflict, Paper, Role, User
+from ...domain.conflicts import ExistingAssignment, ExpertInfo, PaperInfo
+from ...models import Assignment, Conflict, Paper, Role, User
 
 
 def conflict_map(session: Session, user_ids: list[int] | None = None) -> dict[int, frozenset[int]]:

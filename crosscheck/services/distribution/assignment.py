@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import String, and_, cast, exists, select, update
 from sqlalchemy.orm import Session
 
-from ..bulk import bulk_insert
-from ..db import utcnow
-from ..domain.assignment import Plan, plan_assignments, plan_withdrawal
-from ..domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert,
+from ...bulk import bulk_insert
+from ...db import utcnow
+from ...domain.assignment import Plan, plan_assignments, plan_withdrawal
+from ...domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert,
                       CampaignStatus, Paper, PaperStatus, Role, School, Subject, User, user_subjects)
-from .audit.trail import Actor, record
+from ..audit.trail import Actor, record
 from .gate import conflict_map
 
 

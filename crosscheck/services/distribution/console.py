@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, PaperStatus,
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, PaperStatus,
                       School, User)
 
 

@@ -1,0 +1,4 @@
+"""Distribution of work (SPEC §5): the conflict gate's inputs from the database, the assignment
+runs and manual moves, the campaign console's read models. May import domain, models, db,
+bulk and services.audit.
+"""
