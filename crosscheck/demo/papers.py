@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..models import Assignment, Campaign, Paper, School, User
 from ..services.distribution.assignment import run_assignment
 from ..services.audit.trail import Actor
-from ..services.marking import save_scores, submit
+from ..services.marking.scoring import save_scores, submit
 from ..services.marks.importer import import_marks
 from ..services.scans.batches import register_upload
 

@@ -24,7 +24,7 @@ from ..domain.discrepancy import PaperMarks, PaperResult, Scheme, compare_all
 from ..domain.report import build_report, gc_paused
 from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore, Paper, School,
                       TaskScore, TemplateTask)
-from .schemes import paper_marks, scheme_for
+from .marking.schemes import paper_marks, scheme_for
 
 REVIEW = AssignmentKind.REVIEW.value
 

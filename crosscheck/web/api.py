@@ -7,8 +7,8 @@ from flask_login import current_user
 from ..db import single_statement_writes
 from ..extensions import csrf, login_manager, session
 from ..models import Role
-from ..services.assignment_view import assignment_json, my_assignments
-from ..services.marking import MarkingError, flag_problem, marking_state, save_scores, submit
+from ..services.marking.assignments import assignment_json, my_assignments
+from ..services.marking.scoring import MarkingError, flag_problem, marking_state, save_scores, submit
 from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.pages import masked_page_of_assignment
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from ..extensions import session
 from ..models import AssignmentStatus, Role
-from ..services.assignment_view import assignment_json, my_assignments, remaining_count
-from ..services.marking import NotYours, marking_state
+from ..services.marking.assignments import assignment_json, my_assignments, remaining_count
+from ..services.marking.scoring import NotYours, marking_state
 from .access import roles_required
 from .api import page_url
 

@@ -16,7 +16,7 @@ from ..models import Role
 from ..services.audit.trail import Actor
 from ..services.campaigns.progress import campaigns_by_slug, school_rows
 from ..services.distribution.console import problem_assignments
-from ..services.marking import PROBLEM_LABELS
+from ..services.marking.scoring import PROBLEM_LABELS
 from ..services.marks.importer import import_marks
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count

@@ -10,7 +10,7 @@ from crosscheck.cli import main
 from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
 from crosscheck.services.distribution.assignment import run_assignment
 from crosscheck.services.audit.trail import Actor
-from crosscheck.services.marking import save_scores, submit
+from crosscheck.services.marking.scoring import save_scores, submit
 from crosscheck.services.marks.importer import import_marks
 from tests.conftest import csrf_from
 

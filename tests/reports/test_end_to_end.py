@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from crosscheck.models import PaperStatus
 from crosscheck.services.reporting import campaign_report, load_paper_marks
-from crosscheck.services.schemes import paper_marks
+from crosscheck.services.marking.schemes import paper_marks
 
 from .conftest import FULL, MIXED, scores
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crosscheck.db import Database
 from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, Paper, PaperStatus, Role, User
-from crosscheck.services.marking import save_scores, submit
+from crosscheck.services.marking.scoring import save_scores, submit
 
 
 def double_marked(factory, db):
@@ -80,7 +80,7 @@ def test_one_recheck_submitted_leaves_the_paper_marking(db, factory):
 def test_a_save_that_loses_the_race_writes_nothing(db, factory, monkeypatch):
     """Two tabs read version 1 at the same moment; the first write wins and the second finds
     the version gone at the moment of writing (not only when reading): 409, nothing stored."""
-    import crosscheck.services.marking as marking
+    import crosscheck.services.marking.scoring as marking
     from crosscheck.models import AuditEvent, TaskScore
 
     campaign = factory.campaign()

@@ -7,9 +7,9 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
-from .marking import MarkingState
-from .scans.pages import page_positions
+from ...models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
+from .scoring import MarkingState
+from ..scans.pages import page_positions
 from .schemes import paper_marks
 
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.discrepancy import PaperMarks, Rules, Scheme
-from ..domain.grading import GradeScale, TaskSpec
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, OriginalScore, Paper, PaperTemplate,
+from ...domain.discrepancy import PaperMarks, Rules, Scheme
+from ...domain.grading import GradeScale, TaskSpec
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, OriginalScore, Paper, PaperTemplate,
                       TaskScore)
 
 

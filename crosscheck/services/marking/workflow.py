@@ -7,12 +7,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..domain.conflicts import REVIEW, allowed
-from ..domain.discrepancy import Engine, PaperMarks
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
+from ...domain.conflicts import REVIEW, allowed
+from ...domain.discrepancy import Engine, PaperMarks
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
                       Role)
-from .audit.trail import Actor, record
-from .distribution.gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
+from ..audit.trail import Actor, record
+from ..distribution.gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
 from .schemes import original_marks, scheme_for, submitted_marks
 
 SYSTEM = Actor(label="workflow")

@@ -21,10 +21,10 @@ from sqlalchemy import Integer, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
 
-from ..db import utcnow
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
+from ...db import utcnow
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
                       TemplateTask, User)
-from .audit.trail import Actor, audit_values, insert_now, record
+from ..audit.trail import Actor, audit_values, insert_now, record
 
 
 class MarkingError(Exception):
@@ -301,7 +301,7 @@ PROBLEM_LABELS = {
 
 def flag_problem(session: Session, user: User, assignment_id: int, kind: object, note: object) -> Assignment:
     """Instead of a score: tell the organiser the paper cannot be marked as it is."""
-    from ..models import ProblemKind
+    from ...models import ProblemKind
 
     assignment = own_assignment(session, user, assignment_id, for_update=True)
     if assignment.status == AssignmentStatus.SUBMITTED:
