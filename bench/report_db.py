@@ -137,8 +137,8 @@ def bare_aggregate(s: Session, campaign_id: int) -> list:
 
 
 def measure(url: str, repeat: int) -> dict[str, list[float]]:
-    from crosscheck.services.reporting import report_json
-    from crosscheck.services.xlsx_report import write_xlsx
+    from crosscheck.services.reports.loader import report_json
+    from crosscheck.services.reports.xlsx import write_xlsx
 
     engine = make_engine(url)
     times: dict[str, list[float]] = {"json": [], "xlsx": [], "sql": [], "json_cpu": [], "xlsx_cpu": []}

@@ -349,7 +349,7 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
 def report(campaign_slug: str, fmt: str, output: str) -> None:
     """Write the campaign's discrepancy report (SPEC §7) as JSON or XLSX."""
     from .services.campaigns.store import CampaignError, get_campaign
-    from .services.report_files import write_atomically, write_report
+    from .services.reports.files import write_atomically, write_report
 
     target = Path(output)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..extensions import get_db
-from ..services.report_runs import build
+from ..services.reports.runs import build
 
 
 def build_report(run_id: int) -> str:

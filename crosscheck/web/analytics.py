@@ -11,12 +11,12 @@ from flask_login import current_user
 
 from ..extensions import session
 from ..models import ReportRun, ReportStatus, Role
-from ..services import analytics_view as view
+from ..services.reports import analytics as view
 from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
-from ..services import report_runs as runs
-from ..services.report_files import KINDS
-from ..services.report_text import FLAG_REASONS, STATUS_LABELS
+from ..services.reports import runs
+from ..services.reports.files import KINDS
+from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS
 from .access import roles_required
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")

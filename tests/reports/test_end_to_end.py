@@ -7,7 +7,7 @@ from dataclasses import replace
 from openpyxl import load_workbook
 
 from crosscheck.models import PaperStatus
-from crosscheck.services.reporting import campaign_report, load_paper_marks
+from crosscheck.services.reports.loader import campaign_report, load_paper_marks
 from crosscheck.services.marking.schemes import paper_marks
 
 from .conftest import FULL, MIXED, scores
@@ -122,7 +122,7 @@ def test_mixed_marks_with_x_load_as_zero(db, district):
 
 
 def test_the_parallel_loader_reads_the_same_committed_data(db, factory):
-    from crosscheck.services.reporting import load_paper_marks as load
+    from crosscheck.services.reports.loader import load_paper_marks as load
 
     campaign = factory.campaign("parallel")
     school = factory.school("500301")

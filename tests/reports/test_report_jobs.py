@@ -17,7 +17,7 @@ from crosscheck.config import Config
 from crosscheck.db import utcnow
 from crosscheck.jobs import queue
 from crosscheck.models import ReportRun, ReportStatus
-from crosscheck.services.report_runs import ABANDONED, QUEUE_DOWN
+from crosscheck.services.reports.runs import ABANDONED, QUEUE_DOWN
 from tests.conftest import _free_port, _url_env, login, run_worker
 from tests.reports.conftest import press_report
 
@@ -42,7 +42,7 @@ def test_without_a_queue_the_button_answers_with_the_file(marked, login_as, db):
 
 
 def test_a_failed_build_is_shown_with_its_reason_and_can_be_asked_again(marked, login_as, db, monkeypatch):
-    from crosscheck.services import report_runs
+    from crosscheck.services.reports import runs as report_runs
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -19,12 +19,12 @@ from sqlalchemy import BigInteger, Select, String, case, cast, func, select, typ
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..domain.analytics import FlagRule
-from ..domain.discrepancy import PaperMarks, PaperResult, Scheme, compare_all
-from ..domain.report import build_report, gc_paused
-from ..models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore, Paper, School,
+from ...domain.analytics import FlagRule
+from ...domain.discrepancy import PaperMarks, PaperResult, Scheme, compare_all
+from ...domain.report import build_report, gc_paused
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore, Paper, School,
                       TaskScore, TemplateTask)
-from .marking.schemes import paper_marks, scheme_for
+from ..marking.schemes import paper_marks, scheme_for
 
 REVIEW = AssignmentKind.REVIEW.value
 

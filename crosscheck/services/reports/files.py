@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign, School
+from ...models import Campaign, School
 
 KINDS = ("json", "xlsx", "summary", "protocol")
 SAFE = re.compile(r"[^0-9A-Za-z_-]")
@@ -47,15 +47,15 @@ def _name(kind: str, school: School | None) -> str:
 def write_report(session: Session, campaign: Campaign, kind: str, path: Path, school: School | None = None) -> Path:
     """Write one report of ``kind`` to ``path`` (any name)."""
     if kind == "json":
-        from .reporting import report_json
+        from .loader import report_json
 
         path.write_text(report_json(session, campaign), encoding="utf-8")
         return path
     if kind == "xlsx":
-        from .xlsx_report import write_xlsx
+        from .xlsx import write_xlsx
 
         return write_xlsx(session, campaign, path)
-    from .pdf_protocol import municipal_summary, school_protocol
+    from .pdf import municipal_summary, school_protocol
 
     if kind == "protocol":
         return school_protocol(session, campaign, school, path)

@@ -1,7 +1,7 @@
 """Russian wording shared by the report files and the analytics pages."""
 from __future__ import annotations
 
-from ..models import Campaign
+from ...models import Campaign
 
 STATUS_LABELS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                  "done": "Завершена"}

@@ -18,11 +18,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.analytics import Analysis, FlagRule, GroupStats
-from ..domain.discrepancy import PaperResult
-from ..models import Campaign, School
-from .reporting import CampaignResults, campaign_results
-from .report_text import STATUS_LABELS, commission_name, flag_text, yes_no
+from ...domain.analytics import Analysis, FlagRule, GroupStats
+from ...domain.discrepancy import PaperResult
+from ...models import Campaign, School
+from .loader import CampaignResults, campaign_results
+from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BOLD = Font(bold=True)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.analytics import Analysis, FlagRule, GroupStats, summarize
-from ..domain.discrepancy import PaperResult
-from ..models import Campaign, Paper, PaperTemplate, Role, School, User
+from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
+from ...domain.discrepancy import PaperResult
+from ...models import Campaign, Paper, PaperTemplate, Role, School, User
 from . import charts
-from .reporting import CampaignResults, campaign_results
+from .loader import CampaignResults, campaign_results
 
 #: Sortable columns of the school table → how to read them from a row.
 SORT_KEYS = {

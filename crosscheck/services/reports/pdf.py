@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from scanner_import.fonts import get_font, wrap_text
 
-from ..domain.analytics import Analysis, FlagRule, GroupStats, summarize
-from ..domain.discrepancy import PaperResult
-from ..models import Campaign, School
+from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
+from ...domain.discrepancy import PaperResult
+from ...models import Campaign, School
 from . import charts
-from .report_text import STATUS_LABELS, commission_name, flag_text, yes_no
-from .reporting import campaign_results
-from .xlsx_report import school_directory
+from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
+from .loader import campaign_results
+from .xlsx import school_directory
 
 DPI = 150
 A4 = (1240, 1754)  # portrait, pixels at 150 dpi

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..models import Campaign, ReportRun, ReportStatus, School, User
-from .report_files import KINDS, report_file
+from ...db import utcnow
+from ...models import Campaign, ReportRun, ReportStatus, School, User
+from .files import KINDS, report_file
 
 TITLES = {"json": "Отчёт JSON", "xlsx": "Отчёт XLSX", "summary": "Аналитическая справка (PDF)",
           "protocol": "Протокол школы (PDF)"}
@@ -59,7 +59,7 @@ def start(session: Session, run_id: int) -> None:
     inline build or an unreachable queue leaves the run failed with the reason."""
     from redis.exceptions import RedisError
 
-    from ..background import enqueue
+    from ...background import enqueue
 
     run = session.get(ReportRun, run_id)
     if run is None or run.status != ReportStatus.QUEUED or run.job_id:
