@@ -370,7 +370,7 @@ def report(campaign_slug: str, fmt: str, output: str) -> None:
 def backup_cmd(output: str) -> None:
     """Back up the database and the data directory into one archive."""
     from .config import Config
-    from .services.backup import BackupError, backup
+    from .services.ops.backup import BackupError, backup
 
     cfg = Config.from_env()
     try:
@@ -386,7 +386,7 @@ def backup_cmd(output: str) -> None:
 def restore_cmd(archive: str, yes: bool) -> None:
     """Restore the database and the data directory from an archive (replaces current data)."""
     from .config import Config
-    from .services.backup import BackupError, restore
+    from .services.ops.backup import BackupError, restore
 
     if not yes and not click.confirm("Текущие данные будут заменены данными из копии. Продолжить?"):
         raise CliFailure("отменено")
