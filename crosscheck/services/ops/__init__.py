@@ -1,3 +1,2 @@
-"""Operations: backup and restore of the database with the data directory, consistent with each
-other. May import config and db (it reads the database through its own tools).
-"""
+"""Operations: backup and restore of the database together with the data directory.
+May import nothing else of crosscheck's: it reads the database through its own tools."""

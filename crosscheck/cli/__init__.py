@@ -1,4 +1,7 @@
-"""The command line (SPEC §4). Thin: parse arguments, call a service, commit, report."""
+"""The command line (SPEC §4). Thin: parse arguments, call a service, commit, report.
+
+The `crosscheck` group and its commands; glue too long for a command sits beside it
+(`scans.py`). May import everything below it: services, jobs, models, db, config."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .imports.tabular import ImportRejected, TableReadError
+from ..imports.tabular import ImportRejected, TableReadError
 
 
 class CliFailure(click.ClickException):
@@ -31,8 +34,8 @@ def rejected(exc: ImportRejected) -> CliFailure:
 @contextmanager
 def app_session():
     """An app context and its session; commits when the block succeeds, rolls back otherwise."""
-    from . import create_app
-    from .extensions import session
+    from .. import create_app
+    from ..extensions import session
 
     app = create_app()
     with app.app_context():
@@ -60,8 +63,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (Alembic)."""
-    from .config import Config
-    from .migrate import upgrade
+    from ..config import Config
+    from ..migrate import upgrade
 
     cfg = Config.from_env()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,9 +85,9 @@ def worker(burst: bool, niceness: int) -> None:
     from redis import Redis
     from rq import Worker
 
-    from .config import Config
-    from .jobs import QUEUE_NAME
-    from .jobs.runner import _app
+    from ..config import Config
+    from ..jobs import QUEUE_NAME
+    from ..jobs.runner import _app
 
     cfg = Config.from_env()
     if not cfg.redis_url:
@@ -99,7 +102,7 @@ def worker(burst: bool, niceness: int) -> None:
 # --- imports ----------------------------------------------------------------------------
 
 def _run_import(func, path: str, what: str):
-    from .services.audit.trail import Actor
+    from ..services.audit.trail import Actor
 
     try:
         with app_session() as s:
@@ -121,7 +124,7 @@ def schools() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def schools_import(file: str) -> None:
     """Import schools: code, name, municipality."""
-    from .services.people.imports import import_schools
+    from ..services.people.imports import import_schools
 
     _run_import(import_schools, file, "ОО")
 
@@ -137,7 +140,7 @@ def users() -> None:
               help="where to write generated passwords (CSV: login;password)")
 def users_import(file: str, passwords_out: str | None) -> None:
     """Import users: login, full_name, role, school_code, subjects, password."""
-    from .services.people.imports import import_users
+    from ..services.people.imports import import_users
 
     result = _run_import(import_users, file, "пользователи")
     if result.generated_passwords:
@@ -161,8 +164,8 @@ def users_token(login: str) -> None:
     """Print a new API token for LOGIN (last line of stdout)."""
     from sqlalchemy import select
 
-    from .models import User
-    from .services.people.accounts import issue_token
+    from ..models import User
+    from ..services.people.accounts import issue_token
 
     with app_session() as s:
         user = s.scalar(select(User).where(User.login == login))
@@ -182,7 +185,7 @@ def conflicts() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def conflicts_import(file: str) -> None:
     """Import declared conflicts: login, school_code, reason."""
-    from .services.people.imports import import_conflicts
+    from ..services.people.imports import import_conflicts
 
     _run_import(import_conflicts, file, "конфликты интересов")
 
@@ -202,9 +205,9 @@ def campaign() -> None:
               help="rechecks per paper")
 def campaign_create(slug: str, template_file: str, name: str, per_paper: int) -> None:
     """Create campaign SLUG from a paper template (YAML or JSON)."""
-    from .domain.template import TemplateError
-    from .services.audit.trail import Actor
-    from .services.campaigns.store import CampaignError, create_campaign, load_template_file
+    from ..domain.template import TemplateError
+    from ..services.audit.trail import Actor
+    from ..services.campaigns.store import CampaignError, create_campaign, load_template_file
 
     try:
         spec = load_template_file(template_file)
@@ -230,9 +233,9 @@ def marks() -> None:
 @click.option("--school", "school_code", default=None, help="school code when the file has no «Код ОО» column")
 def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None:
     """Import the school's original marks (VPR results form layout)."""
-    from .services.audit.trail import Actor
-    from .services.campaigns.store import CampaignError, get_campaign
-    from .services.marks.importer import import_marks
+    from ..services.audit.trail import Actor
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.marks.importer import import_marks
 
     try:
         with app_session() as s:
@@ -253,8 +256,8 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PDF to write")
 def covers(campaign_slug: str, school_code: str, output: str) -> None:
     """Print cover sheets (QR + participant code) for one school's papers."""
-    from .services.campaigns.store import CampaignError
-    from .services.scans.covers import CoversError, write_school_covers
+    from ..services.campaigns.store import CampaignError
+    from ..services.scans.covers import CoversError, write_school_covers
 
     try:
         with app_session() as s:
@@ -275,8 +278,8 @@ def scans() -> None:
 @click.option("--wait", is_flag=True, help="with a queue: wait until the import is done")
 def scans_import(campaign_slug: str, file: str, wait: bool) -> None:
     """Import a scanned PDF/TIFF: covers split it into papers (SPEC §3)."""
-    from .services.campaigns.store import CampaignError
-    from .services.scans.commands import import_file
+    from ..services.campaigns.store import CampaignError
+    from .scans import import_file
 
     try:
         outcome = import_file(campaign_slug, Path(file), wait=wait)
@@ -297,15 +300,15 @@ def assign(campaign_slug: str, seed: int) -> None:
     """Assign every unassigned recheck to experts (SPEC §5) and print the loads."""
     from collections import Counter
 
-    from .services.distribution.assignment import run_assignment
-    from .services.audit.trail import Actor
-    from .services.campaigns.store import CampaignError, get_campaign
+    from ..services.distribution.assignment import run_assignment
+    from ..services.audit.trail import Actor
+    from ..services.campaigns.store import CampaignError, get_campaign
 
     try:
         with app_session() as s:
             campaign = get_campaign(s, campaign_slug)
             plan = run_assignment(s, campaign, Actor.cli(), seed=seed)
-            from .services.distribution.assignment import expert_names
+            from ..services.distribution.assignment import expert_names
 
             names = expert_names(s)
     except CampaignError as exc:
@@ -329,8 +332,8 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
     """Print the campaign's live assignments: [{"cipher", "expert", "round", "status"}]."""
     import json
 
-    from .services.distribution.assignment import assignments_json
-    from .services.campaigns.store import CampaignError, get_campaign
+    from ..services.distribution.assignment import assignments_json
+    from ..services.campaigns.store import CampaignError, get_campaign
 
     try:
         with app_session() as s:
@@ -348,8 +351,8 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="file to write")
 def report(campaign_slug: str, fmt: str, output: str) -> None:
     """Write the campaign's discrepancy report (SPEC §7) as JSON or XLSX."""
-    from .services.campaigns.store import CampaignError, get_campaign
-    from .services.reports.files import write_atomically, write_report
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.reports.files import write_atomically, write_report
 
     target = Path(output)
     try:
@@ -369,8 +372,8 @@ def report(campaign_slug: str, fmt: str, output: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="archive to write (.tar.gz)")
 def backup_cmd(output: str) -> None:
     """Back up the database and the data directory into one archive."""
-    from .config import Config
-    from .services.ops.backup import BackupError, backup
+    from ..config import Config
+    from ..services.ops.backup import BackupError, backup
 
     cfg = Config.from_env()
     try:
@@ -385,8 +388,8 @@ def backup_cmd(output: str) -> None:
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 def restore_cmd(archive: str, yes: bool) -> None:
     """Restore the database and the data directory from an archive (replaces current data)."""
-    from .config import Config
-    from .services.ops.backup import BackupError, restore
+    from ..config import Config
+    from ..services.ops.backup import BackupError, restore
 
     if not yes and not click.confirm("Текущие данные будут заменены данными из копии. Продолжить?"):
         raise CliFailure("отменено")
@@ -405,7 +408,7 @@ def demo() -> None:
     """Fill an empty database with a realistic demo campaign and print the demo logins."""
     from flask import current_app
 
-    from .demo import DemoError, load_demo
+    from ..demo import DemoError, load_demo
 
     try:
         with app_session() as s:

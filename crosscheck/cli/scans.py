@@ -1,4 +1,7 @@
-"""`crosscheck scans import`: register the file, commit, then run or enqueue the job."""
+"""`crosscheck scans import`: register the file, commit, then run or enqueue the job (and wait).
+
+Command-line glue, not a service: it builds the app, owns the transaction and commits
+before it enqueues, as a web view does."""
 from __future__ import annotations
 
 import time
@@ -13,12 +16,12 @@ class Outcome:
 
 
 def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
-    from ... import create_app
-    from ...extensions import session
-    from ...models import BatchStatus, ScanBatch
-    from ..audit.trail import Actor
-    from ..campaigns.store import get_campaign
-    from .batches import ScanUploadError, register_upload, start_import
+    from .. import create_app
+    from ..extensions import session
+    from ..models import BatchStatus, ScanBatch
+    from ..services.audit.trail import Actor
+    from ..services.campaigns.store import get_campaign
+    from ..services.scans.batches import ScanUploadError, register_upload, start_import
 
     app = create_app()
     cfg = app.config["CROSSCHECK"]
@@ -64,7 +67,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
 
 
 def _wait(s, batch_id: int, poll: float = 0.5):
-    from ...models import BatchStatus, ScanBatch
+    from ..models import BatchStatus, ScanBatch
 
     while True:
         s.expire_all()
