@@ -6,8 +6,8 @@ Seeds 100,000 papers × 15 tasks with original marks and one submitted recheck e
 (5 % with a submitted review) using Core executemany, then times, on SQLite (a file
 under bench/out/) and on PostgreSQL when ``--pg`` or TEST_DATABASE_URL is given:
 
-* the full JSON report (``services.reporting.report_json``: four queries, engine, JSON);
-* the XLSX report (``services.xlsx_report.write_xlsx``);
+* the full JSON report (``services.reports.loader.report_json``: four queries, engine, JSON);
+* the XLSX report (``services.reports.xlsx.write_xlsx``);
 * a bare SQL aggregate of the same rows (per school: papers, mean original and recheck
   total), the floor any database-side report could reach.
 

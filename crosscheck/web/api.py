@@ -74,7 +74,7 @@ def _body() -> dict:
 
 
 @bp.put("/assignments/<int:assignment_id>/scores")
-@single_statement_writes  # on PostgreSQL an autosave is one atomic statement (services.marking)
+@single_statement_writes  # on PostgreSQL an autosave is one atomic statement (services.marking.scoring)
 def put_scores(assignment_id: int):
     _markers_only()
     body = _body()

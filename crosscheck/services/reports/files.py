@@ -1,7 +1,7 @@
 """Report files under CROSSCHECK_DATA_DIR/reports/: one entry point, ids in, a path out.
 
 Shaped like a job (ids and plain values, reloads what it needs, writes a file): the CLI
-calls it directly, the analytics pages through the report job (`services/report_runs.py`,
+calls it directly, the analytics pages through the report job (`services/reports/runs.py`,
 RQ when REDIS_URL is set). Files are written beside their final name and renamed into place, so a reader
 never sees half a file and two requests for the same report do not collide.
 """

@@ -2,7 +2,7 @@
 
 Pages are painted with Pillow at 150 dpi (DejaVu fonts, found by scanner_import.fonts)
 and saved as a multi-page PDF: no extra dependency, no network, Cyrillic everywhere.
-Charts are the same shapes the web pages show as SVG (services.charts).
+Charts are the same shapes the web pages show as SVG (services.reports.charts).
 """
 from __future__ import annotations
 
