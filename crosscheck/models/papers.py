@@ -139,6 +139,10 @@ class Page(Base):
     rotation: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[PageStatus] = mapped_column(str_enum(PageStatus, "page_status"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Why this page's position or orientation is in doubt ("" when it is not): its masks
+    # may not cover what they must, so it is never served to an expert and its paper is
+    # held back from assignment until an organiser confirms the page.
+    doubt: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     paper: Mapped[Paper | None] = relationship()
