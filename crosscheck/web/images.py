@@ -1,28 +1,32 @@
 """Sending a stored page image (after the caller has decided the user may have it)."""
 from __future__ import annotations
 
+import io
+
 from flask import abort, current_app, send_file
 
 from ..services.scans.pages import stored_path
-from ..services.scans.renders import render_for
+from ..services.scans.renders import render_for, servable_jpeg
 
 PRIVATE = "private, max-age=3600"  # a browser may keep it for this user, no shared cache may
 
 
 def send_stored_jpeg(sha256: str, width: int | None, *, accel: bool = False):
-    """The full image or a screen-sized render; with ``accel`` and nginx configured, an
-    X-Accel-Redirect instead of the bytes. 404 when the file is gone."""
+    """The full image or a screen-sized render, without metadata; with ``accel`` and nginx
+    configured, an X-Accel-Redirect instead of the bytes when the stored file has none to
+    strip. 404 when the file is gone."""
     cfg = current_app.config["CROSSCHECK"]
     path = stored_path(cfg.data_dir, sha256)
     if not path.is_file():
         abort(404)
-    if accel and cfg.accel_pages_prefix and not width:
+    if width:
+        path = render_for(cfg.data_dir, path, sha256, width)
+    data, as_stored = servable_jpeg(path)
+    if accel and cfg.accel_pages_prefix and not width and as_stored:
         response = current_app.response_class(status=200, mimetype="image/jpeg")
         response.headers["X-Accel-Redirect"] = f"{cfg.accel_pages_prefix}/{path.relative_to(cfg.data_dir / 'pages')}"
     else:
-        if width:
-            path = render_for(cfg.data_dir, path, sha256, width)
-        response = send_file(path, mimetype="image/jpeg", etag=f"{sha256}-{width or 'full'}", conditional=True,
-                             max_age=0)
+        response = send_file(io.BytesIO(data), mimetype="image/jpeg", etag=f"{sha256}-{width or 'full'}",
+                             conditional=True, max_age=0)
     response.headers["Cache-Control"] = PRIVATE
     return response

@@ -1,6 +1,8 @@
 """Scanned PDFs made the way a school makes them: covers printed by us, papers behind them."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 
@@ -20,7 +22,8 @@ def school_papers(factory):
 
 
 def build_scan(path, campaign, school, papers, *, pages_per_paper=2, stray_first=False, blank_backs=False,
-               upside_down=(), foreign=False):
+               upside_down=(), foreign=False, encode=None):
+    """``encode(image) -> JPEG bytes`` writes each page as the scanner would (default: plain JPEG)."""
     sheets = CoverSheetSet(campaign.slug, campaign.name, school.code, school.name,
                            [CoverEntry(p.participant_code, p.cipher) for p in papers])
     images = []
@@ -40,5 +43,15 @@ def build_scan(path, campaign, school, papers, *, pages_per_paper=2, stray_first
         other = CoverSheetSet("other-campaign", "Чужая", school.code, school.name, [CoverEntry("1", "ZZZZZZZZZZ")])
         images.append(cover_page(other, CoverEntry("1", "ZZZZZZZZZZ"), size=SIZE, seed=77))
         images.append(content_page(777, size=SIZE))
-    write_scan_pdf(path, images, dpi=100)
+    write_scan_pdf(path, [encode(img) for img in images] if encode else images, dpi=100)
     return path
+
+
+def upload_scan(client, slug: str, data: bytes, name: str, follow: bool = True):
+    """POST a scan through the campaign page's upload form (the client is signed in)."""
+    from tests.conftest import csrf_from
+
+    page = client.get(f"/organiser/campaigns/{slug}/").get_data(as_text=True)
+    return client.post(f"/organiser/campaigns/{slug}/scans",
+                       data={"csrf_token": csrf_from(page), "scan": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", follow_redirects=follow)
