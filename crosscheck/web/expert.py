@@ -1,8 +1,6 @@
 """The scoring screen for experts and reviewers (the data itself comes from the JSON API)."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -37,5 +35,6 @@ def score(assignment_id: int):
         abort(404)
     data = assignment_json(session(), state, page_url)
     remaining = remaining_count(session(), current_user, state.id)
-    return render_template("expert/score.html", a=data, data_json=json.dumps(data, ensure_ascii=False),
-                           remaining=remaining)
+    # The template embeds ``a`` with |tojson, which escapes <, >, & and ' (a criterion reading
+    # "</script>…" must not end the script element).
+    return render_template("expert/score.html", a=data, remaining=remaining)

@@ -97,3 +97,28 @@ def test_lost_connection_keeps_the_draft_and_resyncs(page, live_server, assigned
     page.wait_for_selector("#save-state.saved")
     db.expire_all()
     assert len(db.scalars(select(TaskScore).where(TaskScore.assignment_id == assigned.id)).all()) == 2
+
+
+def test_a_criterion_and_a_label_reading_script_markup_leave_the_screen_working(page, live_server, factory, db,
+                                                                                 data_dir):
+    """Issue 19, finding 16: the assignment's JSON is embedded escaped (|tojson)."""
+    from tests.security.test_embedded_json import ATTACK, evil_campaign
+
+    campaign = evil_campaign(db)
+    expert = factory.user("exp01", school=factory.school("500102"))
+    paper = factory.paper(campaign, factory.school("500101"))
+    assignment = factory.assignment(paper, expert)
+    factory.page(paper, 1, data_dir)
+    factory.commit()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, live_server)
+    page.goto(f"{live_server}/marking/{assignment.id}")
+    assert ATTACK in page.locator("#c-1").inner_text()  # shown as text, where criteria go
+    assert page.locator("img[src=x]").count() == 0
+    page.keyboard.type("11")
+    page.wait_for_selector("#save-state.saved")
+    assert page.locator("#total").inner_text() == "2" and not dialogs
+    db.expire_all()
+    labels = {s.task.label for s in db.scalars(select(TaskScore).where(TaskScore.assignment_id == assignment.id))}
+    assert labels == {"1", f"2{ATTACK}"}
