@@ -150,11 +150,16 @@ def users_import(file: str, passwords_out: str | None) -> None:
 
 
 def _write_passwords(out: Path, passwords: dict[str, str]) -> None:
+    import csv
+
+    from ..imports.formulas import safe_row
+
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="") as fh:
-        fh.write("login;password\n")
+        writer = csv.writer(fh, delimiter=";", lineterminator="\n")
+        writer.writerow(["login", "password"])
         for login, password in sorted(passwords.items()):
-            fh.write(f"{login};{password}\n")
+            writer.writerow(safe_row([login, password]))  # a login «=…» stays text in a spreadsheet
     out.chmod(0o600)
 
 

@@ -2,21 +2,40 @@
 
 Rows keep their file row numbers (1-based) so every error can point at the line
 the organiser sees in their spreadsheet program.
+
+Every read is bounded (``limits.py``): the file's size, its rows and columns up to the last
+non-empty one, each cell's text; XLSX files are read by a streaming parser of our own
+(``xlsx.py``) that trusts no declared size and refuses DTDs and zip bombs. A cell longer
+than ``MAX_CELL_CHARS`` is reported by row and column by :func:`make_sheet`, and the
+importers check each text against its database column with :meth:`Sheet.check_length`.
 """
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-Cell = Any  # str | int | float | None
+from .limits import (MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Overlong, TableReadError, mb,
+                     num)
+from .xlsx import column_letter, read_first_sheet
+
+Cell = Any  # str | int | float | bool | Overlong | None
+
+__all__ = ["Cell", "ImportRejected", "Overlong", "RowError", "Sheet", "TableReadError", "cell_text",
+           "load_sheet", "make_sheet", "norm_header", "quote", "read_rows", "too_long"]
+
+# A physical CSV line with more separators than this is refused before the csv module
+# builds a list of its fields (quoted text may hold separators, hence the margin).
+MAX_LINE_SEPARATORS = 10 * MAX_COLUMNS
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls and password-protected .xlsx
 
 
-class TableReadError(ValueError):
-    """The file as a whole cannot be read (not a table, wrong encoding, empty)."""
+def quote(value: Cell, limit: int = 40) -> str:
+    """A cell's text for an error message, cut to ``limit`` characters."""
+    text = cell_text(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -42,19 +61,32 @@ class ImportRejected(ValueError):
 
 
 def read_rows(path: str | Path, data: bytes | None = None) -> list[list[Cell]]:
+    """All rows of the file (of an XLSX, its first worksheet) up to the last non-empty one;
+    row ``i`` of the list is file row ``i + 1``."""
     path = Path(path)
     if data is None:
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise TableReadError(too_big(path.name))
             data = path.read_bytes()
         except OSError as exc:
             raise TableReadError(f"{path.name}: не удаётся прочитать файл ({exc.strerror})") from exc
-    if not data.strip():
+    if len(data) > MAX_FILE_BYTES:
+        raise TableReadError(too_big(path.name))
+    if not data or data.isspace():
         raise TableReadError(f"{path.name}: файл пуст")
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path.name, data)
+        return read_first_sheet(path.name, data)
+    if data[:4] == OLE_MAGIC:
+        raise TableReadError(f"{path.name}: это файл старого формата XLS или XLSX, защищённый паролем; "
+                             "сохраните его как XLSX без пароля или как CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise TableReadError(f"{path.name}: это не файл XLSX")
     return _read_csv(path.name, data)
+
+
+def too_big(name: str) -> str:
+    return f"{name}: файл больше {mb(MAX_FILE_BYTES)} МБ — такой не принимается; разделите его на части"
 
 
 def _read_csv(name: str, data: bytes) -> list[list[Cell]]:
@@ -62,45 +94,70 @@ def _read_csv(name: str, data: bytes) -> list[list[Cell]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableReadError(f"{name}: файл не в кодировке UTF-8 (байт {exc.start})") from exc
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[c if c.strip() else None for c in row] for row in reader]
-
-
-def _read_xlsx(name: str, data: bytes) -> list[list[Cell]]:
-    from openpyxl import load_workbook
-
+    rows: list[list[Cell]] = []
+    last = total = 0
+    reader = csv.reader(_csv_lines(name, text, delimiter), delimiter=delimiter)
     try:
-        # data_only: formulas are never evaluated by us; only cached values are read.
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TableReadError(f"{name}: повреждённый файл XLSX ({exc})") from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    return [[_xlsx_cell(c) for c in row] for row in rows]
+        for record in reader:
+            cells = [_csv_cell(c) for c in record]
+            while cells and cells[-1] is None:
+                cells.pop()
+            rows.append(cells)
+            total += len(cells)
+            if total > MAX_CELLS:
+                raise TableReadError(f"{name}: в таблице больше {num(MAX_CELLS)} ячеек — файл слишком велик "
+                                     "для загрузки; разделите его на части")
+            if cells:
+                last = len(rows)
+                if last > MAX_ROWS:
+                    raise TableReadError(f"{name}: заполнена строка {num(last)}, а допустимо не больше "
+                                         f"{num(MAX_ROWS)} строк; разделите файл на части")
+                if len(cells) > MAX_COLUMNS:
+                    raise TableReadError(f"{name}: в строке {last} заполнен столбец {len(cells)}, а допустимо "
+                                         f"не больше {MAX_COLUMNS} столбцов; удалите лишние столбцы")
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own bound (128 KB)
+            raise TableReadError(f"{name}: строка {reader.line_num}: ячейка длиннее {num(MAX_CELL_CHARS)} "
+                                 "символов") from None
+        raise TableReadError(f"{name}: строка {reader.line_num}: файл CSV не читается ({exc})") from None
+    return rows[:last]
 
 
-def _xlsx_cell(value: Cell) -> Cell:
-    if isinstance(value, str):
-        return value if value.strip() else None
-    return value
+def _csv_lines(name: str, text: str, delimiter: str) -> Iterator[str]:
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if line.count(delimiter) > MAX_LINE_SEPARATORS:
+            raise TableReadError(f"{name}: в строке {number} больше {MAX_COLUMNS} столбцов; "
+                                 "удалите лишние столбцы")
+        yield line
+
+
+def _csv_cell(value: str) -> Cell:
+    if len(value) > MAX_CELL_CHARS:
+        return Overlong(len(value))
+    return value if value.strip() else None
 
 
 def norm_header(value: Cell) -> str:
-    return " ".join(str(value).split()).lower() if value is not None else ""
+    if value is None or isinstance(value, Overlong):
+        return ""
+    return " ".join(str(value).split()).lower()
 
 
 def cell_text(value: Cell) -> str:
-    """A cell as text: 12.0 from Excel becomes "12", not "12.0"."""
-    if value is None:
+    """A cell as text: 12.0 from Excel becomes "12", not "12.0". An over-long cell reads as
+    empty here: :func:`make_sheet` has already refused the file for it."""
+    if value is None or isinstance(value, Overlong):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def too_long(text: str, limit: int) -> str | None:
+    """The error for a text longer than its column allows, else None."""
+    return f"длиннее {num(limit)} символов (в ячейке {num(len(text))})" if len(text) > limit else None
 
 
 @dataclass
@@ -123,12 +180,37 @@ class Sheet:
     def has(self, column: str) -> bool:
         return column.lower() in self.columns
 
+    def check_length(self, errors: list[RowError], rownum: int, row: list[Cell], column: str,
+                     limit: int) -> bool:
+        """Add ``row N, column "C": длиннее N символов`` when the cell's text is longer than
+        ``limit`` (its database column); True when it fits."""
+        problem = too_long(self.text(row, column), limit)
+        if problem:
+            errors.append(RowError(rownum, column, problem))
+        return problem is None
+
+
+def column_title(header: list[Cell], index: int) -> str:
+    """How an error names a column: its header (cut short), else its letter."""
+    title = quote(header[index]) if index < len(header) else ""
+    return title or column_letter(index)
+
+
+def overlong_cells(rows: Iterable[tuple[int, list[Cell]]], header: list[Cell]) -> list[RowError]:
+    return [RowError(rownum, column_title(header, idx), f"длиннее {num(MAX_CELL_CHARS)} символов "
+                                                        f"(в ячейке {num(value.length)})")
+            for rownum, row in rows for idx, value in enumerate(row) if isinstance(value, Overlong)]
+
 
 def make_sheet(name: str, rows: list[list[Cell]], required: Iterable[str], header_index: int = 0) -> Sheet:
-    """Build a Sheet from rows, the header at ``header_index``; missing columns are an error."""
+    """Build a Sheet from rows, the header at ``header_index``; missing columns and cells
+    longer than MAX_CELL_CHARS (in the header or below it) are an error."""
     if header_index >= len(rows):
         raise TableReadError(f"{name}: нет строки заголовков")
     header = rows[header_index]
+    overlong = overlong_cells(((header_index + 1 + i, row) for i, row in enumerate(rows[header_index:])), header)
+    if overlong:
+        raise ImportRejected(overlong, name)
     columns: dict[str, int] = {}
     for idx, value in enumerate(header):
         key = norm_header(value)

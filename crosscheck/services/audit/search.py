@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...imports.formulas import safe_row
 from ...models import AuditEvent, Campaign, User
 
 
@@ -53,8 +54,10 @@ def export_csv(session: Session, flt: AuditFilter) -> str:
     slugs = dict(session.execute(select(Campaign.id, Campaign.slug)).all())
     stmt = flt.apply(select(AuditEvent)).order_by(AuditEvent.id).execution_options(yield_per=2000)
     for e in session.scalars(stmt):
-        writer.writerow([e.id, e.at.isoformat(), e.actor_label, e.action, e.entity_type, e.entity_id or "",
-                         slugs.get(e.campaign_id, ""), _json(e.before), _json(e.after)])
+        # safe_row: a login or value starting with = + - @ is written as text, not a formula
+        writer.writerow(safe_row([e.id, e.at.isoformat(), e.actor_label, e.action, e.entity_type,
+                                  e.entity_id or "", slugs.get(e.campaign_id, ""), _json(e.before),
+                                  _json(e.after)]))
     return "\ufeff" + out.getvalue()
 
 

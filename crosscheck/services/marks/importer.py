@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.grading import NOT_ATTEMPTED, GradeScale, ScoreError, TaskSpec, parse_score
 from ...imports.tabular import (ImportRejected, RowError, Sheet, TableReadError, cell_text, make_sheet,
-                               norm_header, read_rows)
+                               norm_header, quote, read_rows)
 from ...models import Campaign, OriginalScore, Paper, School, TemplateTask, User
 from ..audit.trail import Actor, record
 from .ciphers import new_cipher
@@ -25,6 +25,13 @@ JOURNAL, MARKER, SCHOOL = "Отметка по журналу", "Эксперт"
 KNOWN = {c.lower() for c in (CODE, CLASS, VARIANT, SUM, GRADE, JOURNAL, MARKER, SCHOOL)}
 # A header that looks like a task label ("15", "3.2", "4(2)", "10К1") but is not one of ours.
 TASK_LIKE = re.compile(r"^\d+([.,(]|[кk]|\s|$)", re.IGNORECASE)
+# Participant codes are the digits FIS OKO hands out (five in practice, SPEC §2 and §3):
+# nothing else is accepted, so no text, formula or markup ever becomes a code.
+PARTICIPANT_CODE_DIGITS = 10
+PARTICIPANT_CODE = re.compile(rf"[0-9]{{1,{PARTICIPANT_CODE_DIGITS}}}")
+# Text columns and the length of the database column each one is stored in.
+TEXT_LIMITS = {CLASS: Paper.__table__.c.class_name.type.length, VARIANT: Paper.__table__.c.variant.type.length,
+               MARKER: Paper.__table__.c.original_marker_name.type.length}
 
 
 @dataclass
@@ -77,7 +84,7 @@ class _Parser:
         for header in self.sheet.headers:
             key = norm_header(header)
             if key and key not in KNOWN and key not in labels and TASK_LIKE.match(key):
-                self.errors.append(RowError(self.sheet.header_row, header,
+                self.errors.append(RowError(self.sheet.header_row, quote(header),
                                             "в шаблоне кампании нет такого задания"))
         for task in self.tasks:
             if not self.sheet.has(task.label):
@@ -111,9 +118,14 @@ class _Parser:
         code = s.text(row, CODE)
         if not code:
             self._err(rownum, CODE, "пустой код участника")
+        elif not PARTICIPANT_CODE.fullmatch(code):
+            self._err(rownum, CODE, f"«{quote(code)}» — код участника состоит только из цифр "
+                                    f"(от 1 до {PARTICIPANT_CODE_DIGITS})")
         school_code = s.text(row, SCHOOL) or (self.default_school or "")
         if school_code and school_code not in self.schools:
-            self._err(rownum, SCHOOL, f"неизвестный код ОО «{school_code}»")
+            self._err(rownum, SCHOOL, f"неизвестный код ОО «{quote(school_code)}»")
+        for column, limit in TEXT_LIMITS.items():
+            s.check_length(self.errors, rownum, row, column, limit)
         scores = {t.label: self._score(rownum, t, cells[t.label]) for t in self.tasks}
         journal = self._journal(rownum, s.text(row, JOURNAL))
         if len(self.errors) == before:
@@ -133,14 +145,15 @@ class _Parser:
         try:
             return (parse_score(value, TaskSpec(task.label, task.max_score)), True)
         except ScoreError:
-            self._err(rownum, task.label, f"«{text}» — недопустимый балл: нужно целое от 0 до {task.max_score} или Х")
+            self._err(rownum, task.label,
+                      f"«{quote(text)}» — недопустимый балл: нужно целое от 0 до {task.max_score} или Х")
             return (0, True)
 
     def _journal(self, rownum: int, text: str) -> int | None:
         if not text:
             return None
         if text not in {"2", "3", "4", "5"}:
-            self._err(rownum, JOURNAL, f"«{text}» — отметка по журналу должна быть от 2 до 5")
+            self._err(rownum, JOURNAL, f"«{quote(text)}» — отметка по журналу должна быть от 2 до 5")
             return None
         return int(text)
 
@@ -148,11 +161,11 @@ class _Parser:
         total = sum(score for score, _ in scores.values())
         given_sum = self.sheet.text(row, SUM)
         if given_sum and given_sum != str(total):
-            self._err(rownum, SUM, f"указано {given_sum}, а сумма баллов по заданиям — {total}")
+            self._err(rownum, SUM, f"указано {quote(given_sum)}, а сумма баллов по заданиям — {total}")
         given_grade = self.sheet.text(row, GRADE)
         grade = self.scale.grade(total)
         if given_grade and given_grade != str(grade):
-            self._err(rownum, GRADE, f"указана отметка {given_grade}, а за {total} первичных баллов "
+            self._err(rownum, GRADE, f"указана отметка {quote(given_grade)}, а за {total} первичных баллов "
                                      f"по шкале шаблона полагается {grade}")
 
     def _duplicates(self, rows: list[MarksRow]) -> None:
@@ -172,7 +185,7 @@ def import_marks(session: Session, campaign: Campaign, path: str | Path, *, scho
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
     if school_code and school_code not in schools:
-        raise TableReadError(f"--school: неизвестный код ОО «{school_code}»")
+        raise TableReadError(f"--school: неизвестный код ОО «{quote(school_code)}»")
     parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code)
     parser.check_columns()
     if parser.errors:

@@ -8,12 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from ...imports.tabular import ImportRejected, RowError, Sheet, load_sheet
+from ...imports.limits import MAX_CELL_CHARS
+from ...imports.tabular import ImportRejected, RowError, Sheet, load_sheet, quote, too_long
 from ...models import Conflict, Role, School, Subject, User
 from .accounts import generate_password, hash_password, password_problem
 from ..audit.trail import Actor, record
 
 ROLE_VALUES = {r.value for r in Role}
+
+
+def _length(column) -> int:
+    """The length of a String column: what PostgreSQL refuses beyond (SQLite would store it)."""
+    return column.property.columns[0].type.length
+
+
+# What a row may hold in each text column: the database column's length; Text columns
+# (a conflict's reason) are held to the reader's cell limit.
+SCHOOL_LIMITS = {"code": _length(School.code), "name": _length(School.name),
+                 "municipality": _length(School.municipality)}
+USER_LIMITS = {"login": _length(User.login), "full_name": _length(User.full_name)}
+SUBJECT_LENGTH = _length(Subject.name)
+REASON_LENGTH = MAX_CELL_CHARS
 
 
 @dataclass
@@ -33,7 +48,7 @@ def _duplicates(sheet: Sheet, column: str, errors: list[RowError], *, lower: boo
         value = sheet.text(row, column)
         key = value.lower() if lower else value
         if value and key in seen:
-            errors.append(RowError(rownum, column, f"«{value}» уже встречается в строке {seen[key]}"))
+            errors.append(RowError(rownum, column, f"«{quote(value)}» уже встречается в строке {seen[key]}"))
         seen.setdefault(key, rownum)
 
 
@@ -52,8 +67,8 @@ def import_schools(session: Session, path: str | Path, actor: Actor | None = Non
         for column in ("code", "name"):
             if not sheet.text(row, column):
                 errors.append(RowError(rownum, column, "пустое значение"))
-        if len(sheet.text(row, "code")) > 32:
-            errors.append(RowError(rownum, "code", "код ОО длиннее 32 символов"))
+        for column, limit in SCHOOL_LIMITS.items():
+            sheet.check_length(errors, rownum, row, column, limit)
     _duplicates(sheet, "code", errors)
     _reject_if(errors, sheet)
 
@@ -91,21 +106,27 @@ def _validate_user_row(sheet: Sheet, rownum: int, row: list, schools: dict[str, 
     login = sheet.text(row, "login")
     if not login:
         errors.append(RowError(rownum, "login", "пустое значение"))
-    elif len(login) > 100 or any(ch.isspace() for ch in login):
-        errors.append(RowError(rownum, "login", "логин без пробелов, не длиннее 100 символов"))
+    elif any(ch.isspace() for ch in login):
+        errors.append(RowError(rownum, "login", "логин без пробелов"))
     if not sheet.text(row, "full_name"):
         errors.append(RowError(rownum, "full_name", "пустое значение"))
+    for column, limit in USER_LIMITS.items():
+        sheet.check_length(errors, rownum, row, column, limit)
     role = sheet.text(row, "role").lower()
     if role not in ROLE_VALUES:
-        errors.append(RowError(rownum, "role",
-                               f"неизвестная роль «{sheet.text(row, 'role')}» (допустимо: {', '.join(sorted(ROLE_VALUES))})"))
+        errors.append(RowError(rownum, "role", f"неизвестная роль «{quote(sheet.text(row, 'role'))}» "
+                                               f"(допустимо: {', '.join(sorted(ROLE_VALUES))})"))
     code = sheet.text(row, "school_code")
     if code and code not in schools:
-        errors.append(RowError(rownum, "school_code", f"неизвестный код ОО «{code}»"))
+        errors.append(RowError(rownum, "school_code", f"неизвестный код ОО «{quote(code)}»"))
     if not code and role in (Role.EXPERT.value, Role.REVIEWER.value):
         errors.append(RowError(rownum, "school_code", "для эксперта и руководителя МО нужно место работы"))
-    if role in (Role.EXPERT.value, Role.REVIEWER.value) and not _split_subjects(sheet.text(row, "subjects")):
+    subjects = _split_subjects(sheet.text(row, "subjects"))
+    if role in (Role.EXPERT.value, Role.REVIEWER.value) and not subjects:
         errors.append(RowError(rownum, "subjects", "для эксперта и руководителя МО нужен хотя бы один предмет"))
+    for subject in subjects:
+        if problem := too_long(subject, SUBJECT_LENGTH):
+            errors.append(RowError(rownum, "subjects", f"предмет «{quote(subject)}» {problem}"))
     password = sheet.text(row, "password")
     if password and (problem := password_problem(password)):
         errors.append(RowError(rownum, "password", problem))
@@ -193,9 +214,12 @@ def import_conflicts(session: Session, path: str | Path, actor: Actor | None = N
     for rownum, row in sheet.body:
         login, code = sheet.text(row, "login"), sheet.text(row, "school_code")
         if login not in users:
-            errors.append(RowError(rownum, "login", f"неизвестный логин «{login}»" if login else "пустое значение"))
+            errors.append(RowError(rownum, "login",
+                                   f"неизвестный логин «{quote(login)}»" if login else "пустое значение"))
         if code not in schools:
-            errors.append(RowError(rownum, "school_code", f"неизвестный код ОО «{code}»" if code else "пустое значение"))
+            errors.append(RowError(rownum, "school_code",
+                                   f"неизвестный код ОО «{quote(code)}»" if code else "пустое значение"))
+        sheet.check_length(errors, rownum, row, "reason", REASON_LENGTH)
         if (login, code) in seen:
             errors.append(RowError(rownum, "school_code", f"этот конфликт уже указан в строке {seen[(login, code)]}"))
         seen.setdefault((login, code), rownum)

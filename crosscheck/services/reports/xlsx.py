@@ -2,7 +2,8 @@
 
 openpyxl's write-only mode streams rows to the file, so 100,000 papers never sit in
 memory as cell objects. Rows come straight from the engine's results and group
-statistics (no intermediate JSON dict).
+statistics (no intermediate JSON dict). Every row goes through :func:`append`, which keeps
+imported text that starts like a formula (``=``, ``+``, ``-``, ``@``) from being written as one.
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...domain.analytics import Analysis, FlagRule, GroupStats
+from ...imports.formulas import safe_cell
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from .loader import CampaignResults, campaign_results
@@ -64,6 +67,20 @@ def school_directory(session: Session) -> dict[str, tuple[str, str]]:
             session.execute(select(School.code, School.name, School.municipality))}
 
 
+def append(ws, row: Iterable) -> None:
+    """Every row of the report goes through here: text a spreadsheet would take for a
+    formula (a class or marker «=HYPERLINK(…)» from an import) is written as text."""
+    ws.append([_safe(value) for value in row])
+
+
+def _safe(value):
+    if isinstance(value, Cell):  # a styled cell from WriteOnlyCell (headers, the title)
+        if isinstance(value.value, str):
+            value.value = safe_cell(value.value)
+        return value
+    return safe_cell(value)
+
+
 def header(ws, titles: Sequence[str]) -> list[WriteOnlyCell]:
     cells = []
     for title in titles:
@@ -79,11 +96,11 @@ def write_papers(ws, data: CampaignResults) -> None:
     labels = data.labels
     ws.freeze_panes = "B2"
     order = " ".join(labels)
-    ws.append(header(ws, PAPER_HEAD + [f"Баллы ОО по заданиям ({order})", f"Итоговые баллы по заданиям ({order})",
+    append(ws, header(ws, PAPER_HEAD + [f"Баллы ОО по заданиям ({order})", f"Итоговые баллы по заданиям ({order})",
                                        "Изменения по заданиям (ОО→итог)"]))
     results = sorted(data.results, key=lambda r: (r.paper.school, r.paper.participant, r.paper.cipher))
     for r in results:
-        ws.append(paper_cells(r) + task_cells(r, labels))
+        append(ws, paper_cells(r) + task_cells(r, labels))
 
 
 def task_cells(r: PaperResult, labels: Sequence[str]) -> list:
@@ -112,9 +129,9 @@ def group_cells(g: GroupStats) -> list:
 
 def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, list]]) -> None:
     ws.freeze_panes = "C2"
-    ws.append(header(ws, key_titles + GROUP_HEAD))
+    append(ws, header(ws, key_titles + GROUP_HEAD))
     for g, keys in rows:
-        ws.append(keys + group_cells(g))
+        append(ws, keys + group_cells(g))
 
 
 def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:
@@ -124,14 +141,14 @@ def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: di
         ws.column_dimensions[letter].width = width
     heading = protocol_heading(ws, campaign)
     for line in heading:
-        ws.append(line)
-    ws.append(header(ws, PROTOCOL_HEAD))
+        append(ws, line)
+    append(ws, header(ws, PROTOCOL_HEAD))
     ws.print_title_rows = f"{len(heading) + 1}:{len(heading) + 1}"  # repeat the table header on every page
     for n, g in enumerate(groups, start=1):
-        ws.append([n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
+        append(ws, [n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
                    g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.significant, yes_no(g.flagged)])
     for line in signature_block():
-        ws.append(line)
+        append(ws, line)
 
 
 def protocol_heading(ws, campaign: Campaign) -> list[list]:

@@ -1,0 +1,471 @@
+"""A bounded, streaming reader of the first worksheet of an XLSX file.
+
+openpyxl's read-only mode trusts the sheet's ``<dimension>`` (a 5 KB file declaring
+``A1:XFD1048576`` made it build a billion empty cells) and hands back whole strings of
+any length. This reader parses the worksheet XML itself with expat, fed in small chunks,
+and never trusts a declared size:
+
+- the zip is checked before anything is inflated: number of members, total inflated size
+  (``MAX_UNZIPPED_BYTES``), compression ratio of every large member (``MAX_ZIP_RATIO``),
+  and only ``stored``/``deflated`` members (bzip2/lzma inflate without a bound);
+- a DTD (``<!DOCTYPE``, entity declarations) is refused: that is how XXE and "billion
+  laughs" files work, and no spreadsheet program writes one;
+- no XML token may grow past ``MAX_XML_TOKEN`` bytes while expat buffers it (a huge
+  attribute or comment), and a cell's text is kept only up to ``MAX_CELL_CHARS``: a longer
+  one becomes an :class:`Overlong` marker that the importers report by row and column;
+- rows are read to the real end of ``<sheetData>`` whatever ``<dimension>`` says, empty rows
+  and cells cost nothing, and a non-empty cell past ``MAX_ROWS`` / ``MAX_COLUMNS`` refuses
+  the file.
+
+Values are what openpyxl's ``data_only`` gave: the cached result of a formula (never the
+formula), numbers as ``int`` or ``float``, ``t="b"`` as ``bool``, text as ``str``.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import struct
+import zipfile
+import zlib
+from xml.parsers import expat
+
+from .limits import (MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_SHARED_STRINGS, MAX_TEXT_CHARS,
+                     MAX_UNZIPPED_BYTES, MAX_XML_TOKEN, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO, RATIO_FLOOR, Overlong,
+                     TableReadError, mb, num)
+
+CHUNK = 64 * 1024
+EXCEL_MAX_ROW = 1_048_576
+EXCEL_MAX_COLUMN = 16_384
+_OFFICE_DOCUMENT = "/officeDocument"
+_WORKSHEET = "/worksheet"
+_SHARED_STRINGS = "/sharedStrings"
+# SpreadsheetML's namespaces (transitional, strict) and none at all: expat reports names as
+# "namespace local"; the hot handlers look them up in a dict instead of splitting strings.
+_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+               "http://purl.oclc.org/ooxml/spreadsheetml/main")
+
+
+def _names(*local: str) -> dict[str, str]:
+    return {f"{ns} {name}" if ns else name: name for name in local for ns in (*_NAMESPACES, "")}
+
+
+_SHEET_TAGS = _names("sheetData", "row", "c", "v", "is", "t", "rPh")
+_STRING_TAGS = _names("si", "t", "rPh")
+
+
+def _local(name: str) -> str:
+    return name.rpartition(" ")[2]
+
+
+class _Stop(Exception):
+    """Raised inside an expat handler to end the parse with a TableReadError."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def read_first_sheet(name: str, data: bytes) -> list[list]:
+    """The first worksheet of an XLSX as rows of cells (row ``i`` is file row ``i + 1``),
+    up to the last non-empty row; each row up to its last non-empty cell."""
+    return _Book(name, data).first_sheet_rows()
+
+
+def column_letter(index: int) -> str:
+    """0 → "A", 27 → "AB"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class _Book:
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        _check_central_directory(name, data)
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error,
+                NotImplementedError) as exc:
+            raise TableReadError(f"{name}: повреждённый файл XLSX ({exc})") from None
+        self.members = {info.filename: info for info in infos}
+        _check_members(name, infos)
+        self.text_chars = 0
+
+    # --- package parts --------------------------------------------------------------
+
+    def first_sheet_rows(self) -> list[list]:
+        workbook = self._office_document()
+        rels = self._relationships(_rels_path(workbook))
+        sheet_ids = self._parse(workbook, _WorkbookHandler()).sheet_ids
+        sheet = next((_resolve(workbook, rels[rid][1]) for rid in sheet_ids
+                      if rid in rels and rels[rid][0].endswith(_WORKSHEET)), None)
+        if sheet is None or sheet not in self.members:
+            raise TableReadError(f"{self.name}: в файле XLSX нет ни одного листа с таблицей")
+        strings_path = next((_resolve(workbook, target) for kind, target in rels.values()
+                             if kind.endswith(_SHARED_STRINGS)), None)
+        strings: list = []
+        if strings_path and strings_path in self.members:
+            strings = self._parse(strings_path, _SharedStringsHandler(self)).strings
+        return self._parse(sheet, _SheetHandler(self, strings)).table()
+
+    def _office_document(self) -> str:
+        if "_rels/.rels" in self.members:
+            for kind, target in self._relationships("_rels/.rels").values():
+                if kind.endswith(_OFFICE_DOCUMENT):
+                    return target.lstrip("/")
+        if "xl/workbook.xml" in self.members:
+            return "xl/workbook.xml"
+        raise TableReadError(f"{self.name}: это не файл XLSX (в архиве нет книги Excel)")
+
+    def _relationships(self, path: str) -> dict[str, tuple[str, str]]:
+        if path not in self.members:
+            return {}
+        return self._parse(path, _RelsHandler()).rels
+
+    def count_text(self, chars: int) -> None:
+        self.text_chars += chars
+        if self.text_chars > MAX_TEXT_CHARS:
+            raise _Stop(f"{self.name}: в таблице больше {num(MAX_TEXT_CHARS)} символов текста — "
+                        "файл слишком велик для загрузки; разделите его на части")
+
+    # --- guarded XML parsing --------------------------------------------------------
+
+    def _parse(self, member: str, handler):
+        """Feed one zip member to expat in chunks; DTDs, over-long tokens and malformed
+        XML end the read with a TableReadError naming the file and the member.
+
+        Between chunks, ``CurrentByteIndex`` is how far expat has got: whatever lies
+        between it and the bytes fed is one token it is still holding (an attribute,
+        a comment), and that may not grow past MAX_XML_TOKEN."""
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+        def refuse_dtd(*_args):
+            raise _Stop(f"{self.name}: файл XLSX отклонён: в его части «{member}» есть объявление DTD "
+                        "(<!DOCTYPE> или <!ENTITY>) — так устроены атаки XXE и «billion laughs», "
+                        "а Excel и другие программы такого не пишут")
+
+        parser.StartDoctypeDeclHandler = refuse_dtd
+        parser.EntityDeclHandler = refuse_dtd
+        parser.UnparsedEntityDeclHandler = refuse_dtd
+        parser.NotationDeclHandler = refuse_dtd
+        parser.ExternalEntityRefHandler = refuse_dtd
+        parser.StartElementHandler = handler.start
+        parser.EndElementHandler = handler.end
+        parser.CharacterDataHandler = handler.chars
+        fed = 0
+        try:
+            with self.zf.open(member) as stream:
+                while chunk := stream.read(CHUNK):
+                    fed += len(chunk)
+                    parser.Parse(chunk, False)
+                    if fed - parser.CurrentByteIndex > MAX_XML_TOKEN:
+                        raise _Stop(f"{self.name}: повреждённый файл XLSX ({member}: элемент XML "
+                                    f"длиннее {mb(MAX_XML_TOKEN)} МБ)")
+                parser.Parse(b"", True)
+        except _Stop as stop:
+            raise TableReadError(stop.message) from None
+        except expat.ExpatError as exc:
+            raise TableReadError(f"{self.name}: повреждённый файл XLSX ({member}: ошибка XML в строке "
+                                 f"{exc.lineno}: {expat.ErrorString(exc.code)})") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, KeyError,
+                ValueError, struct.error) as exc:
+            raise TableReadError(f"{self.name}: повреждённый файл XLSX ({member}: {exc})") from None
+        return handler
+
+
+def _check_central_directory(name: str, data: bytes) -> None:
+    """Refuse a zip whose central directory lists too many members before zipfile builds
+    an object for each of them (a few MB of directory would be millions of objects)."""
+    tail = data[-(65535 + 22):]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # zipfile will say the archive is damaged
+    entries = struct.unpack("<H", tail[at + 10:at + 12])[0]
+    if entries == 0xFFFF or entries > MAX_ZIP_MEMBERS:
+        raise TableReadError(f"{name}: файл XLSX отклонён: в архиве слишком много частей "
+                             f"(больше {MAX_ZIP_MEMBERS})")
+
+
+def _check_members(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise TableReadError(f"{name}: файл XLSX отклонён: в архиве слишком много частей (больше {MAX_ZIP_MEMBERS})")
+    total = 0
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise TableReadError(f"{name}: файл XLSX отклонён: часть «{info.filename}» сжата "
+                                 "неподдерживаемым методом")
+        if info.flag_bits & 0x1:
+            raise TableReadError(f"{name}: файл XLSX зашифрован — сохраните его без пароля")
+        total += info.file_size
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise TableReadError(f"{name}: файл XLSX отклонён: часть «{info.filename}» сжата в {ratio} раз "
+                                 f"(допустимо не больше {MAX_ZIP_RATIO}) — так устроены «zip-бомбы»")
+    if total > MAX_UNZIPPED_BYTES:
+        raise TableReadError(f"{name}: файл XLSX отклонён: в распакованном виде он занимает {mb(total)} МБ "
+                             f"(допустимо не больше {mb(MAX_UNZIPPED_BYTES)} МБ); разделите его на части")
+
+
+def _rels_path(part: str) -> str:
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+# --- handlers --------------------------------------------------------------------------
+
+class _RelsHandler:
+    def __init__(self):
+        self.rels: dict[str, tuple[str, str]] = {}
+
+    def start(self, name, attrs):
+        if _local(name) == "Relationship" and len(self.rels) < MAX_ZIP_MEMBERS:
+            self.rels[attrs.get("Id", "")] = (attrs.get("Type", ""), attrs.get("Target", ""))
+
+    def end(self, tag):
+        pass
+
+    def chars(self, text):
+        pass
+
+
+class _WorkbookHandler:
+    def __init__(self):
+        self.sheet_ids: list[str] = []
+
+    def start(self, name, attrs):
+        if _local(name) == "sheet" and len(self.sheet_ids) < MAX_ZIP_MEMBERS:
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), None)
+            if rid:
+                self.sheet_ids.append(rid)
+
+    def end(self, tag):
+        pass
+
+    def chars(self, text):
+        pass
+
+
+class _Text:
+    """Collects one cell's text up to MAX_CELL_CHARS, counting the rest."""
+
+    __slots__ = ("parts", "length")
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.length = 0
+
+    def add(self, text: str) -> None:
+        if self.length <= MAX_CELL_CHARS:
+            self.parts.append(text)
+        self.length += len(text)
+
+    def value(self):
+        if self.length > MAX_CELL_CHARS:
+            return Overlong(self.length)
+        return "".join(self.parts)
+
+
+class _SharedStringsHandler:
+    """``<sst><si><t>…</t></si>…`` (rich text: every ``<r><t>`` joined; phonetic ``<rPh>`` skipped)."""
+
+    def __init__(self, book: _Book):
+        self.book = book
+        self.strings: list = []
+        self.text: _Text | None = None
+        self.in_t = False
+        self.phonetic = 0
+
+    def start(self, name, attrs):
+        tag = _STRING_TAGS.get(name)
+        if tag == "si":
+            if len(self.strings) >= MAX_SHARED_STRINGS:
+                raise _Stop(f"{self.book.name}: файл XLSX отклонён: больше {num(MAX_SHARED_STRINGS)} разных "
+                            "строк текста")
+            self.text = _Text()
+        elif tag == "rPh":
+            self.phonetic += 1
+        elif tag == "t" and self.text is not None and not self.phonetic:
+            self.in_t = True
+
+    def end(self, name):
+        tag = _STRING_TAGS.get(name)
+        if tag == "t":
+            self.in_t = False
+        elif tag == "rPh":
+            self.phonetic -= 1
+        elif tag == "si" and self.text is not None:
+            value = self.text.value()
+            if isinstance(value, str):
+                self.book.count_text(len(value))
+            self.strings.append(value)
+            self.text = None
+
+    def chars(self, text):
+        if self.in_t:
+            self.text.add(text)
+
+
+class _SheetHandler:
+    def __init__(self, book: _Book, strings: list):
+        self.book, self.strings = book, strings
+        self.rows: dict[int, list] = {}
+        self.cells = 0
+        self.in_data = False
+        self.row_number = 0
+        self.row: dict[int, object] = {}
+        self.column = -1
+        self.kind = "n"
+        self.text: _Text | None = None  # text of the <v> or <is><t> being read
+        self.in_v = self.in_t = False
+        self.phonetic = 0
+
+    # expat callbacks
+
+    def start(self, name, attrs):
+        tag = _SHEET_TAGS.get(name)
+        if tag is None:
+            return
+        if tag == "sheetData":
+            self.in_data = True
+        elif not self.in_data:
+            return
+        elif tag == "row":
+            self.row_number = self._row_number(attrs.get("r"))
+            self.row, self.column = {}, -1
+        elif tag == "c":
+            self.column = self._column(attrs.get("r"))
+            self.kind, self.text = attrs.get("t", "n"), None
+        elif tag == "v":
+            self.in_v, self.text = True, _Text()
+        elif tag == "is":
+            self.text = _Text()
+        elif tag == "rPh":
+            self.phonetic += 1
+        elif tag == "t" and self.text is not None and not self.phonetic:
+            self.in_t = True
+
+    def end(self, name):
+        if not self.in_data:
+            return
+        tag = _SHEET_TAGS.get(name)
+        if tag == "v":
+            self.in_v = False
+        elif tag == "t":
+            self.in_t = False
+        elif tag == "rPh":
+            self.phonetic -= 1
+        elif tag == "c":
+            value = self._value()
+            if value is not None:
+                self._store(value)
+        elif tag == "row":
+            self._finish_row()
+        elif tag == "sheetData":
+            self.in_data = False
+
+    def chars(self, text):
+        if self.in_v or self.in_t:
+            self.text.add(text)
+
+    # cells and rows
+
+    def _row_number(self, r: str | None) -> int:
+        if r is None:
+            return self.row_number + 1
+        try:
+            number = int(r)
+        except ValueError:
+            raise _Stop(f"{self.book.name}: повреждённый файл XLSX (номер строки «{r[:20]}»)") from None
+        if not 1 <= number <= EXCEL_MAX_ROW:
+            raise _Stop(f"{self.book.name}: повреждённый файл XLSX (номер строки {number})")
+        return number
+
+    def _column(self, ref: str | None) -> int:
+        if not ref:
+            return self.column + 1
+        index = 0
+        for ch in ref:
+            if "A" <= ch <= "Z" or "a" <= ch <= "z":
+                index = index * 26 + (ord(ch) & 0x5F) - 64
+            elif "0" <= ch <= "9":
+                break
+            else:
+                raise _Stop(f"{self.book.name}: повреждённый файл XLSX (адрес ячейки «{ref[:20]}»)")
+            if index > EXCEL_MAX_COLUMN:
+                raise _Stop(f"{self.book.name}: повреждённый файл XLSX (адрес ячейки «{ref[:20]}»)")
+        if index == 0:
+            raise _Stop(f"{self.book.name}: повреждённый файл XLSX (адрес ячейки «{ref[:20]}»)")
+        return index - 1
+
+    def _value(self):
+        raw = self.text.value() if self.text is not None else None
+        self.text = None
+        if raw is None or isinstance(raw, Overlong):
+            return raw
+        kind = self.kind
+        if kind in ("inlineStr", "str", "e", "d"):
+            self.book.count_text(len(raw))
+            return raw if raw.strip() else None
+        if kind == "s":
+            try:
+                value = self.strings[int(raw)]
+            except (ValueError, IndexError):
+                raise _Stop(f"{self.book.name}: повреждённый файл XLSX (ячейка {column_letter(self.column)}"
+                            f"{self.row_number} ссылается на строку текста «{raw[:20]}», которой нет)") from None
+            return value if not isinstance(value, str) or value.strip() else None
+        if kind == "b":
+            return raw.strip() in ("1", "true")
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+        if not raw.strip():
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            raise _Stop(f"{self.book.name}: повреждённый файл XLSX (ячейка {column_letter(self.column)}"
+                        f"{self.row_number}: «{raw[:20]}» — не число)") from None
+
+    def _store(self, value) -> None:
+        if self.column >= MAX_COLUMNS:
+            raise _Stop(f"{self.book.name}: в строке {self.row_number} заполнена ячейка "
+                        f"{column_letter(self.column)}{self.row_number}, а допустимо не больше {MAX_COLUMNS} "
+                        "столбцов; удалите лишние столбцы")
+        if self.row_number > MAX_ROWS:
+            raise _Stop(f"{self.book.name}: заполнена строка {num(self.row_number)}, а допустимо не больше "
+                        f"{num(MAX_ROWS)} строк; разделите файл на части")
+        self.row[self.column] = value
+
+    def _finish_row(self) -> None:
+        if not self.row:
+            return
+        width = max(self.row) + 1
+        cells = self.rows.get(self.row_number) or []
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        for column, value in self.row.items():
+            cells[column] = value
+        self.cells += width
+        if self.cells > MAX_CELLS:
+            raise _Stop(f"{self.book.name}: в таблице больше {num(MAX_CELLS)} ячеек — файл слишком велик "
+                        "для загрузки; разделите его на части")
+        self.rows[self.row_number] = cells
+        self.row = {}
+
+    def table(self) -> list[list]:
+        if not self.rows:
+            return []
+        last = max(self.rows)
+        return [self.rows.get(n, []) for n in range(1, last + 1)]
