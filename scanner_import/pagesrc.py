@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from .budget import RasterClock
 from .errors import ScanInputError
 from .images import normalise_mode, rotate_ccw
 from .raster import rasterise_page
@@ -57,15 +58,24 @@ class EmbeddedJpegPage(SourcePage):
     """A PDF page that is one full-page JPEG: decode it, never rasterise.
 
     If the JPEG does not decode (12-bit, arithmetic coding, damage), the page
-    is rasterised by poppler instead, which may still cope.
+    is rasterised by poppler instead, which may still cope. A JPEG larger than
+    ``max_pixels`` (its header, not the PDF's /Width and /Height, says) is refused
+    before it is decoded.
     """
 
     dpi: int = 150
+    max_pixels: int = 0
+    clock: RasterClock | None = None
 
     def load(self) -> Image.Image:
         assert self.jpeg is not None
         try:
             img = Image.open(io.BytesIO(self.jpeg))
+            if self.max_pixels and img.width * img.height > self.max_pixels:
+                raise ScanInputError("page_too_costly", self.path,
+                                     f"изображение страницы — {img.width}×{img.height} пикселей (в PDF указан меньший "
+                                     f"размер), а допускается не больше {self.max_pixels // 1_000_000} Мпикс на "
+                                     "страницу", page=self.number)
             img.load()
         except Image.DecompressionBombError as exc:
             raise _too_large(self.path, self.number, exc) from exc
@@ -73,7 +83,7 @@ class EmbeddedJpegPage(SourcePage):
             self.jpeg = None  # not usable verbatim either
             self.origin = "rasterised"
             self.decode_error = re.sub(r" ?<[^>]*>", "", f"{type(exc).__name__}: {exc}")
-            return normalise_mode(rasterise_page(self.path, self.number, self.dpi))
+            return normalise_mode(rasterise_page(self.path, self.number, self.dpi, clock=self.clock))
         if img.mode not in ("L", "RGB"):
             self.jpeg = None  # e.g. CMYK: browsers differ, store a normalised copy
         return rotate_ccw(normalise_mode(img), self.pre_rotation)
@@ -81,12 +91,13 @@ class EmbeddedJpegPage(SourcePage):
 
 @dataclass
 class RasterPage(SourcePage):
-    """A PDF page rendered by pdftoppm at ``dpi``."""
+    """A PDF page rendered by pdftoppm at ``dpi``, on the file's ``clock``."""
 
     dpi: int = 150
+    clock: RasterClock | None = None
 
     def load(self) -> Image.Image:
-        return normalise_mode(rasterise_page(self.path, self.number, self.dpi))
+        return normalise_mode(rasterise_page(self.path, self.number, self.dpi, clock=self.clock))
 
 
 @dataclass

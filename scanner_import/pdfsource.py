@@ -7,6 +7,9 @@ one image over the page": operators limited to q/Q/cm/Do, exactly one image,
 DCT-encoded, no masks or /Decode, axis-aligned without flips, covering the
 page. Anything else is rasterised by pdftoppm, which is always right.
 
+Before any page is decoded, every page's decoding cost is read from its dictionaries
+and charged against the file's limits (:mod:`.budget`, :mod:`.pdfcost`).
+
 pypdf caches every object it resolves, including image data, and
 ``reader.pages`` holds every page dictionary; we walk the page tree lazily and
 evict what a page resolved once it is extracted, so memory does not grow with
@@ -21,13 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from PIL import Image
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import ContentStream, IndirectObject, NameObject
 
+from .budget import DecodeLimits, FileBudget, PageCost, RasterClock, raster_dpi, raster_pixels
 from .errors import ScanInputError
 from .pagesrc import EmbeddedJpegPage, RasterPage, SourcePage
+from .pdfcost import PdfCoster
 
 MAX_PLAIN_CONTENT_BYTES = 4096  # a scanner's page content is ~40 bytes
 MIN_COVERAGE = 0.97  # image must cover this share of the page in each direction
@@ -36,6 +40,9 @@ _DCT = "/DCTDecode"
 
 class _NotPlain(Exception):
     """The page is not a single full-page JPEG; rasterise it."""
+
+
+_NOT_PLAIN = (_NotPlain, PyPdfError, KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 def check_pdf_envelope(path: Path, fh: BinaryIO, size: int) -> None:
@@ -69,19 +76,24 @@ def open_pdf_reader(path: Path, fh: BinaryIO) -> PdfReader:
         raise ScanInputError("corrupt_pdf", path, f"PDF-файл повреждён и не читается ({exc})") from exc
 
 
-def count_pages(path: Path, reader: PdfReader) -> int:
-    """Count leaves of the page tree, forgetting each page as we go.
+def survey_pages(path: Path, reader: PdfReader, dpi: int, limits: DecodeLimits, max_pages: int) -> int:
+    """Count leaves of the page tree, forgetting each page as we go, and charge the
+    decoding cost of each of the first ``max_pages`` pages against ``limits``.
 
     The tree's /Count is not trusted (a wrong one would silently drop pages),
     and pypdf's ``len(reader.pages)`` keeps every page dictionary in memory.
     """
     try:
         walker, count = _walk_pages(reader), 0
+        budget, coster = FileBudget(path, limits), PdfCoster()
         while True:
             with _evicting(reader):
-                if next(walker, None) is None:
+                page = next(walker, None)
+                if page is None:
                     return count
-            count += 1
+                count += 1
+                if count <= max_pages:
+                    budget.charge(count, _page_cost(path, page, count, dpi, limits, coster))
     except FileNotDecryptedError as exc:
         raise ScanInputError("encrypted_pdf", path, "PDF защищён паролем; сохраните его без "
                              "пароля и загрузите снова") from exc
@@ -137,7 +149,18 @@ def _evicting(reader: PdfReader) -> Iterator[None]:
             del cache[key]
 
 
-def iter_pdf_pages(path: Path, reader: PdfReader, count: int, dpi: int) -> Iterator[SourcePage]:
+def _page_cost(path: Path, page: Any, number: int, dpi: int, limits: DecodeLimits, coster: PdfCoster) -> PageCost:
+    """The images the page draws, plus pdftoppm's raster unless the page is one JPEG."""
+    cost = coster.page(page) or PageCost()
+    try:
+        _plain_page_image(page)
+    except _NOT_PLAIN:
+        cost.pixels += raster_pixels(page.cropbox, raster_dpi(path, number, page.cropbox, dpi, limits))
+    return cost
+
+
+def iter_pdf_pages(path: Path, reader: PdfReader, count: int, dpi: int, limits: DecodeLimits,
+                   clock: RasterClock) -> Iterator[SourcePage]:
     """Yield each page as an embedded JPEG when possible, else as a page to rasterise."""
     walker = _walk_pages(reader)
     for index in range(count):
@@ -145,42 +168,31 @@ def iter_pdf_pages(path: Path, reader: PdfReader, count: int, dpi: int) -> Itera
         try:
             with _evicting(reader):
                 page = next(walker)
-                source = _source_page(path, page, number, dpi)
+                source = _source_page(path, page, number, dpi, limits, clock)
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
                 StopIteration) as exc:
             raise ScanInputError("corrupt_pdf", path, f"страница повреждена ({exc})", page=number) from exc
         yield source
 
 
-def _source_page(path: Path, page: Any, number: int, dpi: int) -> SourcePage:
+def _source_page(path: Path, page: Any, number: int, dpi: int, limits: DecodeLimits,
+                 clock: RasterClock) -> SourcePage:
+    # A page bigger than raster_pixels at ``dpi`` is rendered at a lower dpi.
+    dpi = raster_dpi(path, number, page.cropbox, dpi, limits)
     try:
-        jpeg = _plain_page_jpeg(page)
-    except (_NotPlain, PyPdfError, KeyError, TypeError, ValueError, AttributeError, IndexError):
-        _check_raster_size(path, page, number, dpi)
-        return RasterPage(number=number, path=path, dpi=dpi, origin="rasterised")
+        jpeg = bytes(_plain_page_image(page).get_data())
+    except _NOT_PLAIN:
+        return RasterPage(number=number, path=path, dpi=dpi, origin="rasterised", clock=clock)
     rotate = int(page.get("/Rotate", 0) or 0) % 360
     # /Rotate turns the page clockwise on screen; PIL rotates counter-clockwise.
     return EmbeddedJpegPage(number=number, path=path, jpeg=jpeg, pre_rotation=(-rotate) % 360,
-                            dpi=dpi, origin="embedded-jpeg")
+                            dpi=dpi, origin="embedded-jpeg", max_pixels=limits.page_pixels, clock=clock)
 
 
-def _check_raster_size(path: Path, page: Any, number: int, dpi: int) -> None:
-    """Refuse absurd page sizes before pdftoppm allocates gigabytes for them.
-
-    Uses Pillow's decompression-bomb limit, so one policy covers both paths.
-    """
-    limit = Image.MAX_IMAGE_PIXELS
-    box = page.cropbox
-    w_px = float(box.width) / 72 * dpi
-    h_px = float(box.height) / 72 * dpi
-    if limit and w_px * h_px > 2 * limit:
-        raise ScanInputError("image_too_large", path,
-                             f"страница слишком большая для растрирования ({w_px:.0f}×{h_px:.0f} px)",
-                             page=number)
-
-
-def _plain_page_jpeg(page: Any) -> bytes:
-    """The page's JPEG bytes if the page is exactly one full-page JPEG, else _NotPlain."""
+def _plain_page_image(page: Any) -> Any:
+    """The page's image XObject if the page is exactly one full-page JPEG, else _NotPlain."""
+    if not _small_contents(page.get("/Contents")):
+        raise _NotPlain  # never decode a big content stream to find out
     contents = page.get_contents()
     if contents is None:
         raise _NotPlain
@@ -206,7 +218,24 @@ def _plain_page_jpeg(page: Any) -> bytes:
     image, matrix = drawn[0]
     _require_plain_jpeg(image)
     _require_full_page(matrix, page.cropbox)
-    return bytes(image.get_data())
+    return image
+
+
+def _small_contents(ref: Any) -> bool:
+    """Whether the page's content streams are few, small as stored (encoded) and without a
+    predictor (pypdf applies one in Python, row by row): a scanner's page is ~40 bytes, and
+    decoding must not be the way to find out."""
+    contents = ref.get_object() if isinstance(ref, IndirectObject) else ref
+    streams = list(contents) if isinstance(contents, list) else [contents]
+    if len(streams) > 8:
+        return False
+    for stream in streams:
+        stream = stream.get_object() if isinstance(stream, IndirectObject) else stream
+        if stream is None:
+            continue
+        if len(getattr(stream, "_data", b"") or b"") > MAX_PLAIN_CONTENT_BYTES + 512 or "/DecodeParms" in stream:
+            return False
+    return True
 
 
 def _multiply(m: list[float], n: list[float]) -> list[float]:

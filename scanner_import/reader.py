@@ -1,7 +1,8 @@
 """Open a scan file (PDF or multi-page TIFF), validate it, and stream its pages.
 
 Everything that makes a file unusable as a whole is detected here, before any
-output is written, and reported as :class:`ScanInputError` naming the file.
+output is written, and reported as :class:`ScanInputError` naming the file -
+including a file whose pages would cost too much to decode (:mod:`.budget`).
 """
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from .budget import DecodeLimits, RasterClock
 from .errors import ScanInputError
 from .pagesrc import SourcePage
-from .pdfsource import check_pdf_envelope, count_pages, iter_pdf_pages, open_pdf_reader
-from .tiffsource import count_frames, iter_tiff_pages, open_tiff
+from .pdfsource import check_pdf_envelope, iter_pdf_pages, open_pdf_reader, survey_pages
+from .tiffsource import count_frames, iter_tiff_pages, open_tiff, survey_frames
 
 DEFAULT_MAX_PAGES = 2000
 DEFAULT_DPI = 150
@@ -48,10 +50,12 @@ class ScanFile:
     dpi: int
     _handle: Any = field(default=None, repr=False)
     _reader: Any = field(default=None, repr=False)
+    limits: DecodeLimits = field(default_factory=DecodeLimits)
 
     def __iter__(self) -> Iterator[SourcePage]:
         if self.format == "pdf":
-            return iter_pdf_pages(self.path, self._reader, self.page_count, self.dpi)
+            clock = RasterClock(self.limits.raster_file_seconds, self.limits.raster_page_seconds)
+            return iter_pdf_pages(self.path, self._reader, self.page_count, self.dpi, self.limits, clock)
         return iter_tiff_pages(self.path, self._reader, self.page_count)
 
     def close(self) -> None:
@@ -68,13 +72,15 @@ class ScanFile:
         self.close()
 
 
-def open_scan(path: str | Path, max_pages: int = DEFAULT_MAX_PAGES, dpi: int = DEFAULT_DPI) -> ScanFile:
+def open_scan(path: str | Path, max_pages: int = DEFAULT_MAX_PAGES, dpi: int = DEFAULT_DPI,
+              limits: DecodeLimits | None = None) -> ScanFile:
     """Validate ``path`` and return a :class:`ScanFile` ready to stream pages.
 
     ``dpi`` is used only for pages that must be rasterised; embedded scans keep
-    their native resolution.
+    their native resolution. Every page's decoding cost is checked against
+    ``limits`` here, from the file's dictionaries, without decoding a page.
     """
-    path = Path(path)
+    path, limits = Path(path), limits or DecodeLimits()
     try:
         size = path.stat().st_size
         fh: BinaryIO = open(path, "rb")
@@ -86,26 +92,27 @@ def open_scan(path: str | Path, max_pages: int = DEFAULT_MAX_PAGES, dpi: int = D
         kind = sniff_format(path, fh.read(1024))
         if kind == "tiff":
             fh.close()
-            return _open_tiff_scan(path, max_pages, dpi)
+            return _open_tiff_scan(path, max_pages, dpi, limits)
         check_pdf_envelope(path, fh, size)
         reader = open_pdf_reader(path, fh)
-        count = count_pages(path, reader)
+        count = survey_pages(path, reader, dpi, limits, max_pages)
         _check_count(path, count, max_pages)
     except BaseException:
         fh.close()
         raise
-    return ScanFile(path, "pdf", count, dpi, fh, reader)
+    return ScanFile(path, "pdf", count, dpi, fh, reader, limits)
 
 
-def _open_tiff_scan(path: Path, max_pages: int, dpi: int) -> ScanFile:
+def _open_tiff_scan(path: Path, max_pages: int, dpi: int, limits: DecodeLimits) -> ScanFile:
     img = open_tiff(path)
     try:
         count = count_frames(path, img)
         _check_count(path, count, max_pages)
+        survey_frames(path, img, count, limits)
     except BaseException:
         img.close()
         raise
-    return ScanFile(path, "tiff", count, dpi, None, img)
+    return ScanFile(path, "tiff", count, dpi, None, img, limits)
 
 
 def _check_count(path: Path, count: int, max_pages: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from .budget import DecodeLimits, FileBudget, PageCost
 from .errors import ScanInputError
 from .pagesrc import DecodedPage, SourcePage
 
@@ -31,6 +32,18 @@ def open_tiff(path: Path) -> Image.Image:
 def count_frames(path: Path, img: Image.Image) -> int:
     try:
         return int(getattr(img, "n_frames", 1))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ScanInputError("corrupt_tiff", path, f"TIFF-файл повреждён ({exc})") from exc
+
+
+def survey_frames(path: Path, img: Image.Image, count: int, limits: DecodeLimits) -> None:
+    """Charge every frame's size against ``limits`` (reading each frame's tags, not its pixels)."""
+    budget = FileBudget(path, limits)
+    try:
+        for index in range(count):
+            img.seek(index)
+            budget.charge(index + 1, PageCost(img.width * img.height, img.size))
+        img.seek(0)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ScanInputError("corrupt_tiff", path, f"TIFF-файл повреждён ({exc})") from exc
 
