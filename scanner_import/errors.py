@@ -28,7 +28,12 @@ class ScanInputError(Exception):
     @property
     def message_ru(self) -> str:
         """One line for the organiser: «file»[, страница N]: what is wrong."""
-        where = f"«{Path(self.path).name}»"
+        return self.message_for(Path(self.path).name)
+
+    def message_for(self, name: str) -> str:
+        """The same line naming the file ``name``: the name the organiser gave the file, when
+        the pipeline reads it under another (an upload stored by its hash)."""
+        where = f"«{name}»"
         if self.page is not None:
             where += f", страница {self.page}"
         return f"Файл {where}: {self.detail_ru}"

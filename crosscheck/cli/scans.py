@@ -68,10 +68,12 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
 
 def _wait(s, batch_id: int, poll: float = 0.5):
     from ..models import BatchStatus, ScanBatch
+    from ..services.scans.batches import settle_abandoned
 
     while True:
         s.expire_all()
         batch = s.get(ScanBatch, batch_id)
+        settle_abandoned(s, [batch])  # a worker that died: no waiting past the job timeout
         if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
             return batch
         time.sleep(poll)

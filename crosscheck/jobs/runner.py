@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
@@ -49,5 +49,8 @@ def _run_in_context(func, args):
         session.rollback()
         raise
     finally:
-        if not current_app.testing:
+        # A worker starts each job with a fresh session. A job run inline by a web request
+        # shares the request's session, which the request still uses (its user, its objects,
+        # its error page) and removes at teardown.
+        if not current_app.testing and not has_request_context():
             session.remove()

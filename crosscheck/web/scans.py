@@ -9,14 +9,13 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from ..extensions import session
-from ..models import Page, Role, ScanBatch
+from ..models import BatchStatus, Page, Role, ScanBatch
 from ..services.audit.trail import Actor
 from ..services.scans.covers import CoversError, write_school_covers
 from ..services.scans.renders import RENDER_WIDTHS
-from ..services.scans.batches import ScanUploadError, register_upload, start_import
+from ..services.scans.batches import ScanUploadError, register_upload, settle_abandoned, start_import
 from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .images import send_stored_jpeg
@@ -40,6 +39,10 @@ def covers(slug: str, school_code: str):
                      download_name=f"covers-{slug}-{school_code}.pdf")
 
 
+NO_QUEUE = ("Сканы не загружены: в рабочем режиме файл сканов обрабатывается очередью задач, а она не настроена "
+            "(REDIS_URL). Администратор может загрузить файл на сервере командой «crosscheck scans import».")
+
+
 @bp.route("/<slug>/scans", methods=["POST"])
 @roles_required(Role.ORGANISER)
 def upload(slug: str):
@@ -49,11 +52,13 @@ def upload(slug: str):
         flash("Выберите файл сканов (PDF или TIFF).", "error")
         return redirect(url_for("organiser.campaign", slug=slug))
     cfg = current_app.config["CROSSCHECK"]
-    name = secure_filename(upload_file.filename) or "scan.pdf"
-    if Path(upload_file.filename).suffix.lower() != Path(name).suffix.lower():
-        name = f"scan{Path(upload_file.filename).suffix.lower()}"
+    if cfg.production and not cfg.redis_url:
+        # An import takes minutes; inline it would hold a web worker (and its request) that long.
+        flash(NO_QUEUE, "error")
+        return redirect(url_for("organiser.campaign", slug=slug))
     with tempfile.TemporaryDirectory(dir=cfg.data_dir) as tmp:
-        source = Path(tmp) / name
+        # Never the organiser's name on disk: it may be too long for the file system, or anything.
+        source = Path(tmp) / f"upload{Path(upload_file.filename).suffix.lower()[:10]}"
         upload_file.save(source)
         try:
             reg = register_upload(session(), campaign, source, upload_file.filename, cfg.data_dir,
@@ -63,20 +68,22 @@ def upload(slug: str):
             flash(str(exc), "error")
             return redirect(url_for("organiser.campaign", slug=slug))
         session().commit()
+    batch_id, name = reg.batch.id, reg.batch.filename
     if not reg.needs_run:
-        flash(f"Файл «{reg.batch.filename}» уже был загружен: ничего не добавлено.", "info")
+        flash(f"Файл «{name}» уже был загружен: ничего не добавлено." if reg.batch.status == BatchStatus.DONE
+              else f"Файл «{name}» уже загружен и обрабатывается.", "info")
         return redirect(url_for("organiser.campaign", slug=slug))
     try:
         handle = start_import(session(), reg.batch)
     except ScanUploadError as exc:
         flash(str(exc), "error")
         return redirect(url_for("organiser.campaign", slug=slug))
-    except Exception:  # noqa: BLE001 - the batch carries the error for the page to show
+    except Exception:  # noqa: BLE001 - an inline run failed: the batch carries the reason
         session().rollback()
-        flash(f"Файл «{reg.batch.filename}» не удалось обработать: подробности в таблице загрузок.", "error")
+        batch = session().get(ScanBatch, batch_id)
+        flash(batch.error if batch is not None and batch.error else f"Файл «{name}» не удалось обработать.", "error")
         return redirect(url_for("organiser.campaign", slug=slug))
-    flash(f"Файл «{reg.batch.filename}» {'обработан' if handle.inline else 'поставлен в очередь на обработку'}.",
-          "info")
+    flash(f"Файл «{name}» {'обработан' if handle.inline else 'поставлен в очередь на обработку'}.", "info")
     return redirect(url_for("organiser.campaign", slug=slug))
 
 
@@ -87,6 +94,7 @@ def progress(slug: str, batch_id: int):
     batch = session().get(ScanBatch, batch_id)
     if batch is None or batch.campaign_id != campaign.id:
         abort(404)
+    settle_abandoned(session(), [batch])
     return jsonify({"status": batch.status.value, "pages_done": batch.pages_done,
                     "pages_total": batch.pages_total, "error": batch.error, "report": batch.report})
 

@@ -6,17 +6,24 @@ stored the (content-addressed) images, so a worker killed mid-file leaves no
 half-imported paper; running the batch again finishes it (the images are found already
 on disk). A paper that already has pages is never silently overwritten: the new pages
 wait in the unidentified queue with the reason, for the organiser to decide.
+
+A batch still queued or running JOB_TIMEOUT after it was (last) uploaded was abandoned:
+its worker died, or the request that ran it inline did (RQ kills a job at its timeout).
+Reading it marks it failed; uploading the same file again runs it again.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...db import utcnow
@@ -26,6 +33,10 @@ from .pages import pages_root
 
 UPLOADS_DIR = "uploads"
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff"}
+MAX_FILENAME = 100  # the uploaded file's name as kept and shown (it also rides in flash cookies)
+JOB_TIMEOUT = 6 * 3600  # seconds an import job may run (RQ kills it then); a live batch older is abandoned
+LIVE = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+ABANDONED = "обработка прервана: загрузите файл ещё раз"
 
 
 class ScanUploadError(ValueError):
@@ -34,40 +45,55 @@ class ScanUploadError(ValueError):
 
 @dataclass(frozen=True)
 class Registered:
+    """The upload's batch. ``needs_run``: the caller commits, then calls :func:`start_import`.
+    Not so for a file imported already, or one a concurrent upload of the same file has just
+    registered (``created`` False for both)."""
+
     batch: ScanBatch
     created: bool
-
-    @property
-    def needs_run(self) -> bool:
-        return self.batch.status != BatchStatus.DONE
+    needs_run: bool
 
 
-def validate_scan(source: Path, max_pages: int) -> None:
+def batch_filename(filename: str) -> str:
+    """The name of the organiser's file as kept on its batch and shown in messages: the last
+    path part (browsers may send a Windows path), no control characters, at most
+    MAX_FILENAME characters with the extension kept."""
+    name = re.sub(r"[\x00-\x1f\x7f]+", " ", filename.replace("\\", "/")).rsplit("/", 1)[-1].strip()
+    if len(name) <= MAX_FILENAME:
+        return name or "scan.pdf"
+    suffix = Path(name).suffix[:10]
+    return name[:MAX_FILENAME - len(suffix) - 1] + "…" + suffix
+
+
+def validate_scan(source: Path, max_pages: int, name: str | None = None) -> None:
     """Refuse a file that cannot be imported at all (empty, corrupt, encrypted, too long,
-    not really a PDF/TIFF) before anything is stored."""
+    not really a PDF/TIFF, too costly to decode) before anything is stored; the message
+    names the file as ``name`` (default: its own name)."""
     from scanner_import import ScanInputError, open_scan
 
     try:
         with open_scan(source, max_pages=max_pages):
             pass
     except ScanInputError as exc:
-        raise ScanUploadError(exc.message_ru) from exc
+        raise ScanUploadError(exc.message_for(name or source.name)) from exc
 
 
 def register_upload(session: Session, campaign: Campaign, source: Path, filename: str, data_dir: Path,
                     actor: Actor | None, *, max_pages: int = 2000) -> Registered:
-    """Keep the uploaded file (by hash) and its batch; the same file twice is one batch."""
-    suffix = Path(filename).suffix.lower()
+    """Keep the uploaded file (by hash) and its batch; the same file twice is one batch, also
+    when both copies arrive at the same moment. Uploading the file of a failed or abandoned
+    batch again queues that batch anew."""
+    name = batch_filename(filename)
+    suffix = Path(name).suffix.lower()
     if suffix not in SCAN_SUFFIXES:
-        raise ScanUploadError(f"Файл «{filename}»: нужен PDF или многостраничный TIFF")
-    validate_scan(source, max_pages)
+        raise ScanUploadError(f"Файл «{name}»: нужен PDF или многостраничный TIFF")
+    validate_scan(source, max_pages, name)
     from scanner_import import file_sha256
 
     sha = file_sha256(source)
-    existing = session.scalar(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id,
-                                                      ScanBatch.sha256 == sha))
+    existing = _batch_of(session, campaign.id, sha)
     if existing is not None:
-        return Registered(existing, created=False)
+        return _again(session, existing)
     target = data_dir / UPLOADS_DIR / f"{sha}{suffix}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,14 +101,65 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
         os.close(fd)
         shutil.copyfile(source, tmp)
         os.replace(tmp, target)
-    batch = ScanBatch(campaign_id=campaign.id, filename=Path(filename).name[:500], sha256=sha,
-                      stored_path=str(target.relative_to(data_dir)),
-                      created_by_id=actor.user.id if actor and actor.user else None)
-    session.add(batch)
-    session.flush()
+    batch_id = _insert_unless_there(session, campaign_id=campaign.id, filename=name, sha256=sha,
+                                    stored_path=str(target.relative_to(data_dir)),
+                                    created_by_id=actor.user.id if actor and actor.user else None)
+    if batch_id is None:  # the same file, registered by a concurrent upload a moment ago
+        return Registered(_batch_of(session, campaign.id, sha), created=False, needs_run=False)
+    batch = session.get(ScanBatch, batch_id)
     record(session, actor, "scan.upload", "scan_batch", batch.id, campaign_id=campaign.id,
            after={"filename": batch.filename, "sha256": sha})
-    return Registered(batch, created=True)
+    return Registered(batch, created=True, needs_run=True)
+
+
+def _batch_of(session: Session, campaign_id: int, sha: str) -> ScanBatch | None:
+    return session.scalar(select(ScanBatch).where(ScanBatch.campaign_id == campaign_id, ScanBatch.sha256 == sha))
+
+
+def _insert_unless_there(session: Session, **values) -> int | None:
+    """INSERT … ON CONFLICT (campaign_id, sha256) DO NOTHING: the new batch's id, or None when
+    the row is there already. The unique constraint decides between concurrent uploads of one
+    file (the later waits for the earlier's commit), with no failed statement to roll back."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = ScanBatch.__table__  # Core applies the columns' defaults (status, created_at …)
+    statement = insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=["campaign_id", "sha256"]).returning(table.c.id)
+    return session.scalar(statement)
+
+
+def _again(session: Session, batch: ScanBatch) -> Registered:
+    """The same file uploaded again: nothing to do once imported; otherwise (failed, or never
+    finished - perhaps its worker died a moment ago) it is queued anew."""
+    if batch.status == BatchStatus.DONE:
+        return Registered(batch, created=False, needs_run=False)
+    batch.status, batch.error, batch.pages_done, batch.pages_total = BatchStatus.QUEUED, "", 0, 0
+    batch.created_at, batch.finished_at = utcnow(), None  # the JOB_TIMEOUT of this run counts from now
+    session.flush()
+    return Registered(batch, created=False, needs_run=True)
+
+
+def is_abandoned(batch: ScanBatch) -> bool:
+    return batch.status in LIVE and batch.created_at < utcnow() - timedelta(seconds=JOB_TIMEOUT)
+
+
+def settle_abandoned(session: Session, rows: Iterable[ScanBatch]) -> None:
+    """Mark failed the batches among ``rows`` that were abandoned, so that they stop showing
+    «Обрабатывается» forever. Written in a short transaction of its own (as progress is):
+    the pages that read batches do not commit."""
+    stale = [b for b in rows if is_abandoned(b)]
+    if not stale:
+        return
+    cutoff = utcnow() - timedelta(seconds=JOB_TIMEOUT)
+    with Session(bind=session.get_bind()) as s:
+        s.execute(update(ScanBatch).where(ScanBatch.id.in_([b.id for b in stale]), ScanBatch.status.in_(LIVE),
+                                          ScanBatch.created_at < cutoff)
+                  .values(status=BatchStatus.FAILED, error=ABANDONED, finished_at=utcnow()))
+        s.commit()
+    for batch in stale:
+        session.refresh(batch)
 
 
 class Progress:
@@ -177,8 +254,11 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
 
 
 def batches(session: Session, campaign: Campaign) -> list[ScanBatch]:
-    return list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id)
+    """The campaign's batches, newest first (abandoned ones marked failed)."""
+    rows = list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id)
                                 .order_by(ScanBatch.id.desc())))
+    settle_abandoned(session, rows)
+    return rows
 
 
 def unidentified_count(session: Session, campaign: Campaign) -> int:
@@ -189,7 +269,7 @@ def unidentified_count(session: Session, campaign: Campaign) -> int:
 QUEUE_DOWN = "очередь задач недоступна: файл сохранён, но не обработан — загрузите его ещё раз позже"
 
 
-def start_import(session: Session, batch: ScanBatch, *, timeout: int = 6 * 3600):
+def start_import(session: Session, batch: ScanBatch, *, timeout: int = JOB_TIMEOUT):
     """Run or enqueue the batch's job (after the caller's commit). A queue that cannot be
     reached is refused clearly: the batch is marked failed, so the same file can be
     uploaded again later and will then be processed."""
