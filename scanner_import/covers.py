@@ -104,10 +104,18 @@ def _fit_font(text: str, max_width: int, start_size: int) -> Font:
     return get_font(size, bold=True)
 
 
+def _printable(text: str) -> str:
+    """Text for one line of the page: control characters (a line break in an imported school
+    code or name) become a space - Pillow's text layout fails on some of them."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text)
+
+
 def render_cover(sheets: CoverSheetSet, entry: CoverEntry, number: int, total: int,
                  dpi: int = 300) -> Image.Image:
     """One cover page as a mode-"1" image of A4 at ``dpi``."""
     mm = lambda v: _mm(v, dpi)  # noqa: E731 - local unit helper
+    title, school_code, school_name, participant = map(_printable, (
+        sheets.campaign_title, sheets.school_code, sheets.school_name, entry.participant_code))
     page = Image.new("1", (mm(A4_MM[0]), mm(A4_MM[1])), 1)
     draw = ImageDraw.Draw(page)
     qr = qr_image(encode_payload(sheets.campaign_slug, entry.cipher), mm(QR_SIDE_MM))
@@ -116,23 +124,22 @@ def render_cover(sheets: CoverSheetSet, entry: CoverEntry, number: int, total: i
     text_x = mm(QR_MARGIN_MM + QR_SIDE_MM + 8)
     text_w = page.width - text_x - mm(15)
     y = _draw_paragraph(draw, (text_x, mm(20)), "Титульный лист работы", get_font(mm(6), True), text_w)
-    y = _draw_paragraph(draw, (text_x, y + mm(2)), sheets.campaign_title, get_font(mm(4.5)), text_w)
-    _draw_paragraph(draw, (text_x, y + mm(2)),
-                    f"ОО {sheets.school_code}: {sheets.school_name}", get_font(mm(4.5)), text_w)
+    y = _draw_paragraph(draw, (text_x, y + mm(2)), title, get_font(mm(4.5)), text_w)
+    _draw_paragraph(draw, (text_x, y + mm(2)), f"ОО {school_code}: {school_name}", get_font(mm(4.5)), text_w)
 
     label_font = get_font(mm(7))
     label = "Код участника"
     draw.text(((page.width - label_font.getlength(label)) / 2, mm(82)), label, font=label_font, fill=0)
-    code_font = _fit_font(entry.participant_code, page.width - mm(40), mm(48))
-    code_w = code_font.getlength(entry.participant_code)
-    draw.text(((page.width - code_w) / 2, mm(95)), entry.participant_code, font=code_font, fill=0)
+    code_font = _fit_font(participant, page.width - mm(40), mm(48))
+    code_w = code_font.getlength(participant)
+    draw.text(((page.width - code_w) / 2, mm(95)), participant, font=code_font, fill=0)
     small = get_font(mm(4))
     cipher_text = f"Шифр работы: {entry.cipher}"
     draw.text(((page.width - small.getlength(cipher_text)) / 2, mm(150)), cipher_text, font=small, fill=0)
 
     draw.line([(mm(20), mm(165)), (page.width - mm(20), mm(165))], fill=0, width=max(1, mm(0.5)))
     _draw_paragraph(draw, (mm(20), mm(175)), INSTRUCTION_RU, get_font(mm(4.5)), page.width - mm(40))
-    footer = f"Лист {number} из {total} · ОО {sheets.school_code} · {sheets.campaign_slug}"
+    footer = f"Лист {number} из {total} · ОО {school_code} · {sheets.campaign_slug}"
     draw.text((mm(20), page.height - mm(20)), footer, font=get_font(mm(3.5)), fill=0)
     return page
 

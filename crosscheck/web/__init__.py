@@ -5,8 +5,10 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import analytics, api, audit, auth, console, errors, expert, filters, home, observer, organiser, scans, security
+    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, scans,
+                   security)
 
+    ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

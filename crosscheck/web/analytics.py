@@ -18,6 +18,7 @@ from ..services.reports import runs
 from ..services.reports.files import KINDS
 from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS
 from .access import roles_required
+from .downloads import attachment_name
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -122,4 +123,4 @@ def report_download(slug: str, run_id: int):
     if path is None:
         abort(404)
     return send_file(path, mimetype=MIMETYPES[path.suffix.lstrip(".")], as_attachment=True,
-                     download_name=path.name)
+                     download_name=attachment_name(path.name))

@@ -13,6 +13,7 @@ from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.pages import masked_page_of_assignment
 
 from .images import send_stored_jpeg
+from .ids import db_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer-token clients cannot carry a CSRF token; session-authenticated calls must.
@@ -108,7 +109,7 @@ def page_image(assignment_id: int, position: int):
     masked = masked_page_of_assignment(session(), current_user.id, assignment_id, position)
     if masked is None:
         abort(404)
-    width = request.args.get("w", type=int)
+    width = request.args.get("w", type=db_int)
     if width is not None and width not in RENDER_WIDTHS:
         abort(400)
     # nginx sends the full file when configured; Python only decided that this user may have it.

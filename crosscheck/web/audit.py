@@ -10,6 +10,7 @@ from ..extensions import session
 from ..models import Campaign, Role
 from ..services.audit.search import AuditFilter, actions, actor_labels, events, export_csv
 from .access import roles_required
+from .ids import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -24,14 +25,14 @@ def _date(name: str, shift_days: int = 0) -> datetime | None:
 
 
 def _filter() -> AuditFilter:
-    return AuditFilter(campaign_id=request.args.get("campaign", type=int), action=request.args.get("action", ""),
+    return AuditFilter(campaign_id=request.args.get("campaign", type=db_int), action=request.args.get("action", ""),
                        actor=request.args.get("actor", ""), since=_date("since"), until=_date("until", 1))
 
 
 @bp.route("/")
 @roles_required(Role.ORGANISER, Role.OBSERVER)
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=db_int))
     rows, total = events(session(), _filter(), offset=(page - 1) * 100)
     campaigns = session().scalars(select(Campaign).order_by(Campaign.slug)).all()
     return render_template("audit/index.html", rows=rows, total=total, page=page, campaigns=campaigns,

@@ -17,6 +17,7 @@ from ..services.distribution.assignment import (AssignmentRefused, assign_manual
 from ..services.audit.trail import Actor, record
 from ..services.distribution.console import expert_rows, paper_rows
 from .access import roles_required
+from .ids import db_int
 from .organiser import campaign_or_404
 
 bp = Blueprint("console", __name__, url_prefix="/organiser/campaigns")
@@ -53,7 +54,7 @@ def assign_run(slug: str):
 @roles_required(Role.ORGANISER)
 def papers(slug: str):
     campaign = campaign_or_404(slug)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=db_int))
     rows, total = paper_rows(session(), campaign, school_code=request.args.get("school") or None,
                              status=request.args.get("status") or None, offset=(page - 1) * 200)
     experts = session().scalars(select(User).where(User.role == Role.EXPERT, User.active.is_(True))
@@ -70,7 +71,7 @@ def assign_paper(slug: str, cipher: str):
     campaign = campaign_or_404(slug)
     paper = session().scalar(select(Paper).where(Paper.campaign_id == campaign.id, Paper.cipher == cipher))
     expert = session().scalar(select(User).where(User.login == request.form.get("expert", "")))
-    round_ = request.form.get("round", 1, type=int)
+    round_ = request.form.get("round", 1, type=db_int)
     if paper is None:
         abort(404)
     if expert is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -53,6 +53,17 @@ def register(app: Flask) -> None:
         response, code = error_response(503, "База данных временно недоступна. Повторите через несколько секунд.")
         response.headers["Retry-After"] = "5"
         return response, code
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_out_of_range(exc: Exception):
+        # A value the database cannot hold (a number beyond its integer type …) that got past
+        # the request's parsing (web.ids): the request is at fault, not the server.
+        app.logger.warning("value out of range for the database: %s", exc)
+        from ..extensions import session
+
+        session().rollback()
+        return error_response(400)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -18,6 +18,8 @@ from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.batches import ScanUploadError, register_upload, settle_abandoned, start_import
 from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
+from .downloads import attachment_name
+from .ids import db_int
 from .images import send_stored_jpeg
 from .organiser import campaign_or_404
 
@@ -36,7 +38,7 @@ def covers(slug: str, school_code: str):
         return redirect(url_for("organiser.campaign", slug=slug))
     buf.seek(0)
     return send_file(buf, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"covers-{slug}-{school_code}.pdf")
+                     download_name=attachment_name(f"covers-{slug}-{school_code}.pdf"))
 
 
 NO_QUEUE = ("Сканы не загружены: в рабочем режиме файл сканов обрабатывается очередью задач, а она не настроена "
@@ -120,7 +122,7 @@ def attach_page(slug: str, page_id: int):
     page = _page_of(campaign, page_id)
     try:
         paper = find_paper(session(), campaign, request.form.get("school", ""), request.form.get("participant", ""))
-        position = request.form.get("position", type=int) or 0
+        position = request.form.get("position", type=db_int) or 0
         attach(session(), current_app.config["CROSSCHECK"].data_dir, campaign, page, paper, position,
                replace=request.form.get("replace") == "1", actor=Actor(current_user))
         session().commit()
@@ -155,5 +157,5 @@ def original(page_id: int):
     page = session().get(Page, page_id)
     if page is None:
         abort(404)
-    width = request.args.get("w", type=int)
+    width = request.args.get("w", type=db_int)
     return send_stored_jpeg(page.original_sha256, width if width in RENDER_WIDTHS else None)
