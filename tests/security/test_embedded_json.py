@@ -17,13 +17,14 @@ from crosscheck.domain.template import parse_template
 from crosscheck.services.campaigns.store import create_campaign, load_template_file
 
 ATTACK = "</script><img src=x onerror=alert(1)>"
+LABEL = "2</script><img src=x>"  # a task label is at most 32 characters
 
 
 def evil_campaign(db, slug: str = "evil-1"):
-    """The demo template with the attack in the first criterion and the second label."""
+    """The demo template with the attack in the first criterion and (shorter) the second label."""
     doc = load_template_file(TEMPLATE_FILE).to_document()
     doc["tasks"][0]["criteria"] = f"Верный ответ. {ATTACK} &amp; 'кавычки'"
-    doc["tasks"][1]["label"] = f"2{ATTACK}"
+    doc["tasks"][1]["label"] = LABEL
     return create_campaign(db, slug, parse_template(doc), "Кампания")
 
 
@@ -48,7 +49,7 @@ def test_the_scoring_page_keeps_the_attack_inside_its_json(evil_assignment, logi
     data = json.loads(block)
     api = client.get(f"/api/v1/assignments/{evil_assignment.id}").get_json()
     assert data["tasks"] == api["tasks"]  # the same data as the API gives, unharmed
-    assert ATTACK in data["tasks"][0]["criteria"] and data["tasks"][1]["label"] == f"2{ATTACK}"
+    assert ATTACK in data["tasks"][0]["criteria"] and data["tasks"][1]["label"] == LABEL
     assert "&amp;amp;" not in block and "&amp; 'кавычки'" in data["tasks"][0]["criteria"]
     assert html.count("</script>") == html.count("<script")  # every script element ends where it should
 
