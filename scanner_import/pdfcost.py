@@ -49,7 +49,7 @@ class PdfCoster:
             contents, resources = (page.raw_get(k) if k in page else None for k in ("/Contents", "/Resources"))
             key = (_id(contents), _id(resources))  # pages sharing both cost the same
             if None in key or key not in self._memo:
-                cost = self._content(_streams(contents), _resolve(resources) or {}, 0, frozenset())
+                cost = self._content(content_streams(contents), _resolve(resources) or {}, 0, frozenset())
                 if None in key:
                     return self._with_annotations(page, cost)
                 self._memo[key] = cost
@@ -159,7 +159,7 @@ def _drawn_without_do(resources: Any) -> list[Any]:
     return found
 
 
-def _streams(contents: Any) -> list[Any]:
+def content_streams(contents: Any) -> list[Any]:
     """A page's /Contents (a stream or an array of them) as a list of streams."""
     contents = _resolve(contents)
     if contents is None:

@@ -31,7 +31,7 @@ from pypdf.generic import ContentStream, IndirectObject, NameObject
 from .budget import DecodeLimits, FileBudget, PageCost, RasterClock, raster_dpi, raster_pixels
 from .errors import ScanInputError
 from .pagesrc import EmbeddedJpegPage, RasterPage, SourcePage
-from .pdfcost import PdfCoster
+from .pdfcost import PdfCoster, content_streams
 
 MAX_PLAIN_CONTENT_BYTES = 4096  # a scanner's page content is ~40 bytes
 MIN_COVERAGE = 0.97  # image must cover this share of the page in each direction
@@ -225,17 +225,10 @@ def _small_contents(ref: Any) -> bool:
     """Whether the page's content streams are few, small as stored (encoded) and without a
     predictor (pypdf applies one in Python, row by row): a scanner's page is ~40 bytes, and
     decoding must not be the way to find out."""
-    contents = ref.get_object() if isinstance(ref, IndirectObject) else ref
-    streams = list(contents) if isinstance(contents, list) else [contents]
-    if len(streams) > 8:
-        return False
-    for stream in streams:
-        stream = stream.get_object() if isinstance(stream, IndirectObject) else stream
-        if stream is None:
-            continue
-        if len(getattr(stream, "_data", b"") or b"") > MAX_PLAIN_CONTENT_BYTES + 512 or "/DecodeParms" in stream:
-            return False
-    return True
+    streams = content_streams(ref)
+    return len(streams) <= 8 and all(
+        len(getattr(stream, "_data", b"") or b"") <= MAX_PLAIN_CONTENT_BYTES + 512 and "/DecodeParms" not in stream
+        for stream in streams)
 
 
 def _multiply(m: list[float], n: list[float]) -> list[float]:

@@ -102,14 +102,9 @@ def test_lost_connection_keeps_the_draft_and_resyncs(page, live_server, assigned
 def test_a_criterion_and_a_label_reading_script_markup_leave_the_screen_working(page, live_server, factory, db,
                                                                                  data_dir):
     """Issue 19, finding 16: the assignment's JSON is embedded escaped (|tojson)."""
-    from tests.security.test_embedded_json import ATTACK, LABEL, evil_campaign
+    from tests.security.test_embedded_json import ATTACK, LABEL, assign_evil_paper
 
-    campaign = evil_campaign(db)
-    expert = factory.user("exp01", school=factory.school("500102"))
-    paper = factory.paper(campaign, factory.school("500101"))
-    assignment = factory.assignment(paper, expert)
-    factory.page(paper, 1, data_dir)
-    factory.commit()
+    assignment = assign_evil_paper(db, factory, data_dir)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, live_server)

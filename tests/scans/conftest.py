@@ -21,6 +21,18 @@ def school_papers(factory):
     return campaign, school, papers
 
 
+@pytest.fixture
+def organiser(factory, client, school_papers):
+    """The organiser «org», signed in: (client, campaign, school, two of the papers)."""
+    from tests.conftest import login
+
+    factory.user("org", role="organiser")
+    factory.commit()
+    assert login(client, "org").status_code == 302
+    campaign, school, papers = school_papers
+    return client, campaign, school, papers[:2]
+
+
 def build_scan(path, campaign, school, papers, *, pages_per_paper=2, stray_first=False, blank_backs=False,
                upside_down=(), foreign=False, encode=None):
     """``encode(image) -> JPEG bytes`` writes each page as the scanner would (default: plain JPEG)."""

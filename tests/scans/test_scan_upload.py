@@ -11,22 +11,16 @@ from crosscheck.db import utcnow
 from crosscheck.models import BatchStatus, Page, PageStatus, ScanBatch
 from crosscheck.services.scans.batches import ABANDONED, JOB_TIMEOUT
 from scanner_import import ScanInputError
-from tests.conftest import login
 from tests.scans.conftest import build_scan, upload_scan
 
 NAME = "Школа 500101, 5А класс.pdf"
 
 
 @pytest.fixture
-def organiser(factory, client, tmp_path):
-    factory.user("org", role="organiser")
-    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
-    school = factory.school("500101")
-    papers = [factory.paper(campaign, school, code=f"1000{i}") for i in (1, 2)]
-    factory.commit()
-    assert login(client, "org").status_code == 302
-    scan = build_scan(tmp_path / "s.pdf", campaign, school, papers)
-    return client, campaign, scan.read_bytes()
+def uploader(organiser, tmp_path):
+    """The signed-in organiser, the campaign, and a scan of two papers."""
+    client, campaign, school, papers = organiser
+    return client, campaign, build_scan(tmp_path / "s.pdf", campaign, school, papers).read_bytes()
 
 
 def the_batch(db) -> ScanBatch:
@@ -35,12 +29,12 @@ def the_batch(db) -> ScanBatch:
 
 
 @pytest.mark.parametrize("failure", ["scan_input", "internal"])
-def test_a_failure_after_validation_is_a_message_naming_the_users_file_not_a_500(organiser, app, db, monkeypatch,
+def test_a_failure_after_validation_is_a_message_naming_the_users_file_not_a_500(uploader, app, db, monkeypatch,
                                                                                  failure):
     """As in production (not testing: the inline job's session handling is the real one)."""
     import crosscheck.jobs.scans as job
 
-    client, campaign, data = organiser
+    client, campaign, data = uploader
     app.testing = False
 
     def broken(campaign, source, *args, **kwargs):
@@ -68,8 +62,8 @@ def test_a_failure_after_validation_is_a_message_naming_the_users_file_not_a_500
     assert the_batch(db).status == BatchStatus.DONE
 
 
-def test_a_batch_abandoned_by_its_worker_is_shown_failed_and_runs_again_on_upload(organiser, db):
-    client, campaign, data = organiser
+def test_a_batch_abandoned_by_its_worker_is_shown_failed_and_runs_again_on_upload(uploader, db):
+    client, campaign, data = uploader
     upload_scan(client, campaign.slug, data, NAME)
     batch = the_batch(db)
     # A worker that died mid-file: still «running», pages half done, and long past the job timeout.
@@ -93,8 +87,8 @@ def test_a_batch_abandoned_by_its_worker_is_shown_failed_and_runs_again_on_uploa
     assert len(db.scalars(select(Page).where(Page.status == PageStatus.PLACED)).all()) == 4
 
 
-def test_a_batch_within_the_job_timeout_is_still_shown_running(organiser, db):
-    client, campaign, data = organiser
+def test_a_batch_within_the_job_timeout_is_still_shown_running(uploader, db):
+    client, campaign, data = uploader
     upload_scan(client, campaign.slug, data, NAME)
     batch = the_batch(db)
     db.execute(update(ScanBatch).values(status=BatchStatus.RUNNING,
@@ -104,8 +98,8 @@ def test_a_batch_within_the_job_timeout_is_still_shown_running(organiser, db):
     assert progress["status"] == "running" and progress["error"] == ""
 
 
-def test_a_far_too_long_file_name_is_kept_short_and_readable(organiser, db):
-    client, campaign, data = organiser
+def test_a_far_too_long_file_name_is_kept_short_and_readable(uploader, db):
+    client, campaign, data = uploader
     long_name = "очень длинное имя " * 35 + ".pdf"  # 634 characters
     response = upload_scan(client, campaign.slug, data, long_name)
     assert response.status_code == 200 and "обработан" in response.get_data(as_text=True)

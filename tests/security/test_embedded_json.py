@@ -28,8 +28,8 @@ def evil_campaign(db, slug: str = "evil-1"):
     return create_campaign(db, slug, parse_template(doc), "Кампания")
 
 
-@pytest.fixture
-def evil_assignment(db, factory, data_dir):
+def assign_evil_paper(db, factory, data_dir):
+    """A paper of the evil campaign with one page, assigned to the expert «exp01»."""
     campaign = evil_campaign(db)
     expert = factory.user("exp01", school=factory.school("500102"))
     paper = factory.paper(campaign, factory.school("500101"))
@@ -37,6 +37,11 @@ def evil_assignment(db, factory, data_dir):
     factory.page(paper, 1, data_dir)
     factory.commit()
     return assignment
+
+
+@pytest.fixture
+def evil_assignment(db, factory, data_dir):
+    return assign_evil_paper(db, factory, data_dir)
 
 
 def test_the_scoring_page_keeps_the_attack_inside_its_json(evil_assignment, login_as):

@@ -12,18 +12,7 @@ from crosscheck.cli import main
 from crosscheck.models import BatchStatus, ScanBatch
 from tests.conftest import login
 from tests.scanner_import.pdfbombs import write_pdf
-from tests.scans.conftest import build_scan, upload_scan
-
-
-@pytest.fixture
-def organiser(factory, client):
-    factory.user("org", role="organiser")
-    campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
-    school = factory.school("500101")
-    papers = [factory.paper(campaign, school, code=f"1000{i}") for i in (1, 2)]
-    factory.commit()
-    assert login(client, "org").status_code == 302
-    return client, campaign, school, papers
+from tests.scans.conftest import build_scan, organiser, school_papers, upload_scan  # noqa: F401 - fixtures
 
 
 def batch_count(db) -> int:
@@ -61,12 +50,9 @@ def test_in_development_the_web_still_imports_inline(organiser, db, tmp_path):
     assert db.scalar(select(ScanBatch.status)) == BatchStatus.DONE
 
 
-def test_in_production_the_command_line_still_imports_without_a_queue(cli_env, db, factory, tmp_path):
+def test_in_production_the_command_line_still_imports_without_a_queue(cli_env, db, school_papers, tmp_path):
     """Not a web request: the organiser's terminal waits, no web worker does."""
-    campaign = factory.campaign("vpr-math-5-2026")
-    school = factory.school("500101")
-    papers = [factory.paper(campaign, school, code="10001")]
-    factory.commit()
+    campaign, school, papers = school_papers
     scan = build_scan(tmp_path / "s.pdf", campaign, school, papers)
     result = CliRunner().invoke(main, ["scans", "import", campaign.slug, str(scan)],
                                 env=cli_env | {"CROSSCHECK_ENV": "production"})
@@ -75,11 +61,9 @@ def test_in_production_the_command_line_still_imports_without_a_queue(cli_env, d
 
 
 @pytest.mark.redis
-def test_in_production_with_a_queue_the_upload_is_queued(queued_app, factory, db, tmp_path):
+def test_in_production_with_a_queue_the_upload_is_queued(queued_app, factory, db, school_papers, tmp_path):
+    campaign, school, papers = school_papers
     factory.user("org", role="organiser")
-    campaign = factory.campaign("vpr-math-5-2026")
-    school = factory.school("500101")
-    papers = [factory.paper(campaign, school, code="10001")]
     factory.commit()
     queued_app.config["CROSSCHECK"].production = True
     client = queued_app.test_client()
