@@ -872,7 +872,7 @@ def print_errors(summary: dict) -> None:
 # --- scans ----------------------------------------------------------------------------------
 
 def build_scan_files(out_dir: Path, slug: str, campaign_name: str, scan_papers: dict[str, list[tuple[str, str]]],
-                     *, content_pages: int = 3, size: tuple[int, int] = (1240, 1754), dpi: int = 150,
+                     *, content_pages: int = 4, size: tuple[int, int] = (1240, 1754), dpi: int = 150,
                      cache: bool = False) -> list[Path]:
     """One scanned PDF per school, made as a school makes it (tests/scans/conftest.build_scan):
     our printed cover (skewed, noisy; every tenth upside down) then the paper's content pages.

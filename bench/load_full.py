@@ -49,7 +49,7 @@ class Options:
     think: float = 2.0
     autosaves: int = 3
     auth: str = "session"
-    scan_pages: int = 500          # covers + content pages, 4 per paper
+    scan_pages: int = 500          # covers + content pages, 5 per paper
     scan_files: int = 2            # one PDF per school: both workers get work
     scan_dpi: int = 150
     workers: int = 2
@@ -70,7 +70,8 @@ class Options:
 def run(opts: Options, database_url: str, data_dir: Path, workdir: Path, redis_url: str | None = None,
         log=print) -> dict:
     """One production-shaped run against `database_url` (migrated here if needed)."""
-    scan_papers = max(opts.scan_files, opts.scan_pages // 4)  # a cover and 3 content pages each
+    # a cover and the template's 4 content pages each (more or fewer would hold the paper back)
+    scan_papers = max(opts.scan_files, opts.scan_pages // 5)
     per_expert = math.ceil(opts.duration / (opts.think * (opts.autosaves + 2))) + 5
     t0 = time.perf_counter()
     setup = L.build_campaign(database_url, data_dir, experts=opts.experts, per_expert=per_expert,
@@ -81,7 +82,7 @@ def run(opts: Options, database_url: str, data_dir: Path, workdir: Path, redis_u
     size = (round(8.27 * opts.scan_dpi), round(11.69 * opts.scan_dpi))
     scans = L.build_scan_files(OUT if opts.cache_scans else workdir / "scans", setup.slug, "Нагрузочный тест",
                                setup.scan_papers, size=size, dpi=opts.scan_dpi, cache=opts.cache_scans)
-    log(f"  scan: {len(scans)} PDFs, {scan_papers * 4} pages at {opts.scan_dpi} dpi "
+    log(f"  scan: {len(scans)} PDFs, {scan_papers * 5} pages at {opts.scan_dpi} dpi "
         f"ready in {time.perf_counter() - t0:.1f} s")
 
     redis_ctx = L.RedisServer(workdir / "redis") if not redis_url else None
@@ -117,7 +118,7 @@ def run(opts: Options, database_url: str, data_dir: Path, workdir: Path, redis_u
         if batches and len(done) == len(batches) else None
     summary = L.summarise(results, wall, opts.warmup)
     check = L.verify_marks(database_url, results)
-    expected = {f"load-scan-{code}": len(entries) * 3 for code, entries in setup.scan_papers.items()}
+    expected = {f"load-scan-{code}": len(entries) * 4 for code, entries in setup.scan_papers.items()}
     scan_problems = [queued["error"]] if queued["error"] else []
     if len(batches) != len(scans):
         scan_problems.append(f"{len(batches)} batches for {len(scans)} files")
@@ -130,7 +131,7 @@ def run(opts: Options, database_url: str, data_dir: Path, workdir: Path, redis_u
                                  f"placed {r.get('pages_placed')}/{expected_pages}, "
                                  f"unidentified {r.get('unidentified')}, conflicts {r.get('conflicts')}")
     return {"summary": summary, "check": check, "batches": batches, "scan_problems": scan_problems,
-            "scan_wall": scan_wall, "scan_pages": scan_papers * 4,
+            "scan_wall": scan_wall, "scan_pages": scan_papers * 5,
             "errors": summary["total_errors"], "mark_problems": check["problems"]}
 
 

@@ -23,6 +23,22 @@ def rotated_180(box: tuple[float, float, float, float]) -> tuple[float, float, f
     return (1.0 - x1, 1.0 - y1, 1.0 - x0, 1.0 - y0)
 
 
+def box_before_turn(box: tuple[float, float, float, float], turn: int) -> tuple[float, float, float, float]:
+    """Where a box of the upright page lies on a page that must still be turned by ``turn``
+    degrees counter-clockwise (``images.rotate_ccw``) to stand upright."""
+    x0, y0, x1, y1 = box
+    turn %= 360
+    if turn == 90:
+        return (1.0 - y1, x0, 1.0 - y0, x1)
+    if turn == 180:
+        return rotated_180(box)
+    if turn == 270:
+        return (y0, 1.0 - x1, y1, 1.0 - x0)
+    if turn:
+        raise ValueError(f"turn must be a multiple of 90 degrees, got {turn}")
+    return box
+
+
 def mirrored_x(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """The box in the other top/bottom corner (for 90°-turned scans)."""
     x0, y0, x1, y1 = box

@@ -14,6 +14,8 @@ from typing import Any
 
 from PIL import Image
 
+from .layout import box_before_turn
+
 
 @dataclass(frozen=True)
 class MaskBox:
@@ -73,6 +75,16 @@ def _parse_one(index: int, item: Any) -> MaskBox:
 
 def boxes_for(masks: Iterable[MaskBox], position: int) -> list[MaskBox]:
     return [m for m in masks if m.applies_to(position)]
+
+
+def doubt_boxes(masks: Iterable[MaskBox], turns: Iterable[int] = (0,)) -> list[MaskBox]:
+    """When in doubt, mask more: every box of every position, where each of ``turns`` (the
+    quarter turns the page may still need to stand upright) would put it on the page."""
+    found: dict[tuple[float, float, float, float], None] = {}
+    for turn in turns:
+        for m in masks:
+            found.setdefault(box_before_turn((m.x0, m.y0, m.x1, m.y1), turn))
+    return [MaskBox(None, *box) for box in found]
 
 
 def apply_masks(img: Image.Image, boxes: Iterable[MaskBox], fill: int = 0) -> Image.Image:

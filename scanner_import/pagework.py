@@ -12,9 +12,9 @@ from PIL import Image
 
 from .classify import PageClass, PageKind, classify_page
 from .errors import ScanInputError
-from .images import encode_jpeg, rotate_ccw
+from .images import encode_jpeg, normalise_mode, rotate_ccw
 from .masks import MaskBox, apply_masks, boxes_for
-from .orientation import is_upside_down
+from .orientation import Orientation, covering_boxes, orient
 from .pagesrc import SourcePage
 from .result import StoredImage
 from .splitter import Placement
@@ -38,6 +38,7 @@ class StoreSettings:
     masked_quality: int
     original_quality: int
     keep_blank_originals: bool
+    portrait: bool = True  # the template's page shape (a page of the other shape came in sideways)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Stored:
     original: StoredImage | None
     masked: StoredImage | None
     written: int
-    turned: bool = False  # a content page found upside down within its paper, turned 180°
+    orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
 
 
 def analyse(source: SourcePage, campaign: str) -> Analysis:
@@ -80,15 +81,17 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
         return Stored(None, None, 0)
     upright = rotate_ccw(image, placement.rotation)
     boxes: list[MaskBox] = []
-    turned = False
+    orientation = Orientation()
     if placement.role == "content":
         assert placement.position is not None
         boxes = boxes_for(settings.masks, placement.position)
-        # One sheet flipped in the stack: turn it, or its masks would miss the header.
-        turned = is_upside_down(upright, boxes)
-        if turned:
-            upright = rotate_ccw(upright, 180)
-    if source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0 and not turned:
+        # One sheet flipped or turned in the stack: turn it, or its masks would miss the
+        # header; when that is not clear-cut, mask every box wherever it may be.
+        orientation = orient(upright, boxes, portrait=settings.portrait)
+        upright = rotate_ccw(upright, orientation.turn)
+        boxes = covering_boxes(settings.masks, placement.position, orientation)
+    if (source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0
+            and orientation.turn == 0):
         original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
     else:
         original_bytes = encode_jpeg(upright, settings.original_quality)
@@ -97,7 +100,27 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     if placement.role == "content":
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
-    return Stored(original, masked, int(new_o) + int(new_m), turned)
+    return Stored(original, masked, int(new_o) + int(new_m), orientation)
+
+
+def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, turn: int = 0, mask_fill: int = 0,
+             masked_quality: int = 85, original_quality: int = 92) -> tuple[StoredImage, StoredImage, int]:
+    """A stored original (``original``: its path in ``store``) turned by ``turn`` degrees
+    counter-clockwise and masked afresh with ``boxes``: (original, masked, files written).
+    The original is re-encoded only when it turns."""
+    with Image.open(store.absolute(original)) as opened:
+        image = normalise_mode(opened.copy())
+    upright = rotate_ccw(image, turn)
+    written = 0
+    if turn % 360:
+        kept, created = _put(store, encode_jpeg(upright, original_quality), upright)
+        written += created
+    else:
+        path = store.absolute(original)
+        kept = StoredImage(original, path.stem, path.stat().st_size, upright.width, upright.height)
+    render = apply_masks(upright, boxes, mask_fill)
+    masked, created = _put(store, encode_jpeg(render, masked_quality), render)
+    return kept, masked, written + created
 
 
 def _put(store: ContentStore, data: bytes, image: Image.Image) -> tuple[StoredImage, bool]:

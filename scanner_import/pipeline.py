@@ -13,15 +13,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .masks import MaskBox
+from .masks import MaskBox, doubt_boxes
 from .pagesrc import SourcePage
-from .pagework import Analysis, Stored, StoreSettings, analyse, store_page
+from .pagework import Analysis, Stored, StoreSettings, analyse, rerender, store_page
 from .qrpayload import CAMPAIGN_RE
 from .reader import DEFAULT_DPI, DEFAULT_MAX_PAGES, open_scan
-from .reasons import WARNINGS_RU, text_ru
+from .reasons import DOUBTS_RU, WARNINGS_RU, text_ru
 from .result import (BlankPage, ContentPage, ImportResult, Paper, ScanWarning, UnidentifiedPage)
 from .splitter import Placement, Splitter
 from .store import ContentStore
@@ -35,12 +35,16 @@ class ImportOptions:
 
     ``known_ciphers``: when given, a cover whose cipher is not in it is
     unidentified (reason ``unknown_cipher``). ``expected_pages``: the template's
-    page count, a warning when a paper differs. ``workers`` 0 = one per core (≤ 4).
+    page count: a paper with more or fewer pages has every page in doubt (its
+    positions, which the masks follow, are unknown). ``portrait``: the template's
+    page shape (a page of the other shape came in sideways). ``workers`` 0 = one
+    per core (≤ 4).
     """
 
     campaign: str
     masks: Sequence[MaskBox] = ()
     expected_pages: int | None = None
+    portrait: bool = True
     known_ciphers: Collection[str] | None = None
     dpi: int = DEFAULT_DPI
     max_pages: int = DEFAULT_MAX_PAGES
@@ -124,6 +128,7 @@ class _Run:
     unidentified: list[UnidentifiedPage] = field(default_factory=list)
     blanks: list[BlankPage] = field(default_factory=list)
     warnings: list[ScanWarning] = field(default_factory=list)
+    candidates: dict[int, tuple[int, ...]] = field(default_factory=dict)  # content page -> turns it may need
     written: int = 0
     done: int = 0
 
@@ -131,7 +136,7 @@ class _Run:
         o = self.options
         self.splitter = Splitter(o.campaign, o.known_ciphers)
         self.settings = StoreSettings(tuple(o.masks), o.mask_fill, o.masked_quality,
-                                      o.original_quality, o.keep_blank_originals)
+                                      o.original_quality, o.keep_blank_originals, o.portrait)
 
     def execute(self, pool: ThreadPoolExecutor, pages: Iterable[SourcePage], window: int) -> None:
         analyses: deque[Future[Analysis]] = deque()
@@ -171,15 +176,19 @@ class _Run:
                                      stored.original))
         elif p.role == "content":
             assert stored.original and stored.masked and p.position is not None
-            rotation = (p.rotation + 180) % 360 if stored.turned else p.rotation
-            self.papers[p.paper or 0].pages.append(
-                ContentPage(p.number, p.position, rotation, stored.original, stored.masked))
-            if stored.turned:
-                self.warnings.append(ScanWarning("page_turned", text_ru(
-                    WARNINGS_RU, "page_turned", page=p.number, cipher=p.cipher), p.number, p.cipher))
-            if stored.original.width > stored.original.height:
-                self.warnings.append(ScanWarning("landscape_page", text_ru(
-                    WARNINGS_RU, "landscape_page", page=p.number), p.number, p.cipher))
+            turn, doubt = stored.orientation.turn, stored.orientation.doubt
+            self.candidates[p.number] = stored.orientation.candidates
+            self.papers[p.paper or 0].pages.append(ContentPage(
+                p.number, p.position, (p.rotation + turn) % 360, stored.original, stored.masked,
+                text_ru(DOUBTS_RU, doubt) if doubt else "", (doubt,) if doubt else ()))
+            if turn == 180:
+                self._warn("page_turned", p)
+            elif turn:
+                self._warn("page_turned_sideways", p, turn=turn)
+            if doubt:
+                self._warn("page_in_doubt", p, doubt=text_ru(DOUBTS_RU, doubt))
+            if (stored.original.width > stored.original.height) == self.options.portrait:
+                self._warn("landscape_page", p)
         elif p.role == "unidentified":
             self.unidentified.append(UnidentifiedPage(p.number, p.reason or "", p.reason_ru or "",
                                                       p.rotation, stored.original, p.cipher,
@@ -187,7 +196,34 @@ class _Run:
         else:
             self.blanks.append(BlankPage(p.number, analysis.page.inked_tiles, stored.original))
 
+    def _warn(self, code: str, p: Placement, **fields: object) -> None:
+        text = text_ru(WARNINGS_RU, code, page=p.number, cipher=p.cipher, **fields)
+        self.warnings.append(ScanWarning(code, text, p.number, p.cipher))
+
+    def _doubt_page_counts(self) -> None:
+        """A paper with more or fewer pages than the template's: which page is which is
+        unknown, and so are the masks each needs. Every page is in doubt and masked with
+        every box of every position (pages already in doubt are masked so already)."""
+        o = self.options
+        if o.expected_pages is None or not o.masks:
+            return
+        for paper in self.papers:
+            count = len(paper.pages)
+            if count in (0, o.expected_pages):
+                continue
+            why = text_ru(DOUBTS_RU, "page_count", count=count, expected=o.expected_pages)
+            for i, page in enumerate(paper.pages):
+                masked = page.masked
+                if not page.doubt_codes:
+                    everywhere = doubt_boxes(o.masks, self.candidates[page.source_page])
+                    _, masked, written = rerender(self.store, page.original.path, everywhere,
+                                                  mask_fill=o.mask_fill, masked_quality=o.masked_quality)
+                    self.written += written
+                paper.pages[i] = replace(page, masked=masked, doubt="\n".join(filter(None, (page.doubt, why))),
+                                         doubt_codes=page.doubt_codes + ("page_count",))
+
     def result(self, source: str, sha: str, fmt: str) -> ImportResult:
+        self._doubt_page_counts()
         counts = {i: len(p.pages) for i, p in enumerate(self.papers)}
         warnings = self.splitter.finish(counts, self.options.expected_pages) + self.warnings
         warnings.sort(key=lambda w: (w.source_page or 0))

@@ -28,6 +28,12 @@ class ContentPage:
     1-based content page within the paper (what template masks refer to), and
     ``rotation`` the degrees counter-clockwise applied to make it upright.
     ``original`` is for organisers only; ``masked`` is what experts get.
+
+    ``doubt`` (Russian, for the organiser, a line per reason; "" when there is none) says why
+    the page's orientation or position may be wrong, ``doubt_codes`` the same as codes of
+    ``reasons.DOUBTS_RU``. The masked render of such a page covers every box of every
+    position (under every turn the page may need): it must not reach an expert before
+    a person has confirmed the page.
     """
 
     source_page: int
@@ -35,6 +41,8 @@ class ContentPage:
     rotation: int
     original: StoredImage
     masked: StoredImage
+    doubt: str = ""
+    doubt_codes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -111,5 +119,6 @@ class ImportResult:
             "unidentified": len(self.unidentified),
             "blank": self.blank_count,
             "warnings": len(self.warnings),
+            "pages_in_doubt": sum(1 for p in self.papers for page in p.pages if page.doubt_codes),
         }
         return data

@@ -18,6 +18,7 @@ from statistics import NormalDist
 from PIL import Image, ImageChops, ImageDraw
 
 from .covers import CoverEntry, CoverSheetSet, render_cover
+from .fonts import get_font
 from .pdfwrite import PdfImagePageWriter
 
 A4_150DPI = (1240, 1754)
@@ -87,6 +88,26 @@ def content_page(seed: int, size: tuple[int, int] = A4_150DPI, lines: int = 8, m
     ink = 60 if mode == "L" else (20, 30, 140)
     draw_handwriting(img, rng, lines=lines, ink=ink)
     return _noise(img, noise, seed)
+
+
+def vpr_page(seed: int, code: str, position: int, marks: str | None = None, size: tuple[int, int] = A4_150DPI
+             ) -> Image.Image:
+    """A VPR answer page as a school hands it in: the participant code written into the box
+    in the header (what the template's "*" mask covers), the school and class on page 1,
+    and, with ``marks``, the school's marks table at the foot (the last page's mask)."""
+    img = content_page(seed, size=size)
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    font = get_font(round(h / 62))
+    draw.rectangle([0.63 * w, 0.02 * h, 0.98 * w, 0.06 * h], outline=20, width=3)
+    draw.text((0.65 * w, 0.025 * h), f"Код: {code}", fill=25, font=font)
+    if position == 1:
+        draw.text((0.07 * w, 0.1 * h), "ОО 5001.. класс 5  вариант 1", fill=40, font=font)
+    if marks is not None:
+        draw.rectangle([0.06 * w, 0.85 * h, 0.94 * w, 0.97 * h], outline=20, width=3)
+        draw.text((0.08 * w, 0.87 * h), "Баллы ОО: " + marks[:70], fill=25, font=font)
+        draw.text((0.08 * w, 0.92 * h), marks[70:140], fill=25, font=font)
+    return img
 
 
 def sparse_page(seed: int, size: tuple[int, int] = A4_150DPI, noise: float = 8.0) -> Image.Image:

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
-from PIL import ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,6 @@ PUPILS_PER_SCHOOL = 6
 PUPILS_AT_OVER_MARKING_SCHOOL = 14  # enough checked papers for the flag rule to speak
 SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi, as schools scan
 OVER_MARKING_SCHOOL = "500105"
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def _true_scores(rng: random.Random, tasks) -> dict[str, int]:
@@ -70,25 +68,10 @@ def _results_form(school: School, rows: list[tuple[str, dict[str, int], int]], t
 def _page(seed: int, code: str, position: int, marks: dict[str, int] | None):
     """A handwritten page with the participant code in the header box (masked later) and,
     on the last page, the school's marks table (masked too)."""
-    from scanner_import.synthetic import content_page
+    from scanner_import.synthetic import vpr_page
 
-    img = content_page(seed, size=SCAN_SIZE)
-    draw = ImageDraw.Draw(img)
-    w, h = img.size
-    try:
-        font = ImageFont.truetype(FONT, 28)
-    except OSError:
-        font = ImageFont.load_default()
-    draw.rectangle([0.63 * w, 0.02 * h, 0.98 * w, 0.06 * h], outline=20, width=3)
-    draw.text((0.65 * w, 0.025 * h), f"Код: {code}", fill=25, font=font)
-    if position == 1:
-        draw.text((0.07 * w, 0.1 * h), "ОО 5001.. класс 5  вариант 1", fill=40, font=font)
-    if marks is not None:
-        draw.rectangle([0.06 * w, 0.85 * h, 0.94 * w, 0.97 * h], outline=20, width=3)
-        text = "  ".join(f"{k}:{v}" for k, v in marks.items())
-        draw.text((0.08 * w, 0.87 * h), "Баллы ОО: " + text[:70], fill=25, font=font)
-        draw.text((0.08 * w, 0.92 * h), text[70:140], fill=25, font=font)
-    return img
+    table = "  ".join(f"{k}:{v}" for k, v in marks.items()) if marks is not None else None
+    return vpr_page(seed, code, position, table, size=SCAN_SIZE)
 
 
 def _scan_pdf(path: Path, campaign: Campaign, school: School, papers: list[Paper], marks: dict[str, dict],

@@ -9,12 +9,16 @@ from PIL import Image, ImageChops, ImageStat
 from scanner_import import ImportOptions, import_scan, parse_masks
 from scanner_import import synthetic as syn
 from scanner_import.masks import boxes_for
-from scanner_import.orientation import is_upside_down
+from scanner_import.orientation import orient
 
 from .conftest import CAMPAIGN, MASKS, NAME_BOX, make_sheets
 
 FLIP = Image.Transpose.ROTATE_180
 HEADER = boxes_for(MASKS, 1)  # the code box of every page (position 2 also masks a mid-page box)
+
+
+def is_upside_down(img: Image.Image, masks) -> bool:
+    return orient(img, masks).turn == 180
 
 
 def test_an_upright_form_page_is_left_alone_and_a_flipped_one_is_found() -> None:

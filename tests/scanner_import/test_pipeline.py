@@ -93,10 +93,24 @@ def test_masked_regions_solid_and_content_survives(school_import: tuple[ImportRe
 
 def test_page2_mask_only_on_position_2(school_import: tuple[ImportResult, Path]) -> None:
     result, out = school_import
-    page1 = result.papers[0].pages[0]
+    page1 = result.papers[1].pages[0]  # PAPER1002X: the template's 2 pages, nothing in doubt
+    assert page1.position == 1 and not page1.doubt
     masked = _open(out, page1.masked.path).convert("L")
     region = masked.crop(_box_px(PAGE2_BOX, masked.size, inset=8))
     assert region.getextrema()[1] > 200  # paper shows: no page-2 mask on page 1
+
+
+def test_a_paper_of_the_wrong_length_has_every_page_in_doubt_and_masked_everywhere(
+        school_import: tuple[ImportResult, Path]) -> None:
+    result, out = school_import
+    by_cipher = {p.cipher: p for p in result.papers}
+    for cipher in ("PAPER1001X", "PAPER1003X", "PAPER1005X"):  # 3, 1 and 1 pages; the template says 2
+        for page in by_cipher[cipher].pages:
+            assert page.doubt_codes == ("page_count",) and "по шаблону — 2" in page.doubt
+            masked = _open(out, page.masked.path).convert("L")
+            for box in (NAME_BOX, PAGE2_BOX):  # page 1 too carries page 2's mask: mask more, never less
+                assert masked.crop(_box_px(box, masked.size, inset=8)).getextrema()[1] <= 12
+    assert not any(page.doubt for page in by_cipher["PAPER1002X"].pages)
 
 
 def test_originals_are_scanner_bytes_when_upright(school_import: tuple[ImportResult, Path],
@@ -137,7 +151,7 @@ def test_result_is_json_ready(school_import: tuple[ImportResult, Path]) -> None:
     result, _ = school_import
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["summary"] == {"papers": 5, "content_pages": 7, "unidentified": 3, "blank": 3,
-                               "warnings": len(result.warnings)}
+                               "warnings": len(result.warnings), "pages_in_doubt": 5}
 
 
 def test_idempotent_rerun_and_repair(school_scan: SchoolScan, tmp_path: Path) -> None:
