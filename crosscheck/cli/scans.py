@@ -87,5 +87,11 @@ def _summary(report: dict | None) -> list[str]:
     if report.get("conflicts"):
         lines.append(f"конфликтов (у работы уже есть страницы): {report['conflicts']} — "
                      f"{', '.join(report['conflict_ciphers'])}")
+    if report.get("pages_in_doubt"):
+        shown = report["held_back_ciphers"]
+        more = f" и ещё {report['held_back'] - len(shown)}" if report["held_back"] > len(shown) else ""
+        lines.append(f"страниц под сомнением: {report['pages_in_doubt']}; задержано работ: {report['held_back']} "
+                     f"({', '.join(shown)}{more}) — их не получит никто, пока организатор не подтвердит "
+                     f"их страницы в просмотре работы")
     lines += [f"предупреждение: {w}" for w in report.get("warnings", [])]
     return lines

@@ -11,13 +11,16 @@ Entry points for the service layer:
 Existing active assignments are never touched: they count toward each
 expert's load and block their paper's round. The engine fills as many open
 slots as possible, with the least possible maximum load, evened out (see
-``flow``); slots nobody may take come back with a Russian reason.
+``flow``); slots nobody may take come back with a Russian reason. Papers
+``held_back`` (pages whose masks may not cover what they must, until an
+organiser confirms them) are given to nobody: their open slots come back with
+that reason.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -49,7 +52,7 @@ from .conflicts import (
 from .flow import INF, BalancedFlow, balanced_flow
 
 __all__ = [
-    "NewAssignment", "Unassigned", "Plan", "Withdrawal", "Violation", "PlanError", "Candidate",
+    "NewAssignment", "Unassigned", "Plan", "Withdrawal", "Violation", "PlanError", "Candidate", "HELD_BACK",
     "plan_assignments", "plan_reviews", "plan_withdrawal", "check_plan", "candidates",
 ]
 
@@ -121,6 +124,8 @@ NO_SECOND = "для {n}-й перепроверки нет эксперта из
 NO_REVIEWER = "нет руководителя МО по предмету без конфликта интересов"
 FULL = "у всех допустимых экспертов исчерпан лимит работ"
 AT_CAPACITY = Refusal("at_capacity", "у эксперта исчерпан лимит работ")
+HELD_BACK = Refusal("held_back", "работа задержана: положение или ориентация её страниц под сомнением, "
+                                 "пока организатор не подтвердит их в просмотре работы")
 
 
 def plan_assignments(
@@ -132,8 +137,9 @@ def plan_assignments(
     seed: int = 0,
     exclude_same_municipality: bool = False,
     validate: bool = True,
+    held_back: Collection[int] = frozenset(),
 ) -> Plan:
-    """Assign every open recheck round ``1..per_paper`` of ``papers``.
+    """Assign every open recheck round ``1..per_paper`` of ``papers`` (not of those ``held_back``).
 
     ``experts`` must include every expert holding an active assignment
     (withdrawn ones with ``active=False``): their school and load matter.
@@ -143,7 +149,7 @@ def plan_assignments(
     existing = list(existing)
     active = active_by_paper(existing)
     slots = recheck_slots(papers, per_paper, active, groups_of(experts))
-    return _plan(slots, RECHECK, experts, existing, seed, exclude_same_municipality, validate)
+    return _plan(slots, RECHECK, experts, existing, seed, exclude_same_municipality, validate, held_back)
 
 
 def plan_reviews(
@@ -154,6 +160,7 @@ def plan_reviews(
     seed: int = 0,
     exclude_same_municipality: bool = False,
     validate: bool = True,
+    held_back: Collection[int] = frozenset(),
 ) -> Plan:
     """One third check for each of ``papers`` (those the discrepancy engine flagged).
 
@@ -162,7 +169,7 @@ def plan_reviews(
     """
     existing = list(existing)
     slots = review_slots(papers, active_by_paper(existing))
-    return _plan(slots, REVIEW, reviewers, existing, seed, exclude_same_municipality, validate)
+    return _plan(slots, REVIEW, reviewers, existing, seed, exclude_same_municipality, validate, held_back)
 
 
 def plan_withdrawal(
@@ -175,6 +182,7 @@ def plan_withdrawal(
     seed: int = 0,
     exclude_same_municipality: bool = False,
     include_started: bool = False,
+    held_back: Collection[int] = frozenset(),
 ) -> Withdrawal:
     """The withdrawn expert's unstarted work, superseded and planned afresh.
 
@@ -193,7 +201,7 @@ def plan_withdrawal(
     kinds = {a.kind for a in freed}
     recheck = [by_id[a.paper_id] for a in freed if a.kind == RECHECK]
     review = [by_id[a.paper_id] for a in freed if a.kind == REVIEW]
-    opts = dict(seed=seed, exclude_same_municipality=exclude_same_municipality)
+    opts = dict(seed=seed, exclude_same_municipality=exclude_same_municipality, held_back=held_back)
     plan = plan_assignments(_unique(recheck), people, after, per_paper=per_paper, **opts)
     if REVIEW in kinds:
         after += [ExistingAssignment(n.paper_id, n.expert_id, n.kind, n.round, UNSTARTED)
@@ -247,8 +255,13 @@ def _plan(
     seed: int,
     by_municipality: bool,
     validate: bool,
+    held_back: Collection[int] = frozenset(),
 ) -> Plan:
     """Classes → network → balanced flow → pairs; the common path of every planner."""
+    held = tuple(Unassigned(s.paper.id, r, HELD_BACK, kind) for s in slots if s.paper.id in held_back
+                 for r in s.rounds)
+    if held:
+        slots = [s for s in slots if s.paper.id not in held_back]
     classes, sets = build_classes(slots, kind, experts, exclude_same_municipality=by_municipality)
     offsets = _loads(experts, existing)
     layout = build_network(classes, groups_of(experts))
@@ -258,8 +271,8 @@ def _plan(
     for a in new:
         loads[a.expert_id] += 1
     levels = [result.level] if new else []
-    plan = Plan(tuple(new), tuple(unassigned), loads, max(levels + list(offsets.values()),
-                                                           default=0))
+    plan = Plan(tuple(new), tuple(unassigned) + held, loads, max(levels + list(offsets.values()),
+                                                                  default=0))
     if validate:
         _validate(plan, slots, experts, existing, by_municipality)
     return plan

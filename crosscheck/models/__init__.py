@@ -3,13 +3,14 @@ from ..db import Base
 from .audit import AuditEvent
 from .campaigns import Campaign, CampaignExpert, CampaignStatus, PaperTemplate, TemplateTask
 from .marking import ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStatus, ProblemKind, TaskScore
-from .papers import BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch
+from .papers import (BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch, held_back,
+                     in_doubt)
 from .reports import ReportRun, ReportStatus
 from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, User, user_subjects
 
 __all__ = [
     "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "TaskScore",
-    "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch",
+    "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch", "held_back", "in_doubt",
     "ReportRun", "ReportStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
 ]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer,
-                        String, Text, UniqueConstraint, text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ColumnElement, Exists, ForeignKey, ForeignKeyConstraint,
+                        Index, Integer, String, Text, UniqueConstraint, and_, exists, text)
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..db import Base, utcnow
 from .campaigns import Campaign, TemplateTask
@@ -158,3 +159,16 @@ class Page(Base):
         Index("uq_pages_paper_position_placed", "paper_id", "position", unique=True,
               sqlite_where=text("status = 'placed'"), postgresql_where=text("status = 'placed'")),
     )
+
+
+def in_doubt(page: Any = Page) -> ColumnElement[bool]:
+    """SQL: ``page`` (the Page entity or an alias of it) is a placed page in doubt."""
+    return and_(page.status == PageStatus.PLACED, page.doubt != "")
+
+
+def held_back(paper_id: Any) -> Exists:
+    """SQL: the paper (``paper_id``: a column or a value) has a placed page in doubt. Such a
+    paper is held back: none of its pages is served to an expert or reviewer and nobody is
+    given it, until an organiser confirms its pages."""
+    page = aliased(Page)
+    return exists().where(page.paper_id == paper_id, in_doubt(page))

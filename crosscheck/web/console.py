@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..domain.assignment import HELD_BACK
 from ..extensions import session
 from ..models import Paper, Role, User
 from ..services.distribution.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
@@ -37,7 +38,7 @@ def assign_preview(slug: str):
     ciphers = dict(session().execute(select(Paper.id, Paper.cipher).where(Paper.campaign_id == campaign.id)).all())
     unassigned = [(ciphers.get(u.paper_id, "?"), u.round, u.reason.message) for u in plan.unassigned[:200]]
     return render_template("console/assign_preview.html", campaign=campaign, plan=plan, loads=loads,
-                           reasons=reasons.most_common(), unassigned=unassigned)
+                           reasons=reasons.most_common(), unassigned=unassigned, held_back=len(inputs.held_back))
 
 
 @bp.route("/<slug>/assign", methods=["POST"])
@@ -46,7 +47,9 @@ def assign_run(slug: str):
     campaign = campaign_or_404(slug)
     plan = run_assignment(session(), campaign, Actor(current_user))
     session().commit()
-    flash(f"Распределено перепроверок: {len(plan.new)}. Не назначено: {len(plan.unassigned)}.", "info")
+    held = len({u.paper_id for u in plan.unassigned if u.reason == HELD_BACK})
+    flash(f"Распределено перепроверок: {len(plan.new)}. Не назначено: {len(plan.unassigned)}"
+          + (f", из них задержано работ со страницами под сомнением: {held}." if held else "."), "info")
     return redirect(url_for("organiser.campaign", slug=slug))
 
 

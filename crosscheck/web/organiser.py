@@ -20,6 +20,7 @@ from ..services.marking.scoring import PROBLEM_LABELS
 from ..services.marks.importer import import_marks
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count
+from ..services.scans.doubts import held_back_count
 from .access import roles_required
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
@@ -58,7 +59,8 @@ def campaign(slug: str):
                            schools=school_rows(session(), c), marks_form=_marks_form(),
                            problems=problem_assignments(session(), c), problem_labels=PROBLEM_LABELS,
                            moscow=ZoneInfo("Europe/Moscow"), scan_batches=batches(session(), c),
-                           unidentified=unidentified_count(session(), c), batch_labels=BATCH_LABELS)
+                           unidentified=unidentified_count(session(), c), held_back=held_back_count(session(), c),
+                           batch_labels=BATCH_LABELS)
 
 
 @bp.route("/<slug>/marks", methods=["POST"])

@@ -1,5 +1,6 @@
 """Organiser pages for scans: cover sheets, uploads with progress, the unidentified queue,
-and the organiser-only view of original pages."""
+the papers held back with pages in doubt (the paper viewer), and the organiser-only view of
+original pages and masked renders."""
 from __future__ import annotations
 
 import io
@@ -9,13 +10,17 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..extensions import session
-from ..models import BatchStatus, Page, Role, ScanBatch
+from ..models import BatchStatus, Page, PaperStatus, Role, ScanBatch
 from ..services.audit.trail import Actor
+from ..services.marking.workflow import assign_review
 from ..services.scans.covers import CoversError, write_school_covers
 from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.batches import ScanUploadError, register_upload, settle_abandoned, start_import
+from ..services.scans.doubts import (ConfirmError, Decision, confirm_pages, held_back_papers, is_held_back,
+                                     paper_by_cipher, placed_pages)
 from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .downloads import attachment_name
@@ -127,6 +132,9 @@ def attach_page(slug: str, page_id: int):
                replace=request.form.get("replace") == "1", actor=Actor(current_user))
         session().commit()
         flash(f"Страница прикреплена к работе участника {paper.participant_code} как страница {position}.", "info")
+        if is_held_back(session(), paper):
+            flash(f"Работа {paper.cipher} задержана: {page.doubt or 'положение её страниц под сомнением.'} "
+                  "Подтвердите её страницы в разделе «Работы с сомнительными страницами».", "error")
     except QueueError as exc:
         session().rollback()
         flash(f"Страница не прикреплена: {exc}.", "error")
@@ -159,3 +167,80 @@ def original(page_id: int):
         abort(404)
     width = request.args.get("w", type=db_int)
     return send_stored_jpeg(page.original_sha256, width if width in RENDER_WIDTHS else None)
+
+
+# --- papers held back: pages in doubt, confirmed in the paper viewer ---------------------
+
+@bp.route("/<slug>/doubts")
+@roles_required(Role.ORGANISER)
+def doubts(slug: str):
+    campaign = campaign_or_404(slug)
+    return render_template("scans/doubts.html", campaign=campaign, papers=held_back_papers(session(), campaign))
+
+
+def _paper_of(campaign, cipher: str):
+    paper = paper_by_cipher(session(), campaign, cipher)
+    if paper is None:
+        abort(404)
+    return paper
+
+
+# The turns offered for a page, as the organiser sees them: degrees counter-clockwise (the
+# pipeline's convention), a short label and what it means.
+TURN_CHOICES = [(0, "как есть", "оставить как есть"), (180, "180°", "перевернуть на 180°"),
+                (270, "↻ 90°", "повернуть на 90° по часовой стрелке"),
+                (90, "↺ 90°", "повернуть на 90° против часовой стрелки")]
+
+
+def _viewer(campaign, paper, chosen: dict[int, tuple[str, str]] | None = None, status: int = 200):
+    pages = placed_pages(session(), paper)
+    files = dict(session().execute(select(ScanBatch.id, ScanBatch.filename).where(
+        ScanBatch.id.in_({p.batch_id for p in pages if p.batch_id}))).all())
+    return render_template("scans/doubt_paper.html", campaign=campaign, paper=paper, pages=pages, files=files,
+                           held=is_held_back(session(), paper), chosen=chosen or {}, turns=TURN_CHOICES), status
+
+
+@bp.route("/<slug>/doubts/<cipher>")
+@roles_required(Role.ORGANISER)
+def doubt_paper(slug: str, cipher: str):
+    campaign = campaign_or_404(slug)
+    return _viewer(campaign, _paper_of(campaign, cipher))
+
+
+@bp.route("/<slug>/doubts/<cipher>/confirm", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def confirm_paper(slug: str, cipher: str):
+    campaign = campaign_or_404(slug)
+    paper = _paper_of(campaign, cipher)
+    chosen = {}
+    for page in placed_pages(session(), paper):
+        chosen[page.id] = (request.form.get(f"position-{page.id}", ""), request.form.get(f"turn-{page.id}", "0"))
+    try:
+        decisions = [Decision(page_id, int(position), int(turn)) for page_id, (position, turn) in chosen.items()]
+    except ValueError:
+        flash("Укажите для каждой страницы её место в работе и поворот.", "error")
+        return _viewer(campaign, paper, chosen, 400)
+    try:
+        confirm_pages(session(), current_app.config["CROSSCHECK"].data_dir, campaign, paper, decisions,
+                      Actor(current_user))
+        if paper.status == PaperStatus.REVIEW:
+            assign_review(session(), paper)  # a third check that waited for the pages
+        session().commit()
+    except ConfirmError as exc:
+        session().rollback()
+        flash(f"Страницы не подтверждены: {exc}.", "error")
+        return _viewer(campaign, paper, chosen, 400)
+    flash(f"Страницы работы {cipher} подтверждены: маски наложены заново, работа доступна для распределения.",
+          "info")
+    return redirect(url_for(".doubts", slug=slug))
+
+
+@bp.route("/pages/<int:page_id>/masked")
+@roles_required(Role.ORGANISER)
+def masked(page_id: int):
+    """The masked render of a page as the organiser checks it (a page in doubt: masked everywhere)."""
+    page = session().get(Page, page_id)
+    if page is None or not page.masked_sha256:
+        abort(404)
+    width = request.args.get("w", type=db_int)
+    return send_stored_jpeg(page.masked_sha256, width if width in RENDER_WIDTHS else None)

@@ -38,6 +38,9 @@ ACCESS = {
     "scans.unidentified": {"organiser"},
     "scans.discard_page": {"organiser"},
     "scans.original": {"organiser"},  # original scans: never experts, reviewers or observers
+    "scans.masked": {"organiser"},  # a page as the organiser checks it (served to markers only via the API)
+    "scans.doubts": {"organiser"},
+    "scans.doubt_paper": {"organiser"},
     "audit.index": {"organiser", "observer"},
     "audit.export": {"organiser", "observer"},
     "expert.next_paper": MARKERS,

@@ -1,7 +1,9 @@
 """Distribution of work (SPEC §5): load the campaign, ask the pure engine, write the plan.
 
 Every path that creates an assignment — the automatic run, a manual move, a withdrawal,
-a third check — passes the same gate (``domain.conflicts.allowed`` / ``check_plan``).
+a third check — passes the same gate (``domain.conflicts.allowed`` / ``check_plan``), and
+none gives out a paper held back (a page of it in doubt: ``models.held_back``) until an
+organiser confirms its pages.
 Rows are read and written with Core statements: a regional campaign has 100,000 slots.
 """
 from __future__ import annotations
@@ -15,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from ...bulk import bulk_insert
 from ...db import utcnow
-from ...domain.assignment import Plan, plan_assignments, plan_withdrawal
+from ...domain.assignment import HELD_BACK, Plan, plan_assignments, plan_withdrawal
 from ...domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert,
-                      CampaignStatus, Paper, PaperStatus, Role, School, Subject, User, user_subjects)
+                      CampaignStatus, Page, Paper, PaperStatus, Role, School, Subject, User, in_doubt,
+                      user_subjects)
 from ..audit.trail import Actor, record
 from .gate import conflict_map
 
@@ -29,6 +32,7 @@ class Inputs:
     experts: list[ExpertInfo]
     existing: list[ExistingAssignment]
     names: dict[int, str]  # expert id -> "login · full name"
+    held_back: frozenset[int]  # papers with a page in doubt: nobody may be given them yet
 
 
 def load_inputs(session: Session, campaign: Campaign) -> Inputs:
@@ -42,7 +46,9 @@ def load_inputs(session: Session, campaign: Campaign) -> Inputs:
         select(Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round, Assignment.status)
         .join(Paper, Assignment.paper_id == Paper.id).where(Paper.campaign_id == campaign.id))]
     holders = {a.expert_id for a in existing if a.kind == RECHECK}
-    return Inputs(papers, _experts(session, campaign, Role.EXPERT, holders), existing, expert_names(session))
+    held = frozenset(session.scalars(select(Page.paper_id).where(Page.campaign_id == campaign.id, in_doubt())
+                                     .distinct()))
+    return Inputs(papers, _experts(session, campaign, Role.EXPERT, holders), existing, expert_names(session), held)
 
 
 def _experts(session: Session, campaign: Campaign, role: Role, holders: set[int]) -> list[ExpertInfo]:
@@ -77,7 +83,8 @@ def expert_names(session: Session) -> dict[int, str]:
 def preview(session: Session, campaign: Campaign, *, seed: int = 0) -> tuple[Plan, Inputs]:
     inputs = load_inputs(session, campaign)
     plan = plan_assignments(inputs.papers, inputs.experts, inputs.existing, per_paper=campaign.per_paper,
-                            seed=seed, exclude_same_municipality=campaign.exclude_same_municipality)
+                            seed=seed, exclude_same_municipality=campaign.exclude_same_municipality,
+                            held_back=inputs.held_back)
     return plan, inputs
 
 
@@ -142,7 +149,8 @@ def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *,
                before={"status": campaign.status.value}, after={"status": CampaignStatus.MARKING.value})
         campaign.status = CampaignStatus.MARKING
     record(session, actor, "assignment.run", "campaign", campaign.id, campaign_id=campaign.id,
-           after={"created": len(plan.new), "unassigned": len(plan.unassigned), "max_load": plan.max_load})
+           after={"created": len(plan.new), "unassigned": len(plan.unassigned), "max_load": plan.max_load,
+                  "held_back": len({u.paper_id for u in plan.unassigned if u.reason == HELD_BACK})})
     return plan
 
 
@@ -162,6 +170,8 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
     if not 1 <= round_ <= campaign.per_paper:
         raise AssignmentRefused(f"в кампании {campaign.per_paper} перепроверк(и) на работу")
     inputs = load_inputs(session, campaign)
+    if paper.id in inputs.held_back:
+        raise AssignmentRefused(HELD_BACK)
     info = next(p for p in inputs.papers if p.id == paper.id)
     experts = {e.id: e for e in inputs.experts}
     current = session.scalar(select(Assignment).where(
@@ -216,7 +226,8 @@ def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: A
     inputs = load_inputs(session, campaign)
     result = plan_withdrawal(expert.id, inputs.papers, inputs.experts, inputs.existing,
                              per_paper=campaign.per_paper,
-                             exclude_same_municipality=campaign.exclude_same_municipality)
+                             exclude_same_municipality=campaign.exclude_same_municipality,
+                             held_back=inputs.held_back)
     freed = {(a.paper_id, a.kind, a.round) for a in result.supersede}
     for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
             Paper.campaign_id == campaign.id, Assignment.expert_id == expert.id,

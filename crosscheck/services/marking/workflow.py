@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ...domain.assignment import HELD_BACK
 from ...domain.conflicts import REVIEW, allowed
 from ...domain.discrepancy import Engine, PaperMarks
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
-                      Role)
+                      Role, held_back)
 from ..audit.trail import Actor, record
 from ..distribution.gate import conflict_map, existing_for, expert_info, expert_schools, paper_info, people_of_role
 from .schemes import original_marks, scheme_for, submitted_marks
@@ -79,12 +80,17 @@ def open_reviews(session: Session, reviewer_ids: list[int]) -> dict[int, int]:
 
 
 def assign_review(session: Session, paper: Paper) -> Assignment | None:
-    """Give the third check to the least-loaded allowed reviewer; None (and why) if nobody may."""
+    """Give the third check to the least-loaded allowed reviewer; None (and why) if nobody may,
+    or while the paper is held back (the organiser's confirmation of its pages gives it out)."""
     live = session.scalar(select(Assignment).where(
         Assignment.paper_id == paper.id, Assignment.kind == AssignmentKind.REVIEW,
         Assignment.status != AssignmentStatus.SUPERSEDED))
     if live is not None:
         return live
+    if session.scalar(select(held_back(paper.id))):  # given out once an organiser confirms its pages
+        record(session, SYSTEM, "review.unassigned", "paper", paper.id, campaign_id=paper.campaign_id,
+               after={"reason": HELD_BACK.message})
+        return None
     subject = paper.campaign.template.subject.name
     reviewers = people_of_role(session, Role.REVIEWER, subject)
     if not reviewers:

@@ -208,8 +208,8 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
     already = set(session.scalars(select(Page.source_index).where(Page.batch_id == batch.id)))
     with_pages = set(session.scalars(select(Page.paper_id).where(
         Page.campaign_id == campaign_id, Page.status == PageStatus.PLACED, Page.batch_id != batch.id)))
-    placed = conflicts = unidentified = 0
-    conflict_ciphers = []
+    placed = conflicts = unidentified = in_doubt = 0
+    conflict_ciphers, held_back = [], []
     for found in result.papers:
         paper = papers.get(found.cipher)
         clash = paper is not None and paper.id in with_pages
@@ -229,9 +229,14 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
                 conflicts += clash
                 unidentified += not clash
             else:
+                # A page in doubt is masked everywhere and holds its paper back (never served)
+                # until an organiser confirms it (services/scans/doubts.py).
                 session.add(Page(status=PageStatus.PLACED, paper_id=paper.id, position=page.position,
-                                 masked_sha256=page.masked.sha256, **common))
+                                 masked_sha256=page.masked.sha256, doubt=page.doubt, **common))
                 placed += 1
+                in_doubt += bool(page.doubt)
+                if page.doubt and found.cipher not in held_back:
+                    held_back.append(found.cipher)
     for page in result.unidentified:
         if page.source_page in already or page.original is None:
             continue
@@ -242,6 +247,7 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
         unidentified += 1
     summary = {"papers": len(result.papers), "pages_placed": placed, "unidentified": unidentified,
                "conflicts": conflicts, "conflict_ciphers": conflict_ciphers, "blank": result.blank_count,
+               "pages_in_doubt": in_doubt, "held_back": len(held_back), "held_back_ciphers": held_back[:50],
                "warnings": [w.message_ru for w in result.warnings][:50], "page_count": result.page_count}
     batch.report = summary
     batch.status = BatchStatus.DONE

@@ -1,19 +1,21 @@
 """The unidentified-page queue: the organiser attaches a page to a paper or discards it.
 
 Attaching renders the masked copy for the page's position from the original (the
-template masks apply by position), so an expert still only ever sees a masked page.
+template masks apply by position), turned the way its mask boxes say it stands, so an
+expert still only ever sees a masked page. A page whose boxes cannot tell its orientation
+is attached in doubt (masked everywhere), and its paper is held back until the organiser
+confirms the page in the paper viewer.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Campaign, Page, PageStatus, Paper, School
 from ..audit.trail import Actor, record
-from .pages import pages_root, stored_path
+from .pages import render_for_position, set_render
 
 
 class QueueError(ValueError):
@@ -24,18 +26,6 @@ def waiting(session: Session, campaign: Campaign) -> list[Page]:
     return list(session.scalars(select(Page).where(Page.campaign_id == campaign.id,
                                                    Page.status == PageStatus.UNIDENTIFIED)
                                 .order_by(Page.batch_id, Page.source_index)))
-
-
-def masked_render(data_dir: Path, campaign: Campaign, original_sha256: str, position: int) -> str:
-    from scanner_import import ContentStore, apply_masks, parse_masks
-    from scanner_import.images import encode_jpeg
-    from scanner_import.masks import boxes_for
-
-    with Image.open(stored_path(data_dir, original_sha256)) as img:
-        masked = apply_masks(img.convert("L") if img.mode not in ("L", "RGB") else img.copy(),
-                             boxes_for(parse_masks(campaign.template.masks), position))
-    stored, _ = ContentStore(pages_root(data_dir)).put(encode_jpeg(masked, 85))
-    return stored.sha256
 
 
 def find_paper(session: Session, campaign: Campaign, school_code: str, participant: str) -> Paper:
@@ -51,23 +41,35 @@ def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, pap
            *, replace: bool, actor: Actor | None) -> Page:
     if page.status != PageStatus.UNIDENTIFIED or page.campaign_id != campaign.id:
         raise QueueError("эта страница уже разобрана")
-    if position < 1 or position > 50:
-        raise QueueError("номер страницы в работе: от 1 до 50")
+    pages = campaign.template.pages
+    if not 1 <= position <= pages:
+        raise QueueError(f"номер страницы в работе: от 1 до {pages} (столько страниц в работе по шаблону)")
     occupant = session.scalar(select(Page).where(Page.paper_id == paper.id, Page.position == position,
                                                  Page.status == PageStatus.PLACED))
-    if occupant is not None and not replace:
+    if occupant is not None and occupant.doubt and not replace:
+        # Its own place is only a guess (the paper is held back): it makes room, and waits in
+        # doubt for the organiser to confirm the paper's pages in the paper viewer.
+        last = session.scalar(select(func.max(Page.position)).where(Page.paper_id == paper.id,
+                                                                    Page.status == PageStatus.PLACED))
+        occupant.position = last + 1
+        session.flush()
+        record(session, actor, "page.make_room", "page", occupant.id, campaign_id=campaign.id,
+               before={"position": position}, after={"position": occupant.position, "for": page.id})
+    elif occupant is not None and not replace:
         raise QueueError(f"у работы уже есть страница {position}: отметьте «заменить», чтобы заменить её")
-    if occupant is not None:
+    elif occupant is not None:
         occupant.status, occupant.reason = PageStatus.DISCARDED, f"заменена страницей {page.id}"
         session.flush()
         record(session, actor, "page.replace", "page", occupant.id, campaign_id=campaign.id,
                before={"paper_id": paper.id, "position": position}, after={"replaced_by": page.id})
-    page.masked_sha256 = masked_render(data_dir, campaign, page.original_sha256, position)
+    before = {"status": "unidentified", "reason": page.reason, "rotation": page.rotation,
+              "original_sha256": page.original_sha256}
+    set_render(page, render_for_position(data_dir, campaign, page.original_sha256, position))
     page.paper_id, page.position, page.status = paper.id, position, PageStatus.PLACED
     session.flush()
-    record(session, actor, "page.attach", "page", page.id, campaign_id=campaign.id,
-           before={"status": "unidentified", "reason": page.reason},
-           after={"paper_id": paper.id, "cipher": paper.cipher, "position": position})
+    record(session, actor, "page.attach", "page", page.id, campaign_id=campaign.id, before=before,
+           after={"paper_id": paper.id, "cipher": paper.cipher, "position": position, "rotation": page.rotation,
+                  "original_sha256": page.original_sha256, "doubt": page.doubt})
     return page
 
 
