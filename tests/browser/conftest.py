@@ -69,8 +69,14 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 800})
+def viewport():
+    """The browser window; a test module may override it (e.g. a school laptop's 1366 px)."""
+    return {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def page(browser, viewport):
+    context = browser.new_context(locale="ru-RU", viewport=viewport)
     pg = context.new_page()
     yield pg
     context.close()

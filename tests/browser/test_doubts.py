@@ -13,17 +13,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def wide_page(browser):
-    """A school laptop's screen: 1366 px wide."""
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1366, "height": 768})
-    pg = context.new_page()
-    yield pg
-    context.close()
+def viewport():
+    return {"width": 1366, "height": 768}  # a school laptop's screen
 
 
-def test_the_organiser_turns_a_sideways_page_and_releases_the_paper(wide_page, live_server, factory, db, data_dir,
+def test_the_organiser_turns_a_sideways_page_and_releases_the_paper(page, live_server, factory, db, data_dir,
                                                                       tmp_path):
-    page = wide_page
     factory.user("org", role="organiser")
     campaign = factory.campaign("vpr-math-5-2026", name="Весна 2026")
     school = factory.school("500101")
