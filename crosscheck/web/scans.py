@@ -64,8 +64,9 @@ def upload(slug: str):
         flash(NO_QUEUE, "error")
         return redirect(url_for("organiser.campaign", slug=slug))
     with tempfile.TemporaryDirectory(dir=cfg.data_dir) as tmp:
-        # Never the organiser's name on disk: it may be too long for the file system, or anything.
-        source = Path(tmp) / f"upload{Path(upload_file.filename).suffix.lower()[:10]}"
+        # Never the organiser's name on disk: it may be too long for the file system, or hold
+        # anything (a NUL). The pipeline tells PDF from TIFF by content, not by extension.
+        source = Path(tmp) / "upload"
         upload_file.save(source)
         try:
             reg = register_upload(session(), campaign, source, upload_file.filename, cfg.data_dir,

@@ -117,6 +117,15 @@ def test_a_604_character_file_name_is_accepted_shortened(client, scan_world, db)
     assert len(db.scalar(select(ScanBatch.filename))) <= 100
 
 
+@pytest.mark.parametrize("name, answer", [("скан.p\x00df", "нужен PDF или многостраничный TIFF"),
+                                          ("скан.pd\x00f.pdf", "обработан")])
+def test_a_nul_in_the_file_name_is_not_a_500(client, scan_world, db, name, answer):
+    campaign, data = scan_world
+    assert login(client, "org").status_code == 302
+    response = upload_scan(client, campaign.slug, data, name)
+    assert response.status_code == 200 and answer in response.get_data(as_text=True)
+
+
 def test_two_identical_scans_uploaded_at_the_same_moment_are_one_batch(app, scan_world, db, monkeypatch):
     """Both requests pass the "is this file new?" check before either inserts its batch."""
     import crosscheck.services.scans.batches as batches
