@@ -1,11 +1,12 @@
 """The app factory: the only place that wires configuration, database, extensions and views."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
-from .config import Config
+from .config import Config, make_data_dir
 from .db import Database
 from .extensions import babel, csrf, login_manager
 
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def build_app(config: Config | dict | None = None) -> Flask:
     if not isinstance(config, Config):
         config = Config.from_env(**(config or {}))
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(config.data_dir)
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
@@ -23,7 +24,10 @@ def build_app(config: Config | dict | None = None) -> Flask:
         SECRET_KEY=config.secret_key,
         CROSSCHECK=config,
         TESTING=config.testing,
-        MAX_CONTENT_LENGTH=config.max_upload_mb * 1024 * 1024,
+        MAX_CONTENT_LENGTH=config.max_request_kb * 1024,  # per route: web.limits
+        # The signed session cookie is refused this long after it was last written, even a
+        # copy (logout and password change end it at once: web.auth).
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.production,
@@ -35,9 +39,19 @@ def build_app(config: Config | dict | None = None) -> Flask:
     )
     app.config.update(config.extra)
 
+    if config.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client's address from nginx's X-Forwarded-For (login throttling per address)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=0, x_host=0)
+
     db = Database(config.database_url)
     app.extensions["crosscheck.db"] = db
     app.teardown_appcontext(lambda _exc: db.session.remove())
+
+    from .web import limits
+
+    limits.register(app)  # first of the hooks: an oversized body is refused before anything reads it
 
     @app.before_request
     def bind_session():

@@ -5,6 +5,7 @@ serves the web app, the CLI, RQ jobs and benchmarks alike.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from sqlalchemy import MetaData, create_engine, event
@@ -47,13 +48,28 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         database = engine.url.database
+        if _is_file(database):
+            create_private_file(database)
         event.listen(engine, "connect", lambda dbapi_conn, _record: _sqlite_setup(dbapi_conn, database))
         event.listen(engine, "before_cursor_execute", sqlite_writers.before_cursor_execute)
     return engine
 
 
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not database.startswith("file:")
+
+
+def create_private_file(path: str | os.PathLike) -> None:
+    """Create an empty file readable by its owner only (0600), if there is none. SQLite then
+    opens it as an empty database, and gives its -wal and -shm files the same mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):  # there already; or no folder (SQLite will say so)
+        pass
+
+
 def _sqlite_setup(dbapi_conn, database: str | None) -> None:
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if _is_file(database):
         dbapi_conn.attach_write_lock(f"{database}-writers.lock")
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

@@ -63,11 +63,11 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (Alembic)."""
-    from ..config import Config
+    from ..config import Config, make_data_dir
     from ..migrate import upgrade
 
     cfg = Config.from_env()
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(cfg.data_dir)
     upgrade(cfg.database_url)
     click.echo("база данных в актуальном состоянии")
 
@@ -163,22 +163,62 @@ def _write_passwords(out: Path, passwords: dict[str, str]) -> None:
     out.chmod(0o600)
 
 
+def _user_or_fail(s, login: str):
+    from ..services.people.accounts import find_user
+
+    user = find_user(s, login)
+    if user is None:
+        raise CliFailure(f"пользователь «{login}» не найден")
+    return user
+
+
 @users.command("token")
 @click.argument("login")
-def users_token(login: str) -> None:
-    """Print a new API token for LOGIN (last line of stdout)."""
-    from sqlalchemy import select
+@click.option("--days", type=click.IntRange(1, 3650), default=None,
+              help="days the token stays valid (default: CROSSCHECK_TOKEN_DAYS, 30)")
+@click.option("--revoke", is_flag=True, help="revoke every token of LOGIN instead of issuing one")
+def users_token(login: str, days: int | None, revoke: bool) -> None:
+    """Print a new API token for LOGIN (last line of stdout); with --revoke, revoke them all."""
+    from flask import current_app
 
-    from ..models import User
-    from ..services.people.accounts import issue_token
+    from ..services.people.accounts import issue_token, revoke_tokens
 
     with app_session() as s:
-        user = s.scalar(select(User).where(User.login == login))
-        if user is None:
-            raise CliFailure(f"пользователь «{login}» не найден")
-        token = issue_token(s, user)
-    click.echo(f"токен для {login} (показывается один раз):")
+        user = _user_or_fail(s, login)
+        if revoke:
+            count = revoke_tokens(s, user)
+        else:
+            days = days or current_app.config["CROSSCHECK"].token_days
+            token = issue_token(s, user, days=days)
+    if revoke:
+        click.echo(f"отозвано токенов пользователя {user.login}: {count}")
+        return
+    click.echo(f"токен для {user.login} на {days} дн. (показывается один раз):")
     click.echo(token)
+
+
+@users.command("deactivate")
+@click.argument("login")
+def users_deactivate(login: str) -> None:
+    """Deactivate LOGIN: sessions end at once, API tokens are revoked, logging in is refused."""
+    from ..services.people.accounts import set_active
+
+    with app_session() as s:
+        user = _user_or_fail(s, login)
+        changed = set_active(s, user, False)
+    click.echo(f"пользователь {user.login} {'отключён' if changed else 'уже был отключён'}")
+
+
+@users.command("activate")
+@click.argument("login")
+def users_activate(login: str) -> None:
+    """Allow a deactivated LOGIN to log in again (new API tokens are needed)."""
+    from ..services.people.accounts import set_active
+
+    with app_session() as s:
+        user = _user_or_fail(s, login)
+        changed = set_active(s, user, True)
+    click.echo(f"пользователь {user.login} {'включён' if changed else 'уже был включён'}")
 
 
 @main.group()

@@ -23,6 +23,7 @@ from .downloads import attachment_name
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
 READERS = (Role.ORGANISER, Role.OBSERVER, Role.REVIEWER)
+BUILDERS = (Role.ORGANISER, Role.REVIEWER)  # observers only read: they build no report
 MIMETYPES = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -33,6 +34,11 @@ MIMETYPES = {
 @bp.app_context_processor
 def labels():
     return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS}
+
+
+@bp.app_template_global()
+def may_build_reports() -> bool:
+    return current_user.is_authenticated and current_user.role in BUILDERS
 
 
 def campaign_or_404(slug: str):
@@ -79,7 +85,7 @@ def history():
 
 
 @bp.route("/<slug>/reports", methods=["POST"])
-@roles_required(*READERS)
+@roles_required(*BUILDERS)
 def request_report(slug: str):
     """Ask for a report file: built inline and downloaded at once without a queue; with
     one, the run's page follows the job and starts the download when the file is ready."""

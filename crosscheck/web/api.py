@@ -12,11 +12,13 @@ from ..services.marking.scoring import MarkingError, flag_problem, marking_state
 from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.pages import masked_page_of_assignment
 
+from .auth import authenticated_by_token
 from .images import send_stored_jpeg
 from .ids import db_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Bearer-token clients cannot carry a CSRF token; session-authenticated calls must.
+# Bearer-token clients cannot carry a CSRF token; session-authenticated calls must
+# (require_login decides by how the user was loaded, not by which headers were sent).
 csrf.exempt(bp)
 MARKERS = (Role.EXPERT, Role.REVIEWER)
 
@@ -25,8 +27,7 @@ MARKERS = (Role.EXPERT, Role.REVIEWER)
 def require_login():
     if not current_user.is_authenticated:
         return jsonify({"error": "Нужна авторизация: войдите или передайте Authorization: Bearer TOKEN"}), 401
-    uses_bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not uses_bearer:
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not authenticated_by_token():
         csrf.protect()
     return None
 

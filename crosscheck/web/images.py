@@ -8,8 +8,6 @@ from flask import abort, current_app, send_file
 from ..services.scans.pages import stored_path
 from ..services.scans.renders import render_for, servable_jpeg
 
-PRIVATE = "private, max-age=3600"  # a browser may keep it for this user, no shared cache may
-
 
 def send_stored_jpeg(sha256: str, width: int | None, *, accel: bool = False):
     """The full image or a screen-sized render, without metadata; with ``accel`` and nginx
@@ -28,5 +26,6 @@ def send_stored_jpeg(sha256: str, width: int | None, *, accel: bool = False):
     else:
         response = send_file(io.BytesIO(data), mimetype="image/jpeg", etag=f"{sha256}-{width or 'full'}",
                              conditional=True, max_age=0)
-    response.headers["Cache-Control"] = PRIVATE
+    # Cache-Control: no-store (web.security): a pupil's page must not stay in the cache of a
+    # shared school computer after the expert has logged out.
     return response

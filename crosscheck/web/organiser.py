@@ -22,6 +22,7 @@ from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count
 from ..services.scans.doubts import held_back_count
 from .access import roles_required
+from .limits import MB, body_limit
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
 BATCH_LABELS = {"queued": "В очереди", "running": "Обрабатывается", "done": "Готово", "failed": "Ошибка"}
@@ -64,6 +65,7 @@ def campaign(slug: str):
 
 
 @bp.route("/<slug>/marks", methods=["POST"])
+@body_limit(lambda cfg: cfg.max_table_upload_mb * MB)
 @roles_required(Role.ORGANISER)
 def upload_marks(slug: str):
     c = campaign_or_404(slug)

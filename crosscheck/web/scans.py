@@ -26,6 +26,7 @@ from .access import roles_required
 from .downloads import attachment_name
 from .ids import db_int
 from .images import send_stored_jpeg
+from .limits import MB, body_limit
 from .organiser import campaign_or_404
 
 bp = Blueprint("scans", __name__, url_prefix="/organiser/campaigns")
@@ -51,6 +52,7 @@ NO_QUEUE = ("Сканы не загружены: в рабочем режиме 
 
 
 @bp.route("/<slug>/scans", methods=["POST"])
+@body_limit(lambda cfg: cfg.max_upload_mb * MB)
 @roles_required(Role.ORGANISER)
 def upload(slug: str):
     campaign = campaign_or_404(slug)

@@ -75,7 +75,7 @@ def test_empty_campaign_says_so(db, factory, login_as):
 
 def test_downloads(marked, login_as, data_dir):
     """Without a queue a report is built at once: the button answers with the file."""
-    client = login_as("observer")
+    client = login_as("organiser")  # observers only read: they build nothing (tests/security)
     report = press_report(client, "json", follow=True)
     assert report.status_code == 200 and json.loads(report.data)["campaign"] == "e2e"
     xlsx = press_report(client, "xlsx", follow=True)

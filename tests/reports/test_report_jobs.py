@@ -48,7 +48,7 @@ def test_a_failed_build_is_shown_with_its_reason_and_can_be_asked_again(marked, 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(report_runs, "report_file", broken)
-    client = login_as("observer")
+    client = login_as("reviewer")
     response = press_report(client, "summary")
     [run] = runs(db)
     assert response.headers["Location"].endswith(f"/analytics/e2e/reports/{run.id}")

@@ -100,7 +100,8 @@ def test_the_audit_csv_download_is_neutralised_too(db, factory, login_as):
     record(db, Actor(label="=1+1"), "school.create", "school", 1)
     factory.commit()
     client = login_as("org")
-    body = client.get("/audit/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    # the event recorded above (logging in is audited too)
+    body = client.get("/audit/export.csv?action=school.create").get_data(as_text=True).lstrip("\ufeff")
     lines = body.splitlines()[1:]
     assert lines and all(line.split(";")[2] == "'=1+1" for line in lines)
 

@@ -77,7 +77,7 @@ def test_users_import_generates_missing_passwords_and_links_school_and_subjects(
     _schools(db, tmp_path)
     path = write(tmp_path, "users.csv", USERS_HEADER +
                  'exp01;Петрова Ольга;expert;500101;"Математика;Физика";\n'
-                 "org;Иванова Наталья;organiser;;;Secret123\n")
+                 "org;Иванова Наталья;organiser;;;Zarechny2026\n")
     result = import_users(db, path)
     assert set(result.generated_passwords) == {"exp01"}
     expert = db.scalar(select(User).where(User.login == "exp01"))
@@ -89,7 +89,7 @@ def test_users_import_generates_missing_passwords_and_links_school_and_subjects(
 def test_users_reimport_is_idempotent_and_keeps_generated_password(db, tmp_path):
     _schools(db, tmp_path)
     path = write(tmp_path, "users.csv", USERS_HEADER + "exp01;Петрова;expert;500101;Математика;\n"
-                 "org;Иванова;organiser;;;Secret123\n")
+                 "org;Иванова;organiser;;;Zarechny2026\n")
     import_users(db, path)
     hashes = dict(db.execute(select(User.login, User.password_hash)).all())
     again = import_users(db, path)

@@ -19,8 +19,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ...config import SECRET_KEY_FILE, make_data_dir
+from ...db import create_private_file
+
 MANIFEST = "crosscheck-backup.json"
-SKIP = {"renders"}  # derived, rebuilt on demand
+# renders: derived, rebuilt on demand; the generated development secret key: a copy of the
+# archive must not be able to sign sessions (and a restore keeps the machine's own key).
+SKIP = {"renders", SECRET_KEY_FILE}
 
 
 class BackupError(RuntimeError):
@@ -65,6 +70,8 @@ def backup(database_url: str, data_dir: Path, output: Path) -> Path:
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "database": kind, "format": 1}
         (work / MANIFEST).write_text(json.dumps(manifest))
         partial = output.with_name(output.name + ".partial")
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)  # the archive holds every mark and password hash: 0600
         with tarfile.open(partial, "w:gz") as tar:
             tar.add(work / MANIFEST, arcname=MANIFEST)
             dump = "database.sqlite3" if kind == "sqlite" else "database.pgdump"
@@ -93,10 +100,11 @@ def restore(database_url: str, data_dir: Path, archive: Path) -> dict:
             raise BackupError(f"{archive.name}: это не резервная копия crosscheck")
         manifest = json.loads(manifest_path.read_text())
         _restore_database(database_url, work, manifest["database"])
-        data_dir = Path(data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = make_data_dir(Path(data_dir))
         if (work / "data").is_dir():
             for entry in (work / "data").iterdir():
+                if entry.name in SKIP:  # an archive made before the key was left out
+                    continue
                 target = data_dir / entry.name
                 if target.is_dir():
                     shutil.rmtree(target)
@@ -113,6 +121,7 @@ def _restore_database(database_url: str, work: Path, kind: str) -> None:
     if kind == "sqlite":
         target = Path(url.database)
         target.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(target)
         source = sqlite3.connect(work / "database.sqlite3")
         dest = sqlite3.connect(target)
         with dest:

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 from ...imports.limits import MAX_CELL_CHARS
 from ...imports.tabular import ImportRejected, RowError, Sheet, load_sheet, quote, too_long
 from ...models import Conflict, Role, School, Subject, User
-from .accounts import generate_password, hash_password, password_problem
+from .accounts import generate_password, hash_password, normalise_login, password_problem
 from ..audit.trail import Actor, record
 
 ROLE_VALUES = {r.value for r in Role}
@@ -139,11 +139,11 @@ def import_users(session: Session, path: str | Path, actor: Actor | None = None,
     errors: list[RowError] = []
     for rownum, row in sheet.body:
         _validate_user_row(sheet, rownum, row, schools, errors)
-    _duplicates(sheet, "login", errors)
+    _duplicates(sheet, "login", errors, lower=True)  # logins are case-insensitive
     _reject_if(errors, sheet)
 
     result = ImportResult()
-    existing = {u.login: u for u in session.scalars(select(User))}
+    existing = {normalise_login(u.login): u for u in session.scalars(select(User))}
     for _, row in sheet.body:
         _upsert_user(session, sheet, row, existing, schools, result, actor)
     session.flush()
@@ -161,10 +161,10 @@ def _subjects(session: Session, names: list[str]) -> list[Subject]:
 
 def _upsert_user(session: Session, sheet: Sheet, row: list, existing: dict[str, User],
                  schools: dict[str, School], result: ImportResult, actor: Actor | None) -> None:
-    login = sheet.text(row, "login")
+    login = normalise_login(sheet.text(row, "login"))  # stored in lower case
     code = sheet.text(row, "school_code")
-    values = {"full_name": sheet.text(row, "full_name"), "role": Role(sheet.text(row, "role").lower()),
-              "school_id": schools[code].id if code else None}
+    values = {"login": login, "full_name": sheet.text(row, "full_name"),
+              "role": Role(sheet.text(row, "role").lower()), "school_id": schools[code].id if code else None}
     subject_names = _split_subjects(sheet.text(row, "subjects"))
     password = sheet.text(row, "password")
     user = existing.get(login)
@@ -172,7 +172,7 @@ def _upsert_user(session: Session, sheet: Sheet, row: list, existing: dict[str, 
         if not password:
             password = generate_password()
             result.generated_passwords[login] = password
-        user = User(login=login, password_hash=hash_password(password), **values)
+        user = User(password_hash=hash_password(password), **values)
         user.subjects = _subjects(session, subject_names)
         session.add(user)
         session.flush()
@@ -188,6 +188,7 @@ def _upsert_user(session: Session, sheet: Sheet, row: list, existing: dict[str, 
     password_changed = bool(password) and not check_password_hash(user.password_hash, password)
     if password_changed:
         user.password_hash = hash_password(password)
+        user.session_version += 1  # a new password ends the user's sessions
     after = _user_view(user)
     if before != after or password_changed:
         record(session, actor, "user.update", "user", user.id, before=before,
@@ -207,12 +208,12 @@ def _user_view(user: User) -> dict:
 def import_conflicts(session: Session, path: str | Path, actor: Actor | None = None,
                      data: bytes | None = None) -> ImportResult:
     sheet = load_sheet(path, ["login", "school_code", "reason"], data)
-    users = {u.login: u for u in session.scalars(select(User))}
+    users = {normalise_login(u.login): u for u in session.scalars(select(User))}
     schools = {s.code: s for s in session.scalars(select(School))}
     errors: list[RowError] = []
     seen: dict[tuple[str, str], int] = {}
     for rownum, row in sheet.body:
-        login, code = sheet.text(row, "login"), sheet.text(row, "school_code")
+        login, code = normalise_login(sheet.text(row, "login")), sheet.text(row, "school_code")
         if login not in users:
             errors.append(RowError(rownum, "login",
                                    f"неизвестный логин «{quote(login)}»" if login else "пустое значение"))
@@ -228,7 +229,7 @@ def import_conflicts(session: Session, path: str | Path, actor: Actor | None = N
     result = ImportResult()
     existing = {(c.user_id, c.school_id): c for c in session.scalars(select(Conflict))}
     for _, row in sheet.body:
-        user, school = users[sheet.text(row, "login")], schools[sheet.text(row, "school_code")]
+        user, school = users[normalise_login(sheet.text(row, "login"))], schools[sheet.text(row, "school_code")]
         reason = sheet.text(row, "reason")
         conflict = existing.get((user.id, school.id))
         if conflict is None:
