@@ -9,10 +9,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
+from wtforms.validators import Length
 
 from ..extensions import session
-from ..imports.tabular import ImportRejected, TableReadError
-from ..models import Role
+from ..imports.limits import MAX_FILE_BYTES
+from ..imports.tabular import ImportRejected, TableReadError, too_big
+from ..models import Role, School
 from ..services.audit.trail import Actor
 from ..services.campaigns.progress import campaigns_by_slug, school_rows
 from ..services.distribution.console import problem_assignments
@@ -25,12 +27,15 @@ from .access import roles_required
 from .limits import MB, body_limit
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
+SHOWN_ERRORS = 1000  # a page lists this many bad rows of a rejected file, then says how many more
 BATCH_LABELS = {"queued": "В очереди", "running": "Обрабатывается", "done": "Готово", "failed": "Ошибка"}
 
 
 class MarksForm(FlaskForm):
     file = FileField("Файл формы сбора результатов (XLSX или CSV)", validators=[FileRequired("Выберите файл")])
-    school = SelectField("Школа (если в файле нет столбца «Код ОО»)", choices=[], validate_choice=False)
+    school = SelectField("Школа (если в файле нет столбца «Код ОО»)", choices=[], validate_choice=False,
+                         validators=[Length(max=School.__table__.c.code.type.length,
+                                            message="Неизвестная школа")])
 
 
 def campaign_or_404(slug: str):
@@ -42,8 +47,6 @@ def campaign_or_404(slug: str):
 
 def _marks_form() -> MarksForm:
     from sqlalchemy import select
-
-    from ..models import School
 
     form = MarksForm()
     form.school.choices = [("", "— из файла —")] + [
@@ -64,6 +67,15 @@ def campaign(slug: str):
                            batch_labels=BATCH_LABELS)
 
 
+def upload_name(filename: str, limit: int = 100) -> str:
+    """The uploaded file's own name, cut short (it goes into messages and the flash cookie)."""
+    name = Path(filename.replace("\\", "/")).name or "marks.xlsx"
+    if len(name) <= limit:
+        return name
+    suffix = Path(name).suffix[:10]
+    return name[:limit - len(suffix) - 1] + "…" + suffix
+
+
 @bp.route("/<slug>/marks", methods=["POST"])
 @body_limit(lambda cfg: cfg.max_table_upload_mb * MB)
 @roles_required(Role.ORGANISER)
@@ -76,14 +88,18 @@ def upload_marks(slug: str):
                 flash(error, "error")
         return redirect(url_for(".campaign", slug=slug))
     upload = form.file.data
-    name = Path(upload.filename or "marks.xlsx").name
+    name = upload_name(upload.filename or "marks.xlsx")
+    data = upload.read(MAX_FILE_BYTES + 1)  # no more than the reader accepts ever sits in memory
+    if len(data) > MAX_FILE_BYTES:
+        flash(too_big(name), "error")
+        return redirect(url_for(".campaign", slug=slug))
     try:
         result = import_marks(session(), c, name, school_code=form.school.data or None,
-                              actor=Actor(current_user), data=upload.read())
+                              actor=Actor(current_user), data=data)
     except ImportRejected as exc:
         session().rollback()
         return render_template("organiser/import_errors.html", campaign=c, filename=name,
-                               errors=exc.errors), 400
+                               errors=exc.errors[:SHOWN_ERRORS], total=len(exc.errors)), 400
     except TableReadError as exc:
         session().rollback()
         flash(str(exc), "error")
