@@ -112,7 +112,18 @@ def _run_import(func, path: str, what: str):
     except TableReadError as exc:
         raise CliFailure(str(exc)) from exc
     click.echo(f"{what}: {result.summary()}")
+    _report_withdrawn(result.withdrawn)
     return result
+
+
+def _report_withdrawn(withdrawn) -> None:
+    """What the gate took back after a change of people (services/distribution/regate.py)."""
+    click.echo(f"снято назначений, которые правила конфликта интересов больше не допускают: {len(withdrawn)}")
+    for w in withdrawn:
+        click.echo(f"  {w.describe()}")
+    campaigns = sorted({w.campaign for w in withdrawn if w.kind == "recheck"})
+    for slug in campaigns:
+        click.echo(f"перепроверки ждут распределения: crosscheck assign {slug}")
 
 
 @main.group()
@@ -293,6 +304,8 @@ def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None
     click.echo(result.summary())
     for name in sorted(result.unlinked_markers):
         click.echo(f"  не найден пользователь для эксперта первичной проверки: {name}")
+    if result.withdrawn:
+        _report_withdrawn(result.withdrawn)
 
 
 @main.command()
@@ -397,13 +410,15 @@ def assignments(campaign_slug: str, as_json: bool) -> None:
 def report(campaign_slug: str, fmt: str, output: str) -> None:
     """Write the campaign's discrepancy report (SPEC §7) as JSON or XLSX."""
     from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.reports.audience import FULL
     from ..services.reports.files import write_atomically, write_report
 
     target = Path(output)
     try:
         with app_session() as s:
             campaign = get_campaign(s, campaign_slug)
-            write_atomically(target, lambda tmp: write_report(s, campaign, fmt, tmp))
+            # the command line is the organiser's: the full report
+            write_atomically(target, lambda tmp: write_report(s, campaign, fmt, tmp, audience=FULL))
     except CampaignError as exc:
         raise CliFailure(str(exc)) from exc
     except OSError as exc:

@@ -5,7 +5,9 @@ manual assignment, a reassignment, a review — asks :func:`allowed`. The rules
 are written as small functions so the engine can apply exactly the same rules
 to whole classes of papers at once (see ``assignment_classes``) instead of
 calling the gate 100,000 times; the validator in ``assignment_check`` then
-re-runs :func:`allowed` on every produced pair as a last safety net.
+re-runs :func:`allowed` on every produced pair as a last safety net, and a
+change of a person (role, school, subjects, conflicts) re-runs it over their
+live work (``services/distribution/regate.py``).
 
 Superseded assignments never count: a superseded slot is as if it had never
 existed (the expert who withdrew no longer blocks anything).
@@ -29,6 +31,9 @@ class ExpertInfo:
     ``school_id`` is the place of work; ``None`` means no school (such an
     expert shares a school with nobody). ``capacity`` caps the expert's total
     number of active assignments in the campaign, existing ones included.
+    ``role`` ("expert", "reviewer", …) is checked against the kind of work when
+    given (see :func:`role_refusal`); the planners, which only ever offer
+    experts rechecks and reviewers third checks, may leave it out.
     """
 
     id: int
@@ -38,6 +43,7 @@ class ExpertInfo:
     conflict_school_ids: frozenset[int] = frozenset()
     capacity: int | None = None
     active: bool = True
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,28 @@ class Refusal:
 
     code: str
     message: str
+
+
+#: Who does each kind of work: rechecks are experts' work, third checks reviewers'.
+ROLE_FOR_KIND = {RECHECK: "expert", REVIEW: "reviewer"}
+
+
+def kind_for_role(role: str) -> str | None:
+    """The kind of work a role does (None: a role that marks nothing)."""
+    return next((kind for kind, r in ROLE_FOR_KIND.items() if r == role), None)
+
+
+def role_refusal(expert: ExpertInfo, kind: str) -> Refusal | None:
+    """A recheck only for an expert, a third check only for a reviewer (when the role is known).
+
+    A reviewer re-imported as an expert must not keep a third check (it shows the
+    school's marks), nor an expert made a reviewer keep a recheck.
+    """
+    if expert.role is None or ROLE_FOR_KIND.get(kind) == expert.role:
+        return None
+    if kind == REVIEW:
+        return Refusal("role", "третью проверку ведёт только руководитель МО")
+    return Refusal("role", "перепроверку ведёт только эксперт")
 
 
 def inactive_refusal(expert: ExpertInfo, paper: PaperInfo | None = None) -> Refusal | None:
@@ -241,14 +269,16 @@ def refusals(
     ``expert_schools`` maps the expert ids found in the paper's other active
     rechecks to their school; it is required as soon as such a recheck exists.
     """
-    found = base_refusals(expert, paper, exclude_same_municipality=exclude_same_municipality)
+    if kind not in ROLE_FOR_KIND:
+        raise ValueError(f"unknown assignment kind {kind!r}")
+    role = role_refusal(expert, kind)
+    found = [role] if role is not None else []
+    found += base_refusals(expert, paper, exclude_same_municipality=exclude_same_municipality)
     peers = paper_peers(paper.id, round, kind, existing, expert_schools)
     if kind == RECHECK:
         found += peer_recheck_refusals(expert, peers)
-    elif kind == REVIEW:
-        found += review_refusals(expert, (p[0] for p in peers))
     else:
-        raise ValueError(f"unknown assignment kind {kind!r}")
+        found += review_refusals(expert, (p[0] for p in peers))
     return found
 
 
@@ -265,7 +295,7 @@ def allowed(
     """The gate: ``None`` when the assignment is allowed, else the first refusal.
 
     Same arguments as :func:`refusals`; the order of the rules puts the most
-    telling reason first (inactive, subject, own school, declared conflict,
+    telling reason first (role, inactive, subject, own school, declared conflict,
     municipality, original marker, other rechecks).
     """
     found = refusals(

@@ -37,15 +37,21 @@ def build_report(
     scheme: Scheme,
     rule: FlagRule = FlagRule(),
     groupings: Iterable[str] = DEFAULT_GROUPINGS,
+    listed: Sequence[PaperResult] | None = None,
 ) -> Row:
-    """The whole report for one campaign: papers, one section per grouping, a summary."""
+    """The whole report for one campaign: papers, one section per grouping, a summary.
+
+    Groups are always computed from every result; ``listed`` (default: all results) are
+    the rows of the ``papers`` section — the service layer narrows it for readers who may
+    not see every paper (``services/reports/audience.py``)."""
     labels = scheme.labels
     analysis = Analysis(results, scheme, rule)
+    rows = results if listed is None else listed
     report: Row = {
         "campaign": campaign,
         "rules": asdict(scheme.rules),
         "flag_rule": rule.as_dict(),
-        "papers": [paper_row(r, labels) for r in sorted(results, key=_paper_order)],
+        "papers": [paper_row(r, labels) for r in sorted(rows, key=_paper_order)],
     }
     for grouping in groupings:
         report[SECTIONS[grouping]] = [group_row(grouping, g) for g in analysis.groups(grouping)]
@@ -86,7 +92,7 @@ def gc_paused() -> Iterator[None]:
 
 def _paper_order(result: PaperResult) -> tuple[str, str, str]:
     p = result.paper
-    return (p.school, p.participant, p.cipher)
+    return (p.school, p.participant or "", p.cipher)
 
 
 # --- papers ---------------------------------------------------------------------

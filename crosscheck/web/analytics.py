@@ -3,6 +3,9 @@
 Organisers and observers see every campaign; reviewers (heads of the methodological
 association) only campaigns of their subject — another subject's campaign answers 404,
 as if it did not exist. Experts never see analytics: it would tell them schools and marks.
+Reviewers also mark (third checks), so the services give them per-paper rows without the
+papers of their own queue and without participant codes or markers
+(``services/reports/audience.py``): pages and report files alike.
 """
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ def campaign(slug: str):
 @roles_required(*READERS)
 def school(slug: str):
     c = campaign_or_404(slug)
-    detail = view.school_detail(session(), c, request.args.get("code", ""))
+    detail = view.school_detail(session(), c, request.args.get("code", ""), current_user)
     if detail is None:
         abort(404)
     return render_template("analytics/school.html", campaign=c, d=detail)
@@ -106,8 +109,10 @@ def request_report(slug: str):
 
 
 def _run_or_404(campaign, run_id: int) -> ReportRun:
+    """The run if it is of this campaign and built for the reader's audience (a reviewer's own
+    runs only); anything else is as missing."""
     run = session().get(ReportRun, run_id)
-    if run is None or run.campaign_id != campaign.id:
+    if run is None or run.campaign_id != campaign.id or not runs.may_open(session(), run, current_user):
         abort(404)
     return run
 
@@ -125,7 +130,7 @@ def report_run(slug: str, run_id: int):
 @roles_required(*READERS)
 def report_download(slug: str, run_id: int):
     c = campaign_or_404(slug)
-    path = runs.run_file(current_app.config["CROSSCHECK"].data_dir, _run_or_404(c, run_id))
+    path = runs.run_file(current_app.config["CROSSCHECK"].data_dir, _run_or_404(c, run_id), current_user)
     if path is None:
         abort(404)
     return send_file(path, mimetype=MIMETYPES[path.suffix.lstrip(".")], as_attachment=True,

@@ -106,4 +106,7 @@ def upload_marks(slug: str):
         return redirect(url_for(".campaign", slug=slug))
     session().commit()
     flash(f"Файл «{name}» загружен. {result.summary()}", "info")
+    if result.withdrawn:
+        flash(f"Снято назначений, которые правила конфликта интересов больше не допускают: "
+              f"{len(result.withdrawn)} (см. журнал, «assignment.withdrawn_by_gate»).", "info")
     return redirect(url_for(".campaign", slug=slug))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..extensions import session
 from ..models import BatchStatus, Page, PaperStatus, Role, ScanBatch
 from ..services.audit.trail import Actor
-from ..services.marking.workflow import assign_review
+from ..services.distribution.reviews import assign_review
 from ..services.scans.covers import CoversError, write_school_covers
 from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.batches import ScanUploadError, register_upload, settle_abandoned, start_import

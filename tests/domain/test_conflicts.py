@@ -136,3 +136,18 @@ def test_reviews_follow_the_same_base_rules():
 def test_unknown_kind_is_an_error():
     with pytest.raises(ValueError):
         allowed(expert(), paper(), 1, kind="third")
+
+
+def test_the_role_must_fit_the_kind_of_work_when_known():
+    from dataclasses import replace
+
+    from crosscheck.domain.conflicts import kind_for_role
+
+    reviewer, plain = replace(expert(), role="reviewer"), replace(expert(), role="expert")
+    assert code(reviewer, paper(), 1) == "role"  # a recheck is an expert's work
+    assert code(plain, paper(), 1, kind=REVIEW) == "role"  # a third check a reviewer's
+    assert allowed(reviewer, paper(), 1, kind=REVIEW) is None and allowed(plain, paper(), 1) is None
+    assert allowed(expert(), paper(), 1, kind=REVIEW) is None  # unknown role: the planners' case
+    assert CYRILLIC.search(allowed(reviewer, paper(), 1).message)
+    assert (kind_for_role("expert"), kind_for_role("reviewer"), kind_for_role("organiser")) == (
+        "recheck", "review", None)

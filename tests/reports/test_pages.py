@@ -59,10 +59,24 @@ def test_the_school_table_sorts_by_any_column(marked, factory, db, login_as):
 
 
 def test_the_school_page_shows_papers_tasks_and_original_markers(marked, login_as):
-    client = login_as("reviewer")
+    client = login_as("organiser")
     html = client.get("/analytics/e2e/school?code=500101").get_data(as_text=True)
     assert "10002" in html and "2→0" in html and "Петрова Ольга Ивановна" in html and "Сидоров" in html
     assert client.get("/analytics/e2e/school?code=999999").status_code == 404
+
+
+def test_a_reviewers_school_page_keeps_the_figures_but_not_whose_papers_they_are(marked, login_as):
+    """The reviewer third-checked 10002: its row is not listed to them, nor is 10003 (not done,
+    it could still come to them); 10001 is listed without its participant code. The school's
+    figures and the original markers' table are the same as everybody's (tests/security/
+    test_reviewer_anonymity.py performs the whole attack)."""
+    _, papers = marked
+    html = login_as("reviewer").get("/analytics/e2e/school?code=500101").get_data(as_text=True)
+    assert papers["10002"].cipher not in html and "2→0" not in html and papers["10003"].cipher not in html
+    assert papers["10001"].cipher in html
+    assert not any(code in html for code in ("10001", "10002", "10003"))
+    assert "Петрова Ольга Ивановна" in html and "Сидоров" in html  # the markers' aggregates stay
+    assert "без кода участника" in html
 
 
 def test_empty_campaign_says_so(db, factory, login_as):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ...domain.conflicts import kind_for_role
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus,
                       PaperTemplate, User)
 
@@ -53,12 +54,15 @@ class QueueItem:
 
 
 def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
-    """The caller's own live assignments, grouped as the queue page shows them."""
+    """The caller's own live assignments (of the kind their role does), grouped as the queue
+    page shows them."""
+    kind = kind_for_role(user.role.value)
     rows = session.execute(
         select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)
-        .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .where(Assignment.expert_id == user.id, Assignment.kind == (AssignmentKind(kind) if kind else None),
+               Assignment.status != AssignmentStatus.SUPERSEDED)
         .order_by(Assignment.created_at, Assignment.id)
     ).all()
     groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": []}

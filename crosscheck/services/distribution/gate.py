@@ -33,6 +33,7 @@ def expert_info(user: User, conflicts: dict[int, frozenset[int]]) -> ExpertInfo:
         subjects=frozenset(user.subject_names),
         conflict_school_ids=conflicts.get(user.id, frozenset()),
         active=user.active,
+        role=user.role.value,
     )
 
 

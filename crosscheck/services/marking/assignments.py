@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
-from .scoring import MarkingState
+from .scoring import MarkingState, kind_for
 from ..scans.pages import page_positions
 from .schemes import paper_marks
 
@@ -16,7 +16,8 @@ from .schemes import paper_marks
 def my_assignments(session: Session, user: User) -> list[Assignment]:
     return list(session.scalars(
         select(Assignment)
-        .where(Assignment.expert_id == user.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .where(Assignment.expert_id == user.id, Assignment.kind == kind_for(user),
+               Assignment.status != AssignmentStatus.SUPERSEDED)
         .order_by(Assignment.created_at, Assignment.id)))
 
 
@@ -25,7 +26,7 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
     the same as counting ``my_assignments`` in Python, without loading them."""
     return session.scalar(
         select(func.count()).select_from(Assignment)
-        .where(Assignment.expert_id == user.id, Assignment.id != except_id,
+        .where(Assignment.expert_id == user.id, Assignment.id != except_id, Assignment.kind == kind_for(user),
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
 
 from ...db import utcnow
+from ...domain.conflicts import kind_for_role
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
                       TemplateTask, User)
 from ..audit.trail import Actor, audit_values, insert_now, record
@@ -45,6 +46,15 @@ class Stale(MarkingError):
 
 STALE = "Баллы уже изменены в другой вкладке или на другом устройстве. Обновите страницу."
 ALREADY_SUBMITTED = "Работа уже сдана: баллы изменить нельзя"
+
+
+def kind_for(user: User) -> AssignmentKind | None:
+    """The work the user's role does (``domain.conflicts.ROLE_FOR_KIND``). Someone whose role
+    changed is served none of the other kind, not even their submitted work (kept as history):
+    a reviewer re-imported as an expert no longer sees third checks, which carry the school's
+    marks (SPEC §6)."""
+    kind = kind_for_role(user.role.value)
+    return AssignmentKind(kind) if kind else None
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ def _state_statement():
             .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
             .outerjoin(TaskScore, (TaskScore.assignment_id == Assignment.id) & (TaskScore.task_id == TemplateTask.id))
             .where(Assignment.id == bindparam("assignment_id"), Assignment.expert_id == bindparam("user_id"),
-                   Assignment.status != AssignmentStatus.SUPERSEDED)
+                   Assignment.kind == bindparam("kind"), Assignment.status != AssignmentStatus.SUPERSEDED)
             .order_by(TemplateTask.position))
 
 
@@ -94,7 +104,10 @@ _STATE = _state_statement()
 def marking_state(session: Session, user: User, assignment_id: int) -> MarkingState:
     """The caller's live assignment with its tasks (template order) and current scores, in
     one statement; NotYours for anything else."""
-    rows = session.execute(_STATE, {"assignment_id": assignment_id, "user_id": user.id}).all()
+    kind = kind_for(user)
+    if kind is None:
+        raise NotYours("Работа не найдена")
+    rows = session.execute(_STATE, {"assignment_id": assignment_id, "user_id": user.id, "kind": kind}).all()
     if not rows:
         raise NotYours("Работа не найдена")
     first = rows[0]
@@ -110,7 +123,7 @@ def own_assignment(session: Session, user: User, assignment_id: int, *, for_upda
     stay in the ORM: a problem flag)."""
     stmt = (select(Assignment)
             .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
-                   Assignment.status != AssignmentStatus.SUPERSEDED)
+                   Assignment.kind == kind_for(user), Assignment.status != AssignmentStatus.SUPERSEDED)
             .options(joinedload(Assignment.paper, innerjoin=True)))
     if for_update:
         stmt = stmt.with_for_update(of=Assignment)

@@ -17,6 +17,7 @@ from ...imports.tabular import (ImportRejected, RowError, Sheet, TableReadError,
                                norm_header, quote, read_rows)
 from ...models import Campaign, OriginalScore, Paper, School, TemplateTask, User
 from ..audit.trail import Actor, record
+from ..distribution.regate import GateWithdrawal, recheck_live_assignments
 from .ciphers import new_cipher
 
 CODE = "Код участника"
@@ -54,6 +55,7 @@ class MarksResult:
     absent: int = 0
     linked_markers: int = 0
     unlinked_markers: set[str] = field(default_factory=set)
+    withdrawn: list[GateWithdrawal] = field(default_factory=list)  # live work the gate no longer allows
 
     def summary(self) -> str:
         text = (f"работ создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}, "
@@ -214,6 +216,7 @@ def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: 
               for p in session.scalars(select(Paper).where(Paper.campaign_id == campaign.id))}
     taken = set(session.scalars(select(Paper.cipher)))
     markers = _marker_index(session)
+    updated: list[int] = []
     for r in rows:
         marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
         if marker is not None:
@@ -238,9 +241,12 @@ def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: 
             result.created += 1
         elif _update(session, paper, fields, r.scores, tasks, actor):
             result.updated += 1
+            updated.append(paper.id)
         else:
             result.unchanged += 1
     session.flush()
+    # A changed original marker may now hold the paper's recheck: re-run the gate (SPEC §5).
+    result.withdrawn = recheck_live_assignments(session, None, actor, paper_ids=updated)
 
 
 def _paper_view(paper: Paper, scores: dict[str, tuple[int, bool]]) -> dict:

@@ -200,6 +200,10 @@ def set_active(session: Session, user: User, active: bool, actor: Actor | None =
         revoke_tokens(session, user, actor)
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
            before={"active": not active}, after={"active": active})
+    if not active:  # SPEC §5, by any path: a deactivated person's live work goes back, audited
+        from ..distribution.regate import recheck_live_assignments
+
+        recheck_live_assignments(session, [user.id], actor)
     return True
 
 

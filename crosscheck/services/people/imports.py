@@ -13,6 +13,7 @@ from ...imports.tabular import ImportRejected, RowError, Sheet, load_sheet, quot
 from ...models import Conflict, Role, School, Subject, User
 from .accounts import generate_password, hash_password, normalise_login, password_problem
 from ..audit.trail import Actor, record
+from ..distribution.regate import GateWithdrawal, recheck_live_assignments
 
 ROLE_VALUES = {r.value for r in Role}
 
@@ -37,6 +38,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     generated_passwords: dict[str, str] = field(default_factory=dict)
+    withdrawn: list[GateWithdrawal] = field(default_factory=list)  # live work the gate no longer allows
 
     def summary(self) -> str:
         return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
@@ -92,6 +94,8 @@ def import_schools(session: Session, path: str | Path, actor: Actor | None = Non
         else:
             result.unchanged += 1
     session.flush()
+    if result.updated:  # a municipality may have changed: re-run the gate (SPEC §5)
+        result.withdrawn = recheck_live_assignments(session, None, actor)
     return result
 
 
@@ -147,6 +151,10 @@ def import_users(session: Session, path: str | Path, actor: Actor | None = None,
     for _, row in sheet.body:
         _upsert_user(session, sheet, row, existing, schools, result, actor)
     session.flush()
+    # A changed role, school or subjects re-runs the gate over the user's live work (SPEC §5).
+    imported = {sheet.text(row, "login") for _, row in sheet.body}
+    result.withdrawn = recheck_live_assignments(
+        session, [u.id for login, u in existing.items() if login in imported], actor)
     return result
 
 
@@ -248,4 +256,6 @@ def import_conflicts(session: Session, path: str | Path, actor: Actor | None = N
         else:
             result.unchanged += 1
     session.flush()
+    declared = {users[sheet.text(row, "login")].id for _, row in sheet.body}  # re-run the gate (SPEC §5)
+    result.withdrawn = recheck_live_assignments(session, declared, actor)
     return result

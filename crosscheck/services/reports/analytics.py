@@ -12,6 +12,7 @@ from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, Paper, PaperTemplate, Role, School, User
 from . import charts
+from .audience import audience_for
 from .loader import CampaignResults, campaign_results
 
 #: Sortable columns of the school table → how to read them from a row.
@@ -109,27 +110,31 @@ def strips_svg(results: Sequence[PaperResult], rows: Sequence[SchoolRow], limit:
 class SchoolDetail:
     school: School
     stats: GroupStats
-    papers: list[PaperResult]
+    papers: list[PaperResult]  # as the reader may see them (``audience.py``)
     markers: list[GroupStats]
     labels: tuple[str, ...]
     tasks_svg: str
     strips_svg: str
+    restricted: bool = False  # a reviewer's view: some papers and columns left out
 
 
-def school_detail(session: Session, campaign: Campaign, code: str) -> SchoolDetail | None:
+def school_detail(session: Session, campaign: Campaign, code: str, reader: User) -> SchoolDetail | None:
+    """One school for ``reader``: figures from every paper; the paper list as the reader may see it."""
     school = session.scalar(select(School).where(School.code == code))
     if school is None:
         return None
     data = campaign_results(session, campaign, school_code=code)
     if not data.results:
         return None
+    audience = audience_for(session, reader, campaign)
     stats = summarize(code, data.results, data.scheme, FlagRule())
-    papers = sorted(data.results, key=lambda r: (r.paper.class_name or "", r.paper.participant))
+    papers = sorted(audience.papers(data.results),
+                    key=lambda r: (r.paper.class_name or "", r.paper.participant or "", r.paper.cipher))
     markers = Analysis(data.results, data.scheme, FlagRule()).groups("original_marker")
     deltas = Counter(r.delta_total for r in data.results if r.delta_total is not None)
     return SchoolDetail(school, stats, papers, markers, data.labels,
                         charts.task_bars((t.label, t.mean_delta) for t in stats.tasks).svg(),
-                        charts.delta_strips([(code, deltas)]).svg())
+                        charts.delta_strips([(code, deltas)]).svg(), audience.restricted)
 
 
 # --- history across campaigns ---------------------------------------------------------------

@@ -4,6 +4,9 @@ Shaped like a job (ids and plain values, reloads what it needs, writes a file): 
 calls it directly, the analytics pages through the report job (`services/reports/runs.py`,
 RQ when REDIS_URL is set). Files are written beside their final name and renamed into place, so a reader
 never sees half a file and two requests for the same report do not collide.
+
+Every caller says whom the file is for (``audience.py``): the full reports are
+``report.json`` etc.; a reviewer's carry their tag (``report-r12.json``) and their own rows.
 """
 from __future__ import annotations
 
@@ -16,14 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Campaign, School
+from .audience import Audience
 
 KINDS = ("json", "xlsx", "summary", "protocol")
 SAFE = re.compile(r"[^0-9A-Za-z_-]")
 
 
 def report_file(session: Session, campaign_id: int, kind: str, data_dir: Path, *,
-                school_code: str | None = None) -> Path | None:
-    """Write one report and return its path; None when the campaign or school is unknown."""
+                school_code: str | None = None, audience: Audience) -> Path | None:
+    """Write one report for ``audience`` and return its path; None when the campaign or school
+    is unknown."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
     campaign = session.get(Campaign, campaign_id)
@@ -34,32 +39,39 @@ def report_file(session: Session, campaign_id: int, kind: str, data_dir: Path, *
         school = session.scalar(select(School).where(School.code == (school_code or "")))
         if school is None:
             return None
-    target = Path(data_dir) / "reports" / campaign.slug / _name(kind, school)
-    return write_atomically(target, lambda tmp: write_report(session, campaign, kind, tmp, school))
+    name = file_name(kind, school.code if school else "", audience.tag)
+    target = Path(data_dir) / "reports" / campaign.slug / name
+    return write_atomically(target, lambda tmp: write_report(session, campaign, kind, tmp, school,
+                                                             audience=audience))
 
 
-def _name(kind: str, school: School | None) -> str:
+def file_name(kind: str, school_code: str, tag: str) -> str:
+    """The report's file name under reports/<slug>/; ``tag`` marks a restricted audience's copy."""
     if kind == "protocol":
-        return f"protocol-{SAFE.sub('_', school.code)}.pdf"
-    return {"json": "report.json", "xlsx": "report.xlsx", "summary": "summary.pdf"}[kind]
+        stem, suffix = f"protocol-{SAFE.sub('_', school_code)}", ".pdf"
+    else:
+        stem, suffix = {"json": ("report", ".json"), "xlsx": ("report", ".xlsx"),
+                        "summary": ("summary", ".pdf")}[kind]
+    return f"{stem}-{tag}{suffix}" if tag else f"{stem}{suffix}"
 
 
-def write_report(session: Session, campaign: Campaign, kind: str, path: Path, school: School | None = None) -> Path:
-    """Write one report of ``kind`` to ``path`` (any name)."""
+def write_report(session: Session, campaign: Campaign, kind: str, path: Path, school: School | None = None, *,
+                 audience: Audience) -> Path:
+    """Write one report of ``kind`` for ``audience`` to ``path`` (any name)."""
     if kind == "json":
         from .loader import report_json
 
-        path.write_text(report_json(session, campaign), encoding="utf-8")
+        path.write_text(report_json(session, campaign, audience), encoding="utf-8")
         return path
     if kind == "xlsx":
         from .xlsx import write_xlsx
 
-        return write_xlsx(session, campaign, path)
+        return write_xlsx(session, campaign, path, audience=audience)
     from .pdf import municipal_summary, school_protocol
 
     if kind == "protocol":
-        return school_protocol(session, campaign, school, path)
-    return municipal_summary(session, campaign, path)
+        return school_protocol(session, campaign, school, path, audience)
+    return municipal_summary(session, campaign, path, audience)
 
 
 def write_atomically(target: Path, write) -> Path:

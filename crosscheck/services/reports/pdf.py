@@ -22,7 +22,8 @@ from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from . import charts
 from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
-from .loader import campaign_results
+from .audience import FULL, Audience
+from .loader import RESTRICTED_NOTE, campaign_results
 from .xlsx import school_directory
 
 DPI = 150
@@ -172,8 +173,10 @@ PAPER_HEAD = ("№", "Код участника", "Класс", "Шифр", "Б�
               "Значимое", "Статус")
 
 
-def school_protocol(session: Session, campaign: Campaign, school: School, path: Path) -> Path:
-    """The protocol of one school: every paper, the school's figures, per-task chart, signatures."""
+def school_protocol(session: Session, campaign: Campaign, school: School, path: Path,
+                    audience: Audience = FULL) -> Path:
+    """The protocol of one school: every paper (those ``audience`` may see), the school's
+    figures, per-task chart, signatures."""
     data = campaign_results(session, campaign, school_code=school.code)
     stats = summarize(school.code, data.results, data.scheme, FlagRule())
     doc = Document(landscape=True)
@@ -182,8 +185,11 @@ def school_protocol(session: Session, campaign: Campaign, school: School, path: 
     doc.text(f"Муниципалитет: {school.municipality or '—'}")
     _stats_lines(doc, stats)
     doc.space()
-    if data.results:
-        doc.table(PAPER_HEAD, _paper_rows(data.results), (3, 8, 4, 8, 4, 4, 4, 4, 4, 5, 8))
+    listed = audience.papers(data.results)
+    if audience.restricted:
+        doc.text(f"Показаны {RESTRICTED_NOTE}.")
+    if listed:
+        doc.table(PAPER_HEAD, _paper_rows(listed), (3, 8, 4, 8, 4, 4, 4, 4, 4, 5, 8))
     else:
         doc.text("Работ нет.")
     doc.chart(charts.task_bars((t.label, t.mean_delta) for t in stats.tasks), 2.0)
@@ -192,8 +198,8 @@ def school_protocol(session: Session, campaign: Campaign, school: School, path: 
 
 
 def _paper_rows(results: Sequence[PaperResult]) -> list[tuple]:
-    ordered = sorted(results, key=lambda r: (r.paper.class_name or "", r.paper.participant))
-    return [(n, r.paper.participant, r.paper.class_name or "", r.paper.cipher, r.original.total, r.original.grade,
+    ordered = sorted(results, key=lambda r: (r.paper.class_name or "", r.paper.participant or "", r.paper.cipher))
+    return [(n, r.paper.participant or "—", r.paper.class_name or "", r.paper.cipher, r.original.total, r.original.grade,
              r.final.total if r.final else "—", r.final.grade if r.final else "—",
              _signed(r.delta_total), yes_no(r.significant),
              STATUS_LABELS.get(r.paper.status, r.paper.status)) for n, r in enumerate(ordered, 1)]
@@ -203,8 +209,9 @@ SCHOOL_HEAD = ("Код ОО", "Образовательная организац
                "Ср. изм.", "Значим.", "Внимание")
 
 
-def municipal_summary(session: Session, campaign: Campaign, path: Path) -> Path:
-    """Per municipality: its figures and its schools; campaign-wide charts first."""
+def municipal_summary(session: Session, campaign: Campaign, path: Path, audience: Audience = FULL) -> Path:
+    """Per municipality: its figures and its schools; campaign-wide charts first. Aggregates
+    only (no paper, no cipher): the same for every ``audience``."""
     data = campaign_results(session, campaign)
     analysis = Analysis(data.results, data.scheme, FlagRule())
     directory = school_directory(session)

@@ -3,8 +3,13 @@ reader downloads it when it is done.
 
 A big campaign's XLSX takes tens of seconds: it is built by an RQ worker when REDIS_URL is
 set (the page shows the progress and starts the download when the file is ready), inline
-otherwise. One run per report at a time: asking again while a run is queued or running
-joins that run instead of building the same file twice.
+otherwise. One run per report and audience at a time: asking again while a run is queued
+or running joins that run instead of building the same file twice.
+
+A run records who asked; the job builds the file for that person's audience as it is when
+the job runs (``audience.py``: organisers and observers the full report, a reviewer their own
+restricted copy). A run, its page and its file are only ever shown to the same audience
+(another reader's run answers 404, like a missing one).
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from ...db import utcnow
 from ...models import Campaign, ReportRun, ReportStatus, School, User
-from .files import KINDS, report_file
+from .audience import audience_for, tag_for
+from .files import KINDS, file_name, report_file
 
 TITLES = {"json": "Отчёт JSON", "xlsx": "Отчёт XLSX", "summary": "Аналитическая справка (PDF)",
           "protocol": "Протокол школы (PDF)"}
@@ -32,22 +38,24 @@ class ReportGone(LookupError):
 
 
 def request_report(session: Session, campaign: Campaign, kind: str, school_code: str, user: User) -> ReportRun | None:
-    """The run that will build this report: a live one of the same report, or a new one
-    (flushed, the caller commits and then calls ``start``). None for an unknown school.
-    A run still live after the job timeout was abandoned (its worker died): it is marked
-    failed and a new one starts."""
+    """The run that will build this report: a live one of the same report for the same
+    audience, or a new one (flushed, the caller commits and then calls ``start``). None for
+    an unknown school. A run still live after the job timeout was abandoned (its worker
+    died): it is marked failed and a new one starts."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}")
     code = school_code.strip() if kind == "protocol" else ""
     if kind == "protocol" and session.scalar(select(School.id).where(School.code == code)) is None:
         return None
-    live = session.scalar(select(ReportRun).where(
-        ReportRun.campaign_id == campaign.id, ReportRun.kind == kind, ReportRun.school_code == code,
-        ReportRun.status.in_(LIVE)).order_by(ReportRun.id.desc()).limit(1))
-    if live is not None and live.created_at > utcnow() - timedelta(seconds=JOB_TIMEOUT):
-        return live
-    if live is not None:  # its worker died or it never ran: give up on it, start afresh
-        live.status, live.error, live.finished_at = ReportStatus.FAILED, ABANDONED, utcnow()
+    tag = tag_for(user)
+    for live in session.scalars(select(ReportRun).where(
+            ReportRun.campaign_id == campaign.id, ReportRun.kind == kind, ReportRun.school_code == code,
+            ReportRun.status.in_(LIVE)).order_by(ReportRun.id.desc())):
+        if live.created_at <= utcnow() - timedelta(seconds=JOB_TIMEOUT):
+            # its worker died or it never ran: give up on it (whoever asked), start afresh
+            live.status, live.error, live.finished_at = ReportStatus.FAILED, ABANDONED, utcnow()
+        elif run_tag(session, live) == tag:
+            return live  # the same report for the same audience is on its way: join it
     run = ReportRun(campaign_id=campaign.id, kind=kind, school_code=code, requested_by_id=user.id)
     session.add(run)
     session.flush()
@@ -99,7 +107,12 @@ def build(session: Session, session_factory, run_id: int, data_dir: Path) -> str
     with session_factory() as s:
         set_status(s, run_id, ReportStatus.RUNNING)
     try:
-        path = report_file(session, run.campaign_id, run.kind, data_dir, school_code=run.school_code or None)
+        campaign = session.get(Campaign, run.campaign_id)
+        if campaign is None:
+            raise ReportGone("кампания или школа больше не существует")
+        audience = audience_for(session, requester(session, run), campaign)  # the requester's role, now
+        path = report_file(session, run.campaign_id, run.kind, data_dir, school_code=run.school_code or None,
+                           audience=audience)
         if path is None:
             raise ReportGone("кампания или школа больше не существует")
     except Exception as exc:
@@ -121,9 +134,26 @@ def failure_message(exc: Exception) -> str:
     return f"ошибка при формировании отчёта ({type(exc).__name__}: {exc})"
 
 
-def run_file(data_dir: Path, run: ReportRun) -> Path | None:
-    """The built file of a finished run, if it is still there."""
+def requester(session: Session, run: ReportRun) -> User | None:
+    return session.get(User, run.requested_by_id) if run.requested_by_id is not None else None
+
+
+def run_tag(session: Session, run: ReportRun) -> str:
+    """The audience a run is (or was) built for: its requester's, as they are now."""
+    return tag_for(requester(session, run))
+
+
+def may_open(session: Session, run: ReportRun, user: User) -> bool:
+    """A run (its page and file) is only for readers of the audience it is built for."""
+    return run_tag(session, run) == tag_for(user)
+
+
+def run_file(data_dir: Path, run: ReportRun, user: User) -> Path | None:
+    """The built file of a finished run for ``user``, if it is still there and was built for
+    their audience (a file built before the requester's role changed is not served)."""
     if run.status != ReportStatus.DONE or not run.file_name:
+        return None
+    if run.file_name != file_name(run.kind, run.school_code, tag_for(user)):
         return None
     path = Path(data_dir) / "reports" / run.campaign.slug / run.file_name
     return path if path.is_file() else None

@@ -24,6 +24,7 @@ from ...domain.analytics import Analysis, FlagRule, GroupStats
 from ...imports.formulas import safe_cell
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
+from .audience import FULL, Audience
 from .loader import CampaignResults, campaign_results
 from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
 
@@ -35,6 +36,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 PAPER_HEAD = ["Шифр", "Код ОО", "Код участника", "Класс", "Эксперт первичной проверки", "Статус",
               "Балл (школа)", "Отметка (школа)", "Итоговый балл", "Итоговая отметка", "Разница баллов",
               "Значимое расхождение", "Третья проверка", "Отметка по журналу"]
+HIDDEN = ("Код участника", "Эксперт первичной проверки")  # empty for a restricted audience
 GROUP_HEAD = ["Работ", "Проверено", "Отметка понижена", "Отметка подтверждена", "Отметка повышена",
               "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", "Значимых расхождений",
               "Доля значимых", "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
@@ -43,13 +45,14 @@ PROTOCOL_HEAD = ["№", "Код ОО", "Образовательная орга�
                  "Подтверждено", "Повышено", "Ср. расхождение", "Значимых", "Отмечено"]
 
 
-def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule = FlagRule()) -> Path:
-    """Write the whole report to ``path`` and return it."""
+def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule = FlagRule(),
+               audience: Audience = FULL) -> Path:
+    """Write the whole report to ``path`` and return it (the papers sheet as ``audience`` may see it)."""
     data = campaign_results(session, campaign)
     analysis = Analysis(data.results, data.scheme, rule)
     schools = school_directory(session)
     wb = Workbook(write_only=True)
-    write_papers(wb.create_sheet("Работы"), data)
+    write_papers(wb.create_sheet("Работы"), data, audience)
     school_groups = analysis.groups("school")
     write_groups(wb.create_sheet("Школы"), ["Код ОО", "Образовательная организация", "Муниципалитет"],
                  ((g, [g.key, *schools.get(g.key, ("", ""))]) for g in school_groups))
@@ -90,15 +93,18 @@ def header(ws, titles: Sequence[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def write_papers(ws, data: CampaignResults) -> None:
+def write_papers(ws, data: CampaignResults, audience: Audience = FULL) -> None:
     """One row per paper. Per-task scores go in three text cells rather than 2 × 15 columns:
-    100,000 rows × 44 cells took 45 s to write, × 17 cells about 17 s (docs/perf-report.md)."""
+    100,000 rows × 44 cells took 45 s to write, × 17 cells about 17 s (docs/perf-report.md).
+    A restricted audience gets the rows it may see (``audience.py``), those two columns empty."""
     labels = data.labels
     ws.freeze_panes = "B2"
     order = " ".join(labels)
-    append(ws, header(ws, PAPER_HEAD + [f"Баллы ОО по заданиям ({order})", f"Итоговые баллы по заданиям ({order})",
-                                       "Изменения по заданиям (ОО→итог)"]))
-    results = sorted(data.results, key=lambda r: (r.paper.school, r.paper.participant, r.paper.cipher))
+    head = [f"{t} (не показывается)" if audience.restricted and t in HIDDEN else t for t in PAPER_HEAD]
+    append(ws, header(ws, head + [f"Баллы ОО по заданиям ({order})", f"Итоговые баллы по заданиям ({order})",
+                                 "Изменения по заданиям (ОО→итог)"]))
+    results = sorted(audience.papers(data.results),
+                     key=lambda r: (r.paper.school, r.paper.participant or "", r.paper.cipher))
     for r in results:
         append(ws, paper_cells(r) + task_cells(r, labels))
 
