@@ -1,7 +1,6 @@
 """The organiser's campaign pages: overview and loading the schools' original marks."""
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -12,6 +11,7 @@ from wtforms import SelectField
 from wtforms.validators import Length
 
 from ..extensions import session
+from ..filenames import shown_name
 from ..imports.limits import MAX_FILE_BYTES
 from ..imports.tabular import ImportRejected, TableReadError, too_big
 from ..models import Role, School
@@ -67,15 +67,6 @@ def campaign(slug: str):
                            batch_labels=BATCH_LABELS)
 
 
-def upload_name(filename: str, limit: int = 100) -> str:
-    """The uploaded file's own name, cut short (it goes into messages and the flash cookie)."""
-    name = Path(filename.replace("\\", "/")).name or "marks.xlsx"
-    if len(name) <= limit:
-        return name
-    suffix = Path(name).suffix[:10]
-    return name[:limit - len(suffix) - 1] + "…" + suffix
-
-
 @bp.route("/<slug>/marks", methods=["POST"])
 @body_limit(lambda cfg: cfg.max_table_upload_mb * MB)
 @roles_required(Role.ORGANISER)
@@ -88,7 +79,7 @@ def upload_marks(slug: str):
                 flash(error, "error")
         return redirect(url_for(".campaign", slug=slug))
     upload = form.file.data
-    name = upload_name(upload.filename or "marks.xlsx")
+    name = shown_name(upload.filename or "", "marks.xlsx")
     data = upload.read(MAX_FILE_BYTES + 1)  # no more than the reader accepts ever sits in memory
     if len(data) > MAX_FILE_BYTES:
         flash(too_big(name), "error")

@@ -115,6 +115,6 @@ def test_a_far_too_long_file_name_is_kept_short_and_readable(uploader, db):
     ("", "scan.pdf"),
 ])
 def test_the_kept_file_name_is_the_last_path_part_without_control_characters(sent, kept):
-    from crosscheck.services.scans.batches import batch_filename
+    from crosscheck.filenames import shown_name
 
-    assert batch_filename(sent) == kept
+    assert shown_name(sent, "scan.pdf") == kept

@@ -14,7 +14,6 @@ Reading it marks it failed; uploading the same file again runs it again.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -27,13 +26,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...db import utcnow
+from ...filenames import shown_name
 from ...models import BatchStatus, Campaign, Page, PageStatus, Paper, ScanBatch
 from ..audit.trail import Actor, record
 from .pages import pages_root
 
 UPLOADS_DIR = "uploads"
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff"}
-MAX_FILENAME = 100  # the uploaded file's name as kept and shown (it also rides in flash cookies)
 JOB_TIMEOUT = 6 * 3600  # seconds an import job may run (RQ kills it then); a live batch older is abandoned
 LIVE = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 ABANDONED = "обработка прервана: загрузите файл ещё раз"
@@ -54,17 +53,6 @@ class Registered:
     needs_run: bool
 
 
-def batch_filename(filename: str) -> str:
-    """The name of the organiser's file as kept on its batch and shown in messages: the last
-    path part (browsers may send a Windows path), no control characters, at most
-    MAX_FILENAME characters with the extension kept."""
-    name = re.sub(r"[\x00-\x1f\x7f]+", " ", filename.replace("\\", "/")).rsplit("/", 1)[-1].strip()
-    if len(name) <= MAX_FILENAME:
-        return name or "scan.pdf"
-    suffix = Path(name).suffix[:10]
-    return name[:MAX_FILENAME - len(suffix) - 1] + "…" + suffix
-
-
 def validate_scan(source: Path, max_pages: int, name: str | None = None) -> None:
     """Refuse a file that cannot be imported at all (empty, corrupt, encrypted, too long,
     not really a PDF/TIFF, too costly to decode) before anything is stored; the message
@@ -83,7 +71,7 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
     """Keep the uploaded file (by hash) and its batch; the same file twice is one batch, also
     when both copies arrive at the same moment. Uploading the file of a failed or abandoned
     batch again queues that batch anew."""
-    name = batch_filename(filename)
+    name = shown_name(filename, "scan.pdf")
     suffix = Path(name).suffix.lower()
     if suffix not in SCAN_SUFFIXES:
         raise ScanUploadError(f"Файл «{name}»: нужен PDF или многостраничный TIFF")
