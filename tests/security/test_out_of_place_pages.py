@@ -236,7 +236,7 @@ def test_an_assigned_paper_whose_pages_come_in_doubt_is_not_served(app, db, worl
 
 
 def test_a_third_check_waits_for_the_pages_and_follows_their_confirmation(app, db, world, factory, tmp_path):
-    from crosscheck.services.marking.workflow import assign_review
+    from crosscheck.services.distribution.reviews import assign_review
 
     campaign, school, papers = world
     factory.user("mo_math", role="reviewer", school=factory.school("500103"))
