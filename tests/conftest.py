@@ -220,3 +220,18 @@ def run_worker(env: dict[str, str], timeout: int = 120):
 
     cmd = [sys.executable, "-c", "from crosscheck.cli import main; main()", "worker", "--burst"]
     return subprocess.run(cmd, env=os.environ | env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def run(cli_env):
+    """`crosscheck …` in-process against the test database: run("marks", "import", …)."""
+    from click.testing import CliRunner
+
+    from crosscheck.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+
+    return invoke

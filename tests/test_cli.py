@@ -13,16 +13,6 @@ from crosscheck.demo import TEMPLATE_FILE
 from crosscheck.models import ApiToken, Campaign, User
 
 
-@pytest.fixture
-def run(cli_env):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
-
-    return invoke
-
-
 def write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from crosscheck.cli import main
 from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
 from crosscheck.services.distribution.assignment import run_assignment
 from crosscheck.services.audit.trail import Actor
@@ -85,16 +83,6 @@ def marked(db, district):
     mark(db, review, scores(FULL) | {"9": 0, "10": 0, "14": 0}, comment="Задания 9, 10, 14 решены неверно")
     db.commit()
     return campaign, papers
-
-
-@pytest.fixture
-def run(cli_env):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
-
-    return invoke
 
 
 def press_report(client, kind: str, code: str = "", follow: bool = False):

@@ -19,17 +19,15 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from crosscheck.cli import main
 from crosscheck.imports import tabular, xlsx
 from crosscheck.imports.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
 from crosscheck.imports.tabular import ImportRejected, TableReadError, read_rows
 from crosscheck.models import AuditEvent, Paper, School, User
 from crosscheck.services.marks.importer import import_marks
 from crosscheck.services.people.imports import import_conflicts, import_schools, import_users
-from tests.conftest import csrf_from
+from tests.web.test_organiser_campaign import organiser, upload  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12.1", "12.2", "13", "14"]
@@ -141,16 +139,6 @@ def in_small_memory(path: Path, limit_mb: int = 320) -> dict:
                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def run(cli_env):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
-
-    return invoke
 
 
 # --- finding 2: the sheet's <dimension> is not trusted; memory stays small ---------------
@@ -458,20 +446,6 @@ def test_long_values_in_error_messages_are_cut_short(db, campaign):
     assert len(str(read.value)) < 100
 
 
-@pytest.fixture
-def organiser(factory, login_as):
-    factory.user("org", role="organiser")
-    factory.school("500101")
-    factory.campaign("vpr-math-5-2026", name="Весна 2026")
-    factory.commit()
-    return login_as("org")
-
-
-def upload(client, data: bytes, name="marks.csv", school=""):
-    page = client.get("/organiser/campaigns/vpr-math-5-2026/").get_data(as_text=True)
-    return client.post("/organiser/campaigns/vpr-math-5-2026/marks", data={
-        "csrf_token": csrf_from(page), "school": school, "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data")
 
 
 def test_the_upload_form_answers_over_long_values_with_row_errors_not_a_500(organiser, db):
