@@ -86,13 +86,22 @@ def _int_at_least(errors: list[str], key: str, value: Any, low: int) -> int | No
     return value
 
 
+# The longest text each key may hold (the database columns it is stored in).
+MAX_LENGTHS = {"name": 100, "title": 300, "subject": 200, "label": 32}
+
+
 def _text(errors: list[str], key: str, value: Any, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         errors.append(f"{key}: нужна непустая строка")
         return ""
-    return value.strip() if required else value
+    text = value.strip() if required else value
+    limit = MAX_LENGTHS.get(key.rsplit(".", 1)[-1])
+    if limit is not None and len(text) > limit:
+        errors.append(f"{key}: длиннее {limit} символов")
+        return ""
+    return text
 
 
 def parse_template(doc: Any) -> TemplateSpec:

@@ -137,3 +137,14 @@ def test_every_problem_is_listed_at_once():
 
 def test_not_a_mapping():
     assert refused(["name"]) == ["шаблон: ожидается словарь ключей (YAML/JSON-объект)"]
+
+
+@pytest.mark.parametrize("path, limit, key", [
+    ("tasks.0.label", 32, "tasks[1].label"),
+    ("title", 300, "title"),
+    ("subject", 200, "subject"),
+])
+def test_texts_longer_than_their_columns_are_refused_by_name(path, limit, key):
+    """On PostgreSQL an over-long label used to fail the insert with a traceback (issue 19, 10)."""
+    assert parse_template(with_change(path, "Я" * limit))
+    assert f"{key}: длиннее {limit} символов" in refused(with_change(path, "Я" * (limit + 1)))
