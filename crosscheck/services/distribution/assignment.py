@@ -207,6 +207,7 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
 def supersede(session: Session, assignment: Assignment, actor: Actor | None) -> None:
     assignment.status = AssignmentStatus.SUPERSEDED
     assignment.superseded_at = utcnow()
+    assignment.version += 1  # an autosave or submission that read the old version is stale
     session.flush()
     record(session, actor, "assignment.supersede", "assignment", assignment.id,
            campaign_id=assignment.paper.campaign_id, after={"expert_id": assignment.expert_id})

@@ -149,12 +149,17 @@ def validate_scores(tasks: tuple[Task, ...], scores: object) -> dict[str, int]:
     return dict(scores)
 
 
+# Work nobody may write to any more: handed in, or moved to someone else (a manual move,
+# a withdrawal or the gate superseded it after the expert's autosave had read it).
+CLOSED = (AssignmentStatus.SUBMITTED, AssignmentStatus.SUPERSEDED)
+
+
 def _bump_version(session: Session, state: MarkingState, **values) -> int:
     """The optimistic lock: the write happens only if nobody wrote since ``state`` was read."""
     result = session.execute(
         update(Assignment)
         .where(Assignment.id == state.id, Assignment.version == state.version,
-               Assignment.status != AssignmentStatus.SUBMITTED)
+               Assignment.status.not_in(CLOSED))
         .values(version=Assignment.version + 1, **values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
@@ -214,7 +219,7 @@ def _save_at_once_statement():
     now = bindparam("now", type_=ts.c.updated_at.type)
     # (parameter names differ from column names: SQLAlchemy would take those as SET values)
     bumped = (update(a).where(a.c.id == bindparam("write_id"), a.c.version == bindparam("read_version"),
-                              a.c.status != AssignmentStatus.SUBMITTED)
+                              a.c.status.not_in(CLOSED))
               .values(version=a.c.version + 1, comment=bindparam("new_comment", type_=a.c.comment.type),
                       status=bindparam("new_status", type_=a.c.status.type))
               .returning(a.c.id).cte("bumped"))
