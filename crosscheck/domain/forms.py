@@ -41,6 +41,8 @@ _EXACT = {
     "пол": "gender",
 }
 _PREFIXES = (("вариант", "variant"), ("класс №", "class_ordinal"), ("отметка за предыдущ", "journal"))
+# Errors name a column by its header, cut to this many characters (the real headers run to 51).
+TITLE_CHARS = 100
 # Names the errors use for a column the form does not have.
 MISSING_NAMES = {"code": "Код участника", "school": "Код ОО"}
 
@@ -130,7 +132,7 @@ def read_layout(header: Sequence[object], tasks: Sequence[TaskSpec]) -> tuple[La
     task_columns: dict[str, Column] = {}
     refused: set[str] = set()  # tasks whose column is there but declares another maximum
     for index, cell in enumerate(header):
-        key, title = norm(cell), quote(cell)
+        key, title = norm(cell), quote(cell, TITLE_CHARS)
         if not key:
             continue
         task = by_label.get(key)
