@@ -21,6 +21,7 @@ from crosscheck.domain.grading import GradeScale, TaskSpec
 from crosscheck.imports.tabular import ImportRejected
 from crosscheck.models import AuditEvent, OriginalScore, Paper
 from crosscheck.services.marks.importer import import_marks
+from tests.web.test_organiser_campaign import organiser, upload  # noqa: F401 (a fixture)
 
 PART1 = [("1", 1), ("2", 1), ("3", 1), ("4", 1), ("5", 1), ("6", 1), ("7", 1), ("8", 1)]
 PART2 = [("9", 2), ("10", 2), ("11", 1), ("12.1", 1), ("12.2", 1), ("13", 1), ("14", 2)]
@@ -218,6 +219,17 @@ def test_the_command_imports_the_school_form_once(db, factory, campaign, tmp_pat
     assert failed.exit_code == 1 and 'row 1, column "14 (1б)"' in failed.stderr
     db.expire_all()
     assert [p.participant_code for p in papers(db)] == ["40001"]
+
+
+# --- through the organiser's upload ----------------------------------------------------
+
+def test_the_organiser_uploads_the_school_form_as_it_is(organiser, db, tmp_path):
+    path = cache(form(tmp_path, [pupil(40001, FULL1, FULL2, klass=2), absent(40002)]), {"V2": 18})
+    response = upload(organiser, path.read_bytes(), name="Протокол ВПР 4 класс.xlsx", school="500101")
+    assert response.status_code == 302
+    html = organiser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "работ создано: 1" in html and "отсутствовавших участников пропущено: 1" in html
+    assert [(p.participant_code, p.class_name) for p in papers(db)] == [("40001", "4Б")]
 
 
 # --- the pure reading (domain/forms.py) -------------------------------------------------
