@@ -196,6 +196,17 @@ def test_the_class_list_sheet_may_come_first_and_may_be_missing(db, campaign, tm
     assert papers(db)[1].class_name == "3"  # no sheet «Классы»: the ordinal as written
 
 
+def test_the_class_list_sheet_counts_towards_the_file_s_limits(db, campaign, tmp_path, monkeypatch):
+    from crosscheck.imports import xlsx
+    from crosscheck.imports.tabular import TableReadError
+
+    path = form(tmp_path, [pupil(40001, FULL1, FULL2)], classes=(("4А",), ("4Б",)))
+    # «Протокол» (the header and a row whose total formula has no stored result) fits, with «Классы» it does not
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 2 * len(header()) - 1)
+    with pytest.raises(TableReadError, match="ячеек"):
+        import_marks(db, campaign, path, school_code="500101")
+
+
 def test_rows_the_school_never_filled_in_are_not_participants(db, campaign, tmp_path):
     path = form(tmp_path, [pupil(40001, FULL1, FULL2), [None] * 21, [None] * 21])
     cache(path, {"V2": 18, "V3": 0, "V4": ""})  # a total formula copied down the sheet
