@@ -19,12 +19,12 @@ from typing import Any, Iterable, Iterator
 
 from .limits import (MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Overlong, TableReadError, mb,
                      num)
-from .xlsx import column_letter, read_first_sheet
+from .xlsx import XlsxBook, column_letter
 
 Cell = Any  # str | int | float | bool | Overlong | None
 
-__all__ = ["Cell", "ImportRejected", "Overlong", "RowError", "Sheet", "TableReadError", "cell_text",
-           "load_sheet", "make_sheet", "norm_header", "quote", "read_rows", "too_long"]
+__all__ = ["Book", "Cell", "ImportRejected", "Overlong", "RowError", "Sheet", "TableReadError", "cell_text",
+           "load_sheet", "make_sheet", "norm_header", "open_book", "quote", "read_rows", "too_long"]
 
 # A physical CSV line with more separators than this is refused before the csv module
 # builds a list of its fields (quoted text may hold separators, hence the margin).
@@ -63,6 +63,27 @@ class ImportRejected(ValueError):
 def read_rows(path: str | Path, data: bytes | None = None) -> list[list[Cell]]:
     """All rows of the file (of an XLSX, its first worksheet) up to the last non-empty one;
     row ``i`` of the list is file row ``i + 1``."""
+    return open_book(path, data).rows(0)
+
+
+class Book:
+    """The sheets of one file: a CSV is one sheet; an XLSX's sheets are read on demand,
+    every one under the same limits (its rows as :func:`read_rows` gives them)."""
+
+    def __init__(self, sheet_names: list[str], reader):
+        self.sheet_names = sheet_names
+        self._reader = reader
+
+    def rows(self, index: int) -> list[list[Cell]]:
+        return self._reader(index)
+
+    def find(self, title: str) -> int | None:
+        """The position of the sheet called ``title`` (case and spaces ignored), else None."""
+        wanted = norm_header(title)
+        return next((i for i, name in enumerate(self.sheet_names) if norm_header(name) == wanted), None)
+
+
+def open_book(path: str | Path, data: bytes | None = None) -> Book:
     path = Path(path)
     if data is None:
         try:
@@ -76,13 +97,15 @@ def read_rows(path: str | Path, data: bytes | None = None) -> list[list[Cell]]:
     if not data or data.isspace():
         raise TableReadError(f"{path.name}: файл пуст")
     if data[:4] == b"PK\x03\x04":
-        return read_first_sheet(path.name, data)
+        book = XlsxBook(path.name, data)
+        return Book(book.sheet_names, book.rows)
     if data[:4] == OLE_MAGIC:
         raise TableReadError(f"{path.name}: это файл старого формата XLS или XLSX, защищённый паролем; "
                              "сохраните его как XLSX без пароля или как CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise TableReadError(f"{path.name}: это не файл XLSX")
-    return _read_csv(path.name, data)
+    rows = _read_csv(path.name, data)
+    return Book([path.name], lambda _index: rows)
 
 
 def too_big(name: str) -> str:

@@ -18,7 +18,12 @@ and never trusts a declared size:
   the file.
 
 Values are what openpyxl's ``data_only`` gave: the cached result of a formula (never the
-formula), numbers as ``int`` or ``float``, ``t="b"`` as ``bool``, text as ``str``.
+formula; a formula saved with no cached result reads as an empty cell), numbers as ``int``
+or ``float``, ``t="b"`` as ``bool``, text as ``str``.
+
+:class:`XlsxBook` reads any worksheet by its position (a results form keeps its class list
+in a second sheet «Классы»); the limits on cells and text hold for all sheets read from one
+book together, not for each one.
 """
 from __future__ import annotations
 
@@ -71,6 +76,24 @@ def read_first_sheet(name: str, data: bytes) -> list[list]:
     return _Book(name, data).first_sheet_rows()
 
 
+class XlsxBook:
+    """The worksheets of one XLSX, read one at a time on demand (each as
+    :func:`read_first_sheet` reads the first), under limits shared by the whole book."""
+
+    def __init__(self, name: str, data: bytes):
+        self._book = _Book(name, data)
+        self._sheets = self._book.worksheets()
+        if not self._sheets:
+            raise TableReadError(f"{name}: в файле XLSX нет ни одного листа с таблицей")
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [title for title, _ in self._sheets]
+
+    def rows(self, index: int) -> list[list]:
+        return self._book.sheet_rows(self._sheets[index][1])
+
+
 def column_letter(index: int) -> str:
     """0 → "A", 27 → "AB"."""
     letters = ""
@@ -94,23 +117,38 @@ class _Book:
         self.members = {info.filename: info for info in infos}
         _check_members(name, infos)
         self.text_chars = 0
+        self.cells = 0  # cells of every sheet read from this book (MAX_CELLS holds for them all)
+        self._strings: list | None = None
+        self._strings_path: str | None = None
 
     # --- package parts --------------------------------------------------------------
 
     def first_sheet_rows(self) -> list[list]:
+        sheets = self.worksheets()
+        if not sheets:
+            raise TableReadError(f"{self.name}: в файле XLSX нет ни одного листа с таблицей")
+        return self.sheet_rows(sheets[0][1])
+
+    def worksheets(self) -> list[tuple[str, str]]:
+        """(title, zip member) of every worksheet present, in the workbook's order."""
         workbook = self._office_document()
         rels = self._relationships(_rels_path(workbook))
-        sheet_ids = self._parse(workbook, _WorkbookHandler()).sheet_ids
-        sheet = next((_resolve(workbook, rels[rid][1]) for rid in sheet_ids
-                      if rid in rels and rels[rid][0].endswith(_WORKSHEET)), None)
-        if sheet is None or sheet not in self.members:
-            raise TableReadError(f"{self.name}: в файле XLSX нет ни одного листа с таблицей")
-        strings_path = next((_resolve(workbook, target) for kind, target in rels.values()
-                             if kind.endswith(_SHARED_STRINGS)), None)
-        strings: list = []
-        if strings_path and strings_path in self.members:
-            strings = self._parse(strings_path, _SharedStringsHandler(self)).strings
-        return self._parse(sheet, _SheetHandler(self, strings)).table()
+        self._strings_path = next((_resolve(workbook, target) for kind, target in rels.values()
+                                   if kind.endswith(_SHARED_STRINGS)), None)
+        sheets = []
+        for rid, title in self._parse(workbook, _WorkbookHandler()).sheets:
+            if rid in rels and rels[rid][0].endswith(_WORKSHEET):
+                member = _resolve(workbook, rels[rid][1])
+                if member in self.members:
+                    sheets.append((title, member))
+        return sheets
+
+    def sheet_rows(self, member: str) -> list[list]:
+        if self._strings is None:  # shared by every sheet: parsed (and counted) once
+            self._strings = []
+            if self._strings_path and self._strings_path in self.members:
+                self._strings = self._parse(self._strings_path, _SharedStringsHandler(self)).strings
+        return self._parse(member, _SheetHandler(self, self._strings)).table()
 
     def _office_document(self) -> str:
         if "_rels/.rels" in self.members:
@@ -241,13 +279,13 @@ class _RelsHandler:
 
 class _WorkbookHandler:
     def __init__(self):
-        self.sheet_ids: list[str] = []
+        self.sheets: list[tuple[str, str]] = []  # (relationship id, sheet title)
 
     def start(self, name, attrs):
-        if _local(name) == "sheet" and len(self.sheet_ids) < MAX_ZIP_MEMBERS:
+        if _local(name) == "sheet" and len(self.sheets) < MAX_ZIP_MEMBERS:
             rid = next((v for k, v in attrs.items() if _local(k) == "id"), None)
             if rid:
-                self.sheet_ids.append(rid)
+                self.sheets.append((rid, attrs.get("name", "")[:MAX_CELL_CHARS]))
 
     def end(self, tag):
         pass
@@ -320,7 +358,6 @@ class _SheetHandler:
     def __init__(self, book: _Book, strings: list):
         self.book, self.strings = book, strings
         self.rows: dict[int, list] = {}
-        self.cells = 0
         self.in_data = False
         self.row_number = 0
         self.row: dict[int, object] = {}
@@ -457,8 +494,8 @@ class _SheetHandler:
             cells.extend([None] * (width - len(cells)))
         for column, value in self.row.items():
             cells[column] = value
-        self.cells += width
-        if self.cells > MAX_CELLS:
+        self.book.cells += width
+        if self.book.cells > MAX_CELLS:
             raise _Stop(f"{self.book.name}: в таблице больше {num(MAX_CELLS)} ячеек — файл слишком велик "
                         "для загрузки; разделите его на части")
         self.rows[self.row_number] = cells

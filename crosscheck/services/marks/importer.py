@@ -12,27 +12,26 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...domain.grading import NOT_ATTEMPTED, GradeScale, ScoreError, TaskSpec, parse_score
-from ...imports.tabular import (ImportRejected, RowError, Sheet, TableReadError, cell_text, make_sheet,
-                               norm_header, quote, read_rows)
+from ...domain import forms
+from ...domain.grading import GradeScale, TaskSpec
+from ...imports.tabular import (Book, ImportRejected, RowError, Sheet, TableReadError, make_sheet, open_book, quote,
+                               too_long)
 from ...models import Campaign, OriginalScore, Paper, School, TemplateTask, User
 from ..audit.trail import Actor, record
 from ..distribution.regate import GateWithdrawal, recheck_live_assignments
 from .ciphers import new_cipher
 
 CODE = "Код участника"
-CLASS, VARIANT, SUM, GRADE = "Класс", "Вариант", "Сумма баллов", "Отметка"
-JOURNAL, MARKER, SCHOOL = "Отметка по журналу", "Эксперт", "Код ОО"
-KNOWN = {c.lower() for c in (CODE, CLASS, VARIANT, SUM, GRADE, JOURNAL, MARKER, SCHOOL)}
-# A header that looks like a task label ("15", "3.2", "4(2)", "10К1") but is not one of ours.
-TASK_LIKE = re.compile(r"^\d+([.,(]|[кk]|\s|$)", re.IGNORECASE)
+CLASSES_SHEET = "Классы"
 # Participant codes are the digits FIS OKO hands out (five in practice, SPEC §2 and §3):
 # nothing else is accepted, so no text, formula or markup ever becomes a code.
 PARTICIPANT_CODE_DIGITS = 10
 PARTICIPANT_CODE = re.compile(rf"[0-9]{{1,{PARTICIPANT_CODE_DIGITS}}}")
-# Text columns and the length of the database column each one is stored in.
-TEXT_LIMITS = {CLASS: Paper.__table__.c.class_name.type.length, VARIANT: Paper.__table__.c.variant.type.length,
-               MARKER: Paper.__table__.c.original_marker_name.type.length}
+CODE_HINT = f"код участника состоит только из цифр (от 1 до {PARTICIPANT_CODE_DIGITS})"
+# Text fields and the length of the database column each one is stored in.
+TEXT_LIMITS = {"class_name": Paper.__table__.c.class_name.type.length,
+               "variant": Paper.__table__.c.variant.type.length,
+               "marker": Paper.__table__.c.original_marker_name.type.length}
 
 
 @dataclass
@@ -65,133 +64,113 @@ class MarksResult:
         return text
 
 
-def find_header(name: str, rows: list[list]) -> int:
-    for index, row in enumerate(rows):
-        if any(norm_header(c) == CODE.lower() for c in row):
-            return index
-    raise ImportRejected([RowError(1, CODE, "не найдена строка заголовков со столбцом «Код участника»")], name)
+def find_header(name: str, book: Book) -> tuple[int, list[list], int]:
+    """The first sheet with a header row: (sheet index, its rows, the header's row index)."""
+    for index in range(len(book.sheet_names)):
+        rows = book.rows(index)
+        header = forms.find_header_row(rows)
+        if header is not None:
+            return index, rows, header
+    raise ImportRejected([RowError(1, CODE, "не найдена строка заголовков со столбцом «Код участника» "
+                                            "(или «Код»)")], name)
 
 
 class _Parser:
-    """Validates every row of one sheet against the campaign's template."""
+    """Validates every row of one sheet against the campaign's template (domain/forms.py
+    reads the cells; here the row numbers, schools, column lengths and duplicates)."""
 
     def __init__(self, sheet: Sheet, tasks: list[TemplateTask], scale: GradeScale,
-                 schools: dict[str, School], default_school: str | None):
-        self.sheet, self.tasks, self.scale = sheet, tasks, scale
-        self.schools, self.default_school = schools, default_school
+                 schools: dict[str, School], default_school: str | None, classes: dict[int, str] | None):
+        self.sheet, self.scale = sheet, scale
+        self.tasks = [TaskSpec(t.label, t.max_score) for t in tasks]
+        self.schools, self.default_school, self.classes = schools, default_school, classes
         self.errors: list[RowError] = []
+        self.layout: forms.Layout | None = None
+        self.absent = 0
 
     def check_columns(self) -> None:
-        labels = {t.label.lower() for t in self.tasks}
-        for header in self.sheet.headers:
-            key = norm_header(header)
-            if key and key not in KNOWN and key not in labels and TASK_LIKE.match(key):
-                self.errors.append(RowError(self.sheet.header_row, quote(header),
-                                            "в шаблоне кампании нет такого задания"))
-        for task in self.tasks:
-            if not self.sheet.has(task.label):
-                self.errors.append(RowError(self.sheet.header_row, task.label, "нет столбца этого задания"))
-        if not self.sheet.has(SCHOOL) and not self.default_school:
-            self.errors.append(RowError(self.sheet.header_row, SCHOOL,
+        self.layout, problems = forms.read_layout(self.sheet.headers, self.tasks)
+        self.errors += [RowError(self.sheet.header_row, p.column, p.message) for p in problems]
+        if self.layout is not None and self.layout.school is None and not self.default_school:
+            self.errors.append(RowError(self.sheet.header_row, "Код ОО",
                                         "нет столбца «Код ОО»: укажите школу параметром --school"))
 
     def parse(self) -> list[MarksRow]:
         rows: list[MarksRow] = []
+        layout = self.layout
         for rownum, row in self.sheet.body:
-            cells = {t.label: self.sheet.get(row, t.label) for t in self.tasks}
-            if all(cell_text(v) == "" for v in cells.values()):
-                continue  # absent participant
-            parsed = self._row(rownum, row, cells)
+            if forms.is_blank(layout, row):
+                continue
+            absent, problems = forms.absence(layout, row)
+            self.errors += [RowError(rownum, p.column, p.message) for p in problems]
+            if absent:
+                self.absent += 1
+                continue
+            parsed = self._row(rownum, row)
             if parsed is not None:
                 rows.append(parsed)
         self._duplicates(rows)
         return rows
 
     def absent_count(self) -> int:
-        return sum(1 for _, row in self.sheet.body
-                   if all(cell_text(self.sheet.get(row, t.label)) == "" for t in self.tasks))
+        return self.absent
 
     def _err(self, rownum: int, column: str, message: str) -> None:
         self.errors.append(RowError(rownum, column, message))
 
-    def _row(self, rownum: int, row: list, cells: dict) -> MarksRow | None:
+    def _row(self, rownum: int, row: list) -> MarksRow | None:
+        layout = self.layout
+        form_row, problems = forms.read_row(layout, row, self.tasks, self.scale,
+                                            default_school=self.default_school or "", classes=self.classes,
+                                            code_pattern=PARTICIPANT_CODE, code_hint=CODE_HINT)
         before = len(self.errors)
-        s = self.sheet
-        code = s.text(row, CODE)
-        if not code:
-            self._err(rownum, CODE, "пустой код участника")
-        elif not PARTICIPANT_CODE.fullmatch(code):
-            self._err(rownum, CODE, f"«{quote(code)}» — код участника состоит только из цифр "
-                                    f"(от 1 до {PARTICIPANT_CODE_DIGITS})")
-        school_code = s.text(row, SCHOOL) or (self.default_school or "")
+        school_code = forms.cell_text(row, layout.school) or (self.default_school or "")
         if school_code and school_code not in self.schools:
-            self._err(rownum, SCHOOL, f"неизвестный код ОО «{quote(school_code)}»")
-        for column, limit in TEXT_LIMITS.items():
-            s.check_length(self.errors, rownum, row, column, limit)
-        scores = {t.label: self._score(rownum, t, cells[t.label]) for t in self.tasks}
-        journal = self._journal(rownum, s.text(row, JOURNAL))
-        if len(self.errors) == before:
-            self._check_totals(rownum, row, scores)
-        if len(self.errors) != before:
+            self._err(rownum, layout.school.title if layout.school else "Код ОО",
+                      f"неизвестный код ОО «{quote(school_code)}»")
+        self.errors += [RowError(rownum, p.column, p.message) for p in problems]
+        if form_row is not None:
+            columns = {"class_name": layout.class_name or layout.class_ordinal,
+                       "variant": (layout.variants or [None])[0], "marker": layout.marker}
+            for attr, limit in TEXT_LIMITS.items():
+                value = getattr(form_row, attr)
+                problem = too_long(value, limit)
+                if problem:
+                    column = columns[attr]
+                    self._err(rownum, column.title if column else attr, problem)
+        if form_row is None or len(self.errors) != before:
             return None
-        return MarksRow(rownum, school_code, code, s.text(row, CLASS), s.text(row, VARIANT),
-                        scores, journal, s.text(row, MARKER))
-
-    def _score(self, rownum: int, task: TemplateTask, value) -> tuple[int, bool]:
-        text = cell_text(value)
-        if text == "":
-            self._err(rownum, task.label, "нет балла (для невыполненного задания ставится Х)")
-            return (0, True)
-        if text in NOT_ATTEMPTED:
-            return (0, False)
-        try:
-            return (parse_score(value, TaskSpec(task.label, task.max_score)), True)
-        except ScoreError:
-            self._err(rownum, task.label,
-                      f"«{quote(text)}» — недопустимый балл: нужно целое от 0 до {task.max_score} или Х")
-            return (0, True)
-
-    def _journal(self, rownum: int, text: str) -> int | None:
-        if not text:
-            return None
-        if text not in {"2", "3", "4", "5"}:
-            self._err(rownum, JOURNAL, f"«{quote(text)}» — отметка по журналу должна быть от 2 до 5")
-            return None
-        return int(text)
-
-    def _check_totals(self, rownum: int, row: list, scores: dict[str, tuple[int, bool]]) -> None:
-        total = sum(score for score, _ in scores.values())
-        given_sum = self.sheet.text(row, SUM)
-        if given_sum and given_sum != str(total):
-            self._err(rownum, SUM, f"указано {quote(given_sum)}, а сумма баллов по заданиям — {total}")
-        given_grade = self.sheet.text(row, GRADE)
-        grade = self.scale.grade(total)
-        if given_grade and given_grade != str(grade):
-            self._err(rownum, GRADE, f"указана отметка {quote(given_grade)}, а за {total} первичных баллов "
-                                     f"по шкале шаблона полагается {grade}")
+        return MarksRow(rownum, school_code, form_row.participant, form_row.class_name, form_row.variant,
+                        form_row.scores, form_row.journal_mark, form_row.marker)
 
     def _duplicates(self, rows: list[MarksRow]) -> None:
         seen: dict[tuple[str, str], int] = {}
         for r in rows:
             key = (r.school_code, r.participant)
             if key in seen:
-                self._err(r.rownum, CODE, f"участник «{r.participant}» уже есть в строке {seen[key]}")
+                self._err(r.rownum, self.layout.code.title, f"участник «{r.participant}» уже есть в строке {seen[key]}")
             seen.setdefault(key, r.rownum)
 
 
 def import_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
                  actor: Actor | None = None, data: bytes | None = None) -> MarksResult:
+    """Original marks from a results form: our layout (SPEC §2) or the school's form as FIS
+    OKO gives it (sheet «Протокол», class list in the sheet «Классы»)."""
     path = Path(path)
-    rows = read_rows(path, data)
-    sheet = make_sheet(path.name, rows, [CODE], header_index=find_header(path.name, rows))
+    book = open_book(path, data)
+    index, rows, header = find_header(path.name, book)
+    sheet = make_sheet(path.name, rows, [], header_index=header)
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
     if school_code and school_code not in schools:
         raise TableReadError(f"--school: неизвестный код ОО «{quote(school_code)}»")
-    parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code)
+    classes_at = book.find(CLASSES_SHEET)
+    parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code, None)
     parser.check_columns()
     if parser.errors:
         raise ImportRejected(parser.errors, sheet.name)
+    if parser.layout.class_ordinal is not None and classes_at is not None and classes_at != index:
+        parser.classes = forms.class_list(book.rows(classes_at))
     parsed = parser.parse()
     if parser.errors:
         raise ImportRejected(sorted(parser.errors, key=lambda e: (e.row, e.column)), sheet.name)
