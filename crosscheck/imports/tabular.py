@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..domain import forms
 from .limits import (MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Overlong, TableReadError, mb,
                      num)
 from .xlsx import XlsxBook, column_letter
@@ -34,8 +35,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls and password-protected .xlsx
 
 def quote(value: Cell, limit: int = 40) -> str:
     """A cell's text for an error message, cut to ``limit`` characters."""
-    text = cell_text(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return forms.quote(cell_text(value), limit)
 
 
 @dataclass(frozen=True)
@@ -171,11 +171,7 @@ def norm_header(value: Cell) -> str:
 def cell_text(value: Cell) -> str:
     """A cell as text: 12.0 from Excel becomes "12", not "12.0". An over-long cell reads as
     empty here: :func:`make_sheet` has already refused the file for it."""
-    if value is None or isinstance(value, Overlong):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return "" if isinstance(value, Overlong) else forms.text(value)
 
 
 def too_long(text: str, limit: int) -> str | None:
