@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from crosscheck.domain import forms
 from crosscheck.imports.tabular import ImportRejected
-from crosscheck.models import AuditEvent, OriginalScore, Paper, School
+from crosscheck.models import AuditEvent, OriginalScore, Paper
 from crosscheck.services.marks.importer import import_marks
 from tests.services.test_real_forms import FULL1, FULL2, PART1, PART2
+from tests.web.test_organiser_campaign import organiser, upload  # noqa: F401 (a fixture)
 
 TASKS = [*PART1, *PART2]
 FULL = [*FULL1, *FULL2]  # 18 points, grade 5
@@ -167,6 +168,20 @@ def test_one_command_imports_every_school_of_the_export(db, factory, campaign, t
     assert 'row 9, column "ОО": неизвестный код ОО «sch999999»' in failed.stderr
     db.expire_all()
     assert count(db, Paper) == 6 and ("730101", "40041") not in papers(db)
+
+
+# --- through the organiser's upload ----------------------------------------------------
+
+def test_the_organiser_uploads_the_municipal_export_with_no_school_chosen(organiser, factory, db, tmp_path):
+    for code in ("730101", "730102", "sch730103"):
+        factory.school(code)
+    factory.commit()
+    path = export(tmp_path, ROWS)
+    response = upload(organiser, path.read_bytes(), name="Индивидуальные результаты.xlsx")
+    assert response.status_code == 302
+    html = organiser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "работ создано: 6" in html and "отсутствовавших участников пропущено: 1" in html
+    assert len(papers(db)) == 6
 
 
 # --- the pure reading (domain/forms.py) -------------------------------------------------
