@@ -116,13 +116,14 @@ def test_reimporting_the_municipal_export_changes_nothing(db, campaign, tmp_path
 
 
 def test_a_school_that_is_not_loaded_names_the_row_the_column_and_the_code(db, campaign, tmp_path):
-    rows = [*ROWS, pupil("sch999999", 40031), pupil(None, 40032), pupil("sch730101", 40001)]
+    rows = [*ROWS, pupil("sch999999", 40031), pupil(None, 40032), pupil("sch730101", 40001), absent("sch730199", 1)]
     with pytest.raises(ImportRejected) as caught:
         import_marks(db, campaign, export(tmp_path, rows))
     assert [str(e) for e in caught.value.errors] == [
         'row 15, column "ОО": неизвестный код ОО «sch999999»',
         'row 16, column "ОО": пустой код ОО',
         'row 17, column "Код участника": участник «40001» уже есть в строке 8',  # same school, same code
+        'row 18, column "ОО": неизвестный код ОО «sch730199»',  # an absent pupil's school is checked too
     ]
     assert count(db, Paper) == 0 and count(db, OriginalScore) == 0  # all or nothing
 

@@ -106,6 +106,7 @@ class _Parser:
             self.errors += [RowError(rownum, p.column, p.message) for p in problems]
             if absent:
                 self.absent += 1
+                self._check_school(rownum, row)  # an absent pupil of a school not loaded is still an error
                 continue
             parsed = self._row(rownum, row)
             if parsed is not None:
@@ -125,11 +126,7 @@ class _Parser:
                                             default_school=self.default_school or "", classes=self.classes,
                                             code_pattern=PARTICIPANT_CODE, code_hint=CODE_HINT)
         before = len(self.errors)
-        school_code = self._school(forms.cell_text(row, layout.school) or (self.default_school or ""))
-        if not school_code:
-            cell = forms.cell_text(row, layout.school)
-            self._err(rownum, layout.school.title if layout.school else "Код ОО",
-                      f"неизвестный код ОО «{quote(cell)}»" if cell else "пустой код ОО")
+        school_code = self._check_school(rownum, row)
         self.errors += [RowError(rownum, p.column, p.message) for p in problems]
         if form_row is not None:
             columns = {"class_name": layout.class_name or layout.class_ordinal,
@@ -144,6 +141,16 @@ class _Parser:
             return None
         return MarksRow(rownum, school_code, form_row.participant, form_row.class_name, form_row.variant,
                         form_row.scores, form_row.journal_mark, form_row.marker)
+
+    def _check_school(self, rownum: int, row: list) -> str | None:
+        """The loaded school of a row (its own cell, else --school); an error when there is none."""
+        layout = self.layout
+        cell = forms.cell_text(row, layout.school)
+        school_code = self._school(cell or (self.default_school or ""))
+        if not school_code:
+            self._err(rownum, layout.school.title if layout.school else "Код ОО",
+                      f"неизвестный код ОО «{quote(cell)}»" if cell else "пустой код ОО")
+        return school_code
 
     def _school(self, cell: str) -> str | None:
         """The loaded school a row names by its code or FIS OKO login (`sch730101`), else None."""
