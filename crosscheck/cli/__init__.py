@@ -286,9 +286,10 @@ def marks() -> None:
 @marks.command("import")
 @click.argument("campaign_slug", metavar="CAMPAIGN")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--school", "school_code", default=None, help="school code when the file has no «Код ОО» column")
+@click.option("--school", "school_code", default=None, help="school code when the file names no school (no «Код ОО» / «ОО» column); "
+              "the municipal export names each row's school itself")
 def marks_import(campaign_slug: str, file: str, school_code: str | None) -> None:
-    """Import the school's original marks (VPR results form layout)."""
+    """Import original marks: a school's results form or the municipal export (many schools)."""
     from ..services.audit.trail import Actor
     from ..services.campaigns.store import CampaignError, get_campaign
     from ..services.marks.importer import import_marks

@@ -4,7 +4,9 @@ Two layouts are read by the same rules: ours (`Код участника`, task 
 labels, `Сумма баллов`, …) and the school's results form as FIS OKO hands it out (sheet
 `Протокол`: `Код`, task headers `LABEL (Nб)`, `Вариант (часть 1)` / `Вариант (часть 2)`,
 `Класс № …` resolved through the sheet `Классы`, `Отметка за предыдущий …`, `Итого баллов`
-as a formula). Real layouts and their sources: the shared `vpr/form_columns.yaml`.
+as a formula), and the municipal export «Индивидуальные результаты» (title and meta rows and a
+`Б`/`П` row above the header, many schools, each row's school login in `ОО`). Real layouts and
+their sources: the shared `vpr/form_columns.yaml`.
 
 Nothing here knows a file or a database: a header is a list of cells, a row is a list of
 cells, and every problem is a :class:`Problem` naming the column as the file names it; the
@@ -25,6 +27,12 @@ ABSENT_MARKERS = frozenset({"отсутствовал", "не присутств
                             "отсутствовала", "не присутствовала"})
 #: `LABEL (Nб)`: "5.1 (1б)", "8(1) (1б)", "10К1 (2б)"; N is the task's maximum.
 TASK_HEADER = re.compile(r"^(?P<label>.+?)\s*\(\s*(?P<max>\d{1,4})\s*б\.?\s*\)$", re.IGNORECASE)
+#: A school's FIS OKO login: `sch730101` or `edu730101` (the municipal export's `ОО` column).
+SCHOOL_LOGIN = re.compile(r"(?:sch|edu)(\d+)", re.IGNORECASE)
+#: The municipal export's difficulty row (базовый / повышенный) just above the header.
+DIFFICULTY_MARKS = frozenset({"б", "п"})
+#: What the municipal export writes in the journal mark column for a pupil with no mark.
+NO_JOURNAL_MARK = frozenset({"-", "—", "–", "нет отметки"})
 # A header that looks like a task label ("15", "3.2", "4(2)", "10К1") but is not one of ours.
 TASK_LIKE = re.compile(r"^\d+([.,(]|[кk]|\s|$)", re.IGNORECASE)
 
@@ -37,7 +45,7 @@ _EXACT = {
     "отметка": "grade",
     "отметка по журналу": "journal",
     "эксперт": "marker",
-    "код оо": "school",
+    "код оо": "school", "оо": "school", "логин оо": "school", "пользователь": "school",
     "пол": "gender",
 }
 _PREFIXES = (("вариант", "variant"), ("класс №", "class_ordinal"), ("отметка за предыдущ", "journal"))
@@ -113,6 +121,31 @@ def is_header_row(cells: Sequence[object]) -> bool:
 def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
     """Index of the first row with a participant code header, else None."""
     return next((i for i, row in enumerate(rows) if is_header_row(row)), None)
+
+
+def is_difficulty_row(cells: Sequence[object]) -> bool:
+    """The municipal export's row of `Б`/`П` (basic / advanced task) and nothing else."""
+    marks = [norm(c) for c in cells if text(c)]
+    return bool(marks) and all(m in DIFFICULTY_MARKS for m in marks)
+
+
+def school_key(value: object) -> str:
+    """A school code or FIS OKO login for matching: `sch730101`, `EDU730101` and `730101`
+    name one school (the login's digits are the school code)."""
+    cell = text(value)
+    match = SCHOOL_LOGIN.fullmatch(cell)
+    return match[1] if match else cell.lower()
+
+
+def resolve_school(value: object, codes: Sequence[str]) -> str | None:
+    """The loaded school code a row's `Код ОО` / login names: the code itself, else the one
+    code with the same key (`sch730101` → `730101`); None when there is none or several."""
+    cell = text(value)
+    if cell in codes:
+        return cell
+    key = school_key(cell)
+    found = [c for c in codes if school_key(c) == key]
+    return found[0] if len(found) == 1 else None
 
 
 def _role(key: str) -> str | None:
@@ -264,7 +297,7 @@ def _score(problems: list[Problem], task: TaskSpec, column: Column, value: objec
 
 
 def _journal(problems: list[Problem], column: Column | None, cell: str) -> int | None:
-    if not cell:
+    if not cell or cell.lower() in NO_JOURNAL_MARK:
         return None
     if cell not in {"2", "3", "4", "5"}:
         problems.append(Problem(column.title, f"«{quote(cell)}» — отметка по журналу должна быть от 2 до 5"))

@@ -87,6 +87,7 @@ class _Parser:
         self.errors: list[RowError] = []
         self.layout: forms.Layout | None = None
         self.absent = 0
+        self._resolved: dict[str, str | None] = {}  # a row's school cell -> the loaded school code
 
     def check_columns(self) -> None:
         self.layout, problems = forms.read_layout(self.sheet.headers, self.tasks)
@@ -99,12 +100,13 @@ class _Parser:
         rows: list[MarksRow] = []
         layout = self.layout
         for rownum, row in self.sheet.body:
-            if forms.is_blank(layout, row):
+            if forms.is_blank(layout, row) or forms.is_difficulty_row(row):
                 continue
             absent, problems = forms.absence(layout, row)
             self.errors += [RowError(rownum, p.column, p.message) for p in problems]
             if absent:
                 self.absent += 1
+                self._check_school(rownum, row)  # an absent pupil of a school not loaded is still an error
                 continue
             parsed = self._row(rownum, row)
             if parsed is not None:
@@ -124,10 +126,7 @@ class _Parser:
                                             default_school=self.default_school or "", classes=self.classes,
                                             code_pattern=PARTICIPANT_CODE, code_hint=CODE_HINT)
         before = len(self.errors)
-        school_code = forms.cell_text(row, layout.school) or (self.default_school or "")
-        if school_code and school_code not in self.schools:
-            self._err(rownum, layout.school.title if layout.school else "Код ОО",
-                      f"неизвестный код ОО «{quote(school_code)}»")
+        school_code = self._check_school(rownum, row)
         self.errors += [RowError(rownum, p.column, p.message) for p in problems]
         if form_row is not None:
             columns = {"class_name": layout.class_name or layout.class_ordinal,
@@ -143,6 +142,22 @@ class _Parser:
         return MarksRow(rownum, school_code, form_row.participant, form_row.class_name, form_row.variant,
                         form_row.scores, form_row.journal_mark, form_row.marker)
 
+    def _check_school(self, rownum: int, row: list) -> str | None:
+        """The loaded school of a row (its own cell, else --school); an error when there is none."""
+        layout = self.layout
+        cell = forms.cell_text(row, layout.school)
+        school_code = self._school(cell or (self.default_school or ""))
+        if not school_code:
+            self._err(rownum, layout.school.title if layout.school else "Код ОО",
+                      f"неизвестный код ОО «{quote(cell)}»" if cell else "пустой код ОО")
+        return school_code
+
+    def _school(self, cell: str) -> str | None:
+        """The loaded school a row names by its code or FIS OKO login (`sch730101`), else None."""
+        if cell not in self._resolved:
+            self._resolved[cell] = forms.resolve_school(cell, list(self.schools)) if cell else ""
+        return self._resolved[cell]
+
     def _duplicates(self, rows: list[MarksRow]) -> None:
         seen: dict[tuple[str, str], int] = {}
         for r in rows:
@@ -154,8 +169,9 @@ class _Parser:
 
 def import_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
                  actor: Actor | None = None, data: bytes | None = None) -> MarksResult:
-    """Original marks from a results form: our layout (SPEC §2) or the school's form as FIS
-    OKO gives it (sheet «Протокол», class list in the sheet «Классы»)."""
+    """Original marks from a results form: our layout (SPEC §2), the school's form as FIS
+    OKO gives it (sheet «Протокол», class list in the sheet «Классы») or the municipal export
+    «Индивидуальные результаты» (many schools, each row's school by its login in `ОО`)."""
     path = Path(path)
     book = open_book(path, data)
     index, rows, header = find_header(path.name, book)
