@@ -276,6 +276,81 @@ def campaign_create(slug: str, template_file: str, name: str, per_paper: int) ->
     click.echo(f"кампания «{slug}» создана: {name} ({len(spec.tasks)} заданий, проверок на работу: {per_paper})")
 
 
+
+@main.group()
+def template() -> None:
+    """Шаблоны работ."""
+
+
+@template.command("from-form")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--subject", required=True, help="subject as the title page writes it, e.g. «Русский язык»")
+@click.option("--grade", required=True, type=click.IntRange(1, 11), help="school grade (класс)")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="year of the paper: picks a shipped conversion scale when there is one")
+@click.option("--grades", "grades_option", default=None, metavar="3:A,4:B,5:C",
+              help="lowest primary score for grades 3, 4 and 5 (else the shipped scale for --year)")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def template_from_form(file: str, subject: str, grade: int, year: int | None, grades_option: str | None,
+                       output: str) -> None:
+    """Write a paper template from a results form's task columns «LABEL (Nб)» (SPEC §1)."""
+    import yaml
+
+    from ..domain import forms
+    from ..domain.scales import find_scale
+    from ..domain.template import TemplateError, parse_template
+    from ..domain.template_draft import (DraftError, draft_template, form_tasks, parse_grades_option,
+                                         scale_grades)
+    from ..imports.tabular import open_book
+
+    name = Path(file).name
+    try:
+        book = open_book(file)
+        header = None
+        for index in range(len(book.sheet_names)):  # the first sheet with a header row (SPEC §2)
+            rows = book.rows(index)
+            found = forms.find_header_row(rows)
+            if found is not None:
+                header = rows[found]
+                break
+        if header is None:
+            raise CliFailure(f"{name}: не найдена строка заголовков со столбцом «Код» (или «Код участника»)")
+        tasks = form_tasks(header)
+        if not tasks:
+            raise CliFailure(f"{name}: в строке заголовков нет столбцов заданий вида «1 (1б)», «5.1 (2б)»")
+        max_total = sum(m for _label, m in tasks)
+        source = "--grades"
+        if grades_option is not None:
+            grades = parse_grades_option(grades_option)
+        else:
+            scale = find_scale(subject, grade, year)
+            if scale is None and year is None:
+                raise CliFailure("не заданы пороги отметок: укажите --grades 3:A,4:B,5:C или --year ГГГГ "
+                                 "(год, для которого в crosscheck есть шкала перевода)")
+            if scale is None:
+                raise CliFailure(f"в crosscheck нет шкалы перевода для «{subject}», {grade} класс, {year} год: "
+                                 "укажите пороги в --grades 3:A,4:B,5:C")
+            grades = scale_grades(scale, max_total)
+            source = f"шкала перевода {scale.year} года ({scale.source})"
+        doc = draft_template(tasks, subject=subject, grade=grade, year=year, grades=grades)
+        spec = parse_template(doc)
+    except TableReadError as exc:
+        raise CliFailure(str(exc)) from exc
+    except DraftError as exc:
+        raise CliFailure(f"{name}: {exc}") from exc
+    except TemplateError as exc:
+        raise CliFailure(f"шаблон не составлен: {exc}", list(exc.errors)) from exc
+    head = (f"# Шаблон составлен по форме сбора результатов {name} (crosscheck template from-form).\n"
+            "# Впишите критерии оценивания заданий; проверьте маски (masks) на отсканированном титуле.\n"
+            f"# Пороги отметок: {source}.\n")
+    body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+    try:
+        Path(output).write_text(head + body, encoding="utf-8")
+    except OSError as exc:
+        raise CliFailure(f"{output}: не удаётся записать файл ({exc.strerror})") from exc
+    click.echo(f"шаблон «{spec.name}» записан в {output}: заданий {len(spec.tasks)}, максимальный первичный балл "
+               f"{spec.max_total}, пороги 3/4/5: {grades['3']}/{grades['4']}/{grades['5']} ({source})")
+
 # --- papers in -------------------------------------------------------------------------
 
 @main.group()
