@@ -55,7 +55,7 @@ class Config:
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Config":
         env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("CROSSCHECK_DATA_DIR") or "./var").resolve()
+        data_dir = data_dir_from_env(env)
         production = env.get("CROSSCHECK_ENV", "").lower() == "production"
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'crosscheck.sqlite3'}"
         def number(name: str, default: int) -> int:
@@ -87,6 +87,12 @@ class Config:
             setattr(cfg, key, value)
         cfg.secret_key = resolve_secret(cfg)
         return cfg
+
+
+def data_dir_from_env(env: dict | None = None) -> Path:
+    """CROSSCHECK_DATA_DIR (default ./var), resolved; nothing is created."""
+    env = os.environ if env is None else env
+    return Path(env.get("CROSSCHECK_DATA_DIR") or "./var").resolve()
 
 
 def resolve_secret(cfg: Config) -> str:

@@ -323,13 +323,13 @@ def template_from_form(file: str, subject: str, grade: int, year: int | None, gr
         if grades_option is not None:
             grades = parse_grades_option(grades_option)
         else:
-            scale = find_scale(subject, grade, year)
+            scale = find_scale(subject, grade, year, [sc for sc, _imported in _known_scales()])
             if scale is None and year is None:
                 raise CliFailure("не заданы пороги отметок: укажите --grades 3:A,4:B,5:C или --year ГГГГ "
                                  "(год, для которого в crosscheck есть шкала перевода)")
             if scale is None:
                 raise CliFailure(f"в crosscheck нет шкалы перевода для «{subject}», {grade} класс, {year} год: "
-                                 "укажите пороги в --grades 3:A,4:B,5:C")
+                                 "укажите пороги в --grades 3:A,4:B,5:C или импортируйте шкалу (crosscheck scales import ФАЙЛ)")
             grades = scale_grades(scale, max_total)
             source = f"шкала перевода {scale.year} года ({scale.source})"
         doc = draft_template(tasks, subject=subject, grade=grade, year=year, grades=grades)
@@ -350,6 +350,108 @@ def template_from_form(file: str, subject: str, grade: int, year: int | None, gr
         raise CliFailure(f"{output}: не удаётся записать файл ({exc.strerror})") from exc
     click.echo(f"шаблон «{spec.name}» записан в {output}: заданий {len(spec.tasks)}, максимальный первичный балл "
                f"{spec.max_total}, пороги 3/4/5: {grades['3']}/{grades['4']}/{grades['5']} ({source})")
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """Шаблоны работ в базе данных."""
+
+
+@templates_group.command("list")
+def templates_list() -> None:
+    """List the paper templates stored in the database and the campaigns using them."""
+    from ..services.campaigns.store import template_summaries
+
+    with app_session() as s:
+        rows = template_summaries(s)
+    if not rows:
+        click.echo("шаблонов в базе данных нет (их добавляет crosscheck campaign create)")
+        return
+    click.echo(f"шаблонов: {len(rows)}")
+    for row in rows:
+        campaigns = ", ".join(row.campaigns) if row.campaigns else "нет"
+        click.echo(f"  {row.name}: «{row.title}», {row.subject}, {row.grade} класс, заданий {row.tasks}, "
+                   f"максимальный балл {row.max_total}; кампании: {campaigns}")
+
+
+# --- conversion scales ---------------------------------------------------------------------
+
+SCALES_FILE = "scales.csv"  # the administrator's imported scales, in the data directory
+
+
+def _scales_path() -> Path:
+    from ..config import data_dir_from_env
+
+    return data_dir_from_env() / SCALES_FILE
+
+
+def _imported_scales_text() -> str | None:
+    path = _scales_path()
+    try:
+        return path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliFailure(f"{path}: не удаётся прочитать импортированные шкалы ({exc})") from exc
+
+
+def _known_scales():
+    """Every conversion scale: the administrator's imported ones first, then the shipped."""
+    from ..domain.scales import known_scales
+
+    return known_scales(_imported_scales_text())
+
+
+@main.group()
+def scales() -> None:
+    """Шкалы перевода первичных баллов в отметки."""
+
+
+@scales.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def scales_import(file: str) -> None:
+    """Import conversion scales (the shipped file's columns) into the data directory."""
+    import os
+
+    from ..config import make_data_dir
+    from ..domain.scales import ScaleImportError, merge_scales, parse_scales, scales_csv, validate_scales
+
+    name = Path(file).name
+    try:
+        text = Path(file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliFailure(f"{name}: не удаётся прочитать файл как CSV в UTF-8 ({exc})") from exc
+    try:
+        new = validate_scales(text)
+    except ScaleImportError as exc:
+        raise CliFailure(f"{name}: {len(exc.errors)} ошибок, ничего не записано", exc.errors) from exc
+    earlier = parse_scales(_imported_scales_text() or "")
+    merge = merge_scales(earlier, new)
+    path = _scales_path()
+    if merge.changed:
+        make_data_dir(path.parent)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(scales_csv(merge.scales), encoding="utf-8")
+        os.replace(tmp, path)
+    for old, scale in merge.replaced:
+        click.echo(f"  заменена шкала {scale.subject}, {scale.grade} класс, {scale.year} год: "
+                   f"3/4/5 {old.minimums['3']}/{old.minimums['4']}/{old.minimums['5']} из {old.max_primary} "
+                   f"({old.source}) → {scale.minimums['3']}/{scale.minimums['4']}/{scale.minimums['5']} "
+                   f"из {scale.max_primary} ({scale.source})")
+    click.echo(f"шкалы перевода: добавлено {len(merge.added)}, заменено {len(merge.replaced)}, "
+               f"без изменений {len(merge.unchanged)}"
+               + (f"; файл {path}" if merge.changed else "; ничего не изменилось"))
+
+
+@scales.command("list")
+def scales_list() -> None:
+    """List every known conversion scale: shipped with crosscheck or imported."""
+    known = sorted(_known_scales(), key=lambda item: (item[0].subject, item[0].grade, item[0].year))
+    click.echo(f"шкал перевода: {len(known)}")
+    for scale, imported in known:
+        m = scale.minimums
+        click.echo(f"  {scale.subject}, {scale.grade} класс, {scale.year}: 3 от {m['3']}, 4 от {m['4']}, "
+                   f"5 от {m['5']} (из {scale.max_primary}); {'импортирована' if imported else 'встроена'}; "
+                   f"источник: {scale.source}")
+
 
 # --- papers in -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -94,3 +95,25 @@ def get_campaign(session: Session, slug: str) -> Campaign:
     if campaign is None:
         raise CampaignError(f"кампания «{slug}» не найдена")
     return campaign
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    name: str
+    title: str
+    subject: str
+    grade: int
+    tasks: int
+    max_total: int
+    campaigns: list[str]
+
+
+def template_summaries(s: Session) -> list[TemplateSummary]:
+    """Every stored paper template with the campaigns using it (`crosscheck templates list`)."""
+    used: dict[int, list[str]] = {}
+    for template_id, slug in s.execute(select(Campaign.template_id, Campaign.slug).order_by(Campaign.slug)):
+        used.setdefault(template_id, []).append(slug)
+    return [TemplateSummary(name=t.name, title=t.title, subject=t.subject.name, grade=t.grade_level,
+                            tasks=len(t.tasks), max_total=sum(task.max_score for task in t.tasks),
+                            campaigns=used.get(t.id, []))
+            for t in s.scalars(select(PaperTemplate).order_by(PaperTemplate.name))]
