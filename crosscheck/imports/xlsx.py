@@ -314,15 +314,35 @@ class _Text:
         return "".join(self.parts)
 
 
-class _SharedStringsHandler:
-    """``<sst><si><t>…</t></si>…`` (rich text: every ``<r><t>`` joined; phonetic ``<rPh>`` skipped)."""
+class _RichText:
+    """What both the shared strings and inline strings share: the text of every ``<t>`` of
+    the item being read (rich-text runs ``<r><t>`` joined), phonetic ``<rPh>`` skipped."""
 
-    def __init__(self, book: _Book):
-        self.book = book
-        self.strings: list = []
+    def __init__(self):
         self.text: _Text | None = None
         self.in_t = False
         self.phonetic = 0
+
+    def rich_start(self, tag: str) -> None:
+        if tag == "rPh":
+            self.phonetic += 1
+        elif tag == "t" and self.text is not None and not self.phonetic:
+            self.in_t = True
+
+    def rich_end(self, tag: str) -> None:
+        if tag == "t":
+            self.in_t = False
+        elif tag == "rPh":
+            self.phonetic -= 1
+
+
+class _SharedStringsHandler(_RichText):
+    """``<sst><si><t>…</t></si>…`` (rich text: every ``<r><t>`` joined; phonetic ``<rPh>`` skipped)."""
+
+    def __init__(self, book: _Book):
+        super().__init__()
+        self.book = book
+        self.strings: list = []
 
     def start(self, name, attrs):
         tag = _STRING_TAGS.get(name)
@@ -331,31 +351,28 @@ class _SharedStringsHandler:
                 raise _Stop(f"{self.book.name}: файл XLSX отклонён: больше {num(MAX_SHARED_STRINGS)} разных "
                             "строк текста")
             self.text = _Text()
-        elif tag == "rPh":
-            self.phonetic += 1
-        elif tag == "t" and self.text is not None and not self.phonetic:
-            self.in_t = True
+        elif tag is not None:
+            self.rich_start(tag)
 
     def end(self, name):
         tag = _STRING_TAGS.get(name)
-        if tag == "t":
-            self.in_t = False
-        elif tag == "rPh":
-            self.phonetic -= 1
-        elif tag == "si" and self.text is not None:
+        if tag == "si" and self.text is not None:
             value = self.text.value()
             if isinstance(value, str):
                 self.book.count_text(len(value))
             self.strings.append(value)
             self.text = None
+        elif tag is not None:
+            self.rich_end(tag)
 
     def chars(self, text):
         if self.in_t:
             self.text.add(text)
 
 
-class _SheetHandler:
+class _SheetHandler(_RichText):
     def __init__(self, book: _Book, strings: list):
+        super().__init__()  # self.text: the text of the <v> or <is><t> being read
         self.book, self.strings = book, strings
         self.rows: dict[int, list] = {}
         self.in_data = False
@@ -363,9 +380,7 @@ class _SheetHandler:
         self.row: dict[int, object] = {}
         self.column = -1
         self.kind = "n"
-        self.text: _Text | None = None  # text of the <v> or <is><t> being read
-        self.in_v = self.in_t = False
-        self.phonetic = 0
+        self.in_v = False
 
     # expat callbacks
 
@@ -387,10 +402,8 @@ class _SheetHandler:
             self.in_v, self.text = True, _Text()
         elif tag == "is":
             self.text = _Text()
-        elif tag == "rPh":
-            self.phonetic += 1
-        elif tag == "t" and self.text is not None and not self.phonetic:
-            self.in_t = True
+        else:
+            self.rich_start(tag)
 
     def end(self, name):
         if not self.in_data:
@@ -398,10 +411,6 @@ class _SheetHandler:
         tag = _SHEET_TAGS.get(name)
         if tag == "v":
             self.in_v = False
-        elif tag == "t":
-            self.in_t = False
-        elif tag == "rPh":
-            self.phonetic -= 1
         elif tag == "c":
             value = self._value()
             if value is not None:
@@ -410,6 +419,8 @@ class _SheetHandler:
             self._finish_row()
         elif tag == "sheetData":
             self.in_data = False
+        elif tag is not None:
+            self.rich_end(tag)
 
     def chars(self, text):
         if self.in_v or self.in_t:
