@@ -148,3 +148,13 @@ def test_texts_longer_than_their_columns_are_refused_by_name(path, limit, key):
     """On PostgreSQL an over-long label used to fail the insert with a traceback (issue 19, 10)."""
     assert parse_template(with_change(path, "Я" * limit))
     assert f"{key}: длиннее {limit} символов" in refused(with_change(path, "Я" * (limit + 1)))
+
+
+def test_the_length_limits_are_the_database_columns():
+    """domain/ may not import the models, so the limits are written twice: keep them equal."""
+    from crosscheck.domain.template import MAX_LENGTHS
+    from crosscheck.models import PaperTemplate, Subject, TemplateTask
+
+    columns = {"name": PaperTemplate.__table__.c.name, "title": PaperTemplate.__table__.c.title,
+               "subject": Subject.__table__.c.name, "label": TemplateTask.__table__.c.label}
+    assert MAX_LENGTHS == {key: column.type.length for key, column in columns.items()}
