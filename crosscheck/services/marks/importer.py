@@ -6,6 +6,7 @@ file finds every paper and score as it is and changes nothing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from .ciphers import new_cipher
 
 CODE = "Код участника"
 CLASSES_SHEET = "Классы"
+# How the person names the file's school when the file has no school column: each interface
+# passes its own words (the command line's option, the web form's field).
+ASK_SCHOOL = "укажите школу параметром --school"
 # Participant codes are the digits FIS OKO hands out (five in practice, SPEC §2 and §3):
 # nothing else is accepted, so no text, formula or markup ever becomes a code.
 PARTICIPANT_CODE_DIGITS = 10
@@ -80,13 +84,14 @@ class _Parser:
     reads the cells; here the row numbers, schools, column lengths and duplicates)."""
 
     def __init__(self, sheet: Sheet, tasks: list[TemplateTask], scale: GradeScale,
-                 schools: dict[str, School], default_school: str | None, classes: dict[int, str] | None):
-        self.sheet, self.scale = sheet, scale
+                 schools: dict[str, School], default_school: str | None, classes: dict[int, str] | None,
+                 ask_school: str = ASK_SCHOOL):
+        self.sheet, self.scale, self.ask_school = sheet, scale, ask_school
         self.tasks = [TaskSpec(t.label, t.max_score) for t in tasks]
         self.schools, self.default_school, self.classes = schools, default_school, classes
         self.errors: list[RowError] = []
         self.layout: forms.Layout | None = None
-        self.absent = 0
+        self.absent_by_school: Counter = Counter()  # school code (or "" when unknown) -> absent pupils
         self._resolved: dict[str, str | None] = {}  # a row's school cell -> the loaded school code
 
     def check_columns(self) -> None:
@@ -94,7 +99,7 @@ class _Parser:
         self.errors += [RowError(self.sheet.header_row, p.column, p.message) for p in problems]
         if self.layout is not None and self.layout.school is None and not self.default_school:
             self.errors.append(RowError(self.sheet.header_row, "Код ОО",
-                                        "нет столбца «Код ОО»: укажите школу параметром --school"))
+                                        f"нет столбца «Код ОО»: {self.ask_school}"))
 
     def parse(self) -> list[MarksRow]:
         rows: list[MarksRow] = []
@@ -105,17 +110,14 @@ class _Parser:
             absent, problems = forms.absence(layout, row)
             self.errors += [RowError(rownum, p.column, p.message) for p in problems]
             if absent:
-                self.absent += 1
-                self._check_school(rownum, row)  # an absent pupil of a school not loaded is still an error
+                # an absent pupil of a school not loaded is still an error
+                self.absent_by_school[self._check_school(rownum, row) or ""] += 1
                 continue
             parsed = self._row(rownum, row)
             if parsed is not None:
                 rows.append(parsed)
         self._duplicates(rows)
         return rows
-
-    def absent_count(self) -> int:
-        return self.absent
 
     def _err(self, rownum: int, column: str, message: str) -> None:
         self.errors.append(RowError(rownum, column, message))
@@ -167,11 +169,21 @@ class _Parser:
             seen.setdefault(key, r.rownum)
 
 
-def import_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
-                 actor: Actor | None = None, data: bytes | None = None) -> MarksResult:
-    """Original marks from a results form: our layout (SPEC §2), the school's form as FIS
-    OKO gives it (sheet «Протокол», class list in the sheet «Классы») or the municipal export
-    «Индивидуальные результаты» (many schools, each row's school by its login in `ОО`)."""
+@dataclass
+class ReadMarks:
+    """A results form read and validated against the campaign, nothing written yet."""
+    sheet: str
+    rows: list[MarksRow]
+    absent: Counter  # school code -> absent pupils skipped
+    schools: dict[str, School]
+
+
+def read_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
+               data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> ReadMarks:
+    """Every row of a results form validated against the campaign's template: our layout
+    (SPEC §2), the school's form as FIS OKO gives it (sheet «Протокол», class list in the sheet
+    «Классы») or the municipal export «Индивидуальные результаты» (many schools, each row's
+    school by its login in `ОО`). Raises ImportRejected with every bad row, or TableReadError."""
     path = Path(path)
     book = open_book(path, data)
     index, rows, header = find_header(path.name, book)
@@ -179,9 +191,10 @@ def import_marks(session: Session, campaign: Campaign, path: str | Path, *, scho
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
     if school_code and school_code not in schools:
-        raise TableReadError(f"--school: неизвестный код ОО «{quote(school_code)}»")
+        raise TableReadError(f"неизвестная школа: код ОО «{quote(school_code)}»")
     classes_at = book.find(CLASSES_SHEET)
-    parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code, None)
+    parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code, None,
+                     ask_school)
     parser.check_columns()
     if parser.errors:
         raise ImportRejected(parser.errors, sheet.name)
@@ -190,9 +203,105 @@ def import_marks(session: Session, campaign: Campaign, path: str | Path, *, scho
     parsed = parser.parse()
     if parser.errors:
         raise ImportRejected(sorted(parser.errors, key=lambda e: (e.row, e.column)), sheet.name)
-    result = MarksResult(absent=parser.absent_count())
-    _write(session, campaign, parsed, schools, result, actor)
+    return ReadMarks(sheet.name, parsed, parser.absent_by_school, schools)
+
+
+def import_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
+                 actor: Actor | None = None, data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> MarksResult:
+    """Original marks from a results form (see read_marks), all-or-nothing and idempotent."""
+    read = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
+    result = MarksResult(absent=sum(read.absent.values()))
+    _write(session, campaign, read.rows, read.schools, result, actor)
     return result
+
+
+@dataclass
+class SchoolPreview:
+    code: str
+    name: str
+    participants: int = 0
+    absent: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    journal_marks: int = 0
+
+
+@dataclass
+class MarksPreview:
+    """What an import of this file would do, computed without writing anything."""
+    sheet: str
+    schools: list[SchoolPreview]
+    unlinked_markers: list[str]
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(s, attr) for s in self.schools)
+
+    def to_json(self) -> dict:
+        return {"sheet": self.sheet, "unlinked_markers": self.unlinked_markers,
+                "schools": [vars(s) for s in self.schools]}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "MarksPreview":
+        return cls(doc["sheet"], [SchoolPreview(**s) for s in doc["schools"]], list(doc["unlinked_markers"]))
+
+
+def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
+                  data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> MarksPreview:
+    """Per school: participants, absent, and how many papers an import would create, update
+    or leave as they are. Raises what read_marks raises; writes nothing."""
+    read = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
+    by_code: dict[str, SchoolPreview] = {}
+
+    def school(code: str) -> SchoolPreview:
+        if code not in by_code:
+            by_code[code] = SchoolPreview(code, read.schools[code].name)
+        return by_code[code]
+
+    for code, count in read.absent.items():
+        school(code).absent += count
+    current = _current_marks(session, campaign)
+    labels = {t.id: t.label for t in campaign.template.tasks}
+    markers = _marker_index(session)
+    unlinked: set[str] = set()
+    for r in read.rows:
+        entry = school(r.school_code)
+        entry.participants += 1
+        entry.journal_marks += r.journal_mark is not None
+        marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
+        if r.marker_text and marker is None:
+            unlinked.add(r.marker_text)
+        state = current.get((read.schools[r.school_code].id, r.participant))
+        if state is None:
+            entry.created += 1
+            continue
+        fields, scores = state
+        wanted = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
+        if fields == wanted and {labels[t]: v for t, v in scores.items()} == r.scores:
+            entry.unchanged += 1
+        else:
+            entry.updated += 1
+    return MarksPreview(read.sheet, sorted(by_code.values(), key=lambda s: s.code), sorted(unlinked))
+
+
+def _current_marks(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[tuple, dict]]:
+    """(school id, participant) -> ((class, variant, journal mark, marker id, marker text),
+    {task id: (score, attempted)}) of the campaign's papers, in two queries."""
+    current: dict[tuple[int, str], tuple[tuple, dict]] = {}
+    by_id: dict[int, dict] = {}
+    for row in session.execute(select(Paper.id, Paper.school_id, Paper.participant_code, Paper.class_name,
+                                      Paper.variant, Paper.journal_mark, Paper.original_marker_id,
+                                      Paper.original_marker_name).where(Paper.campaign_id == campaign.id)):
+        scores: dict = {}
+        by_id[row.id] = scores
+        current[(row.school_id, row.participant_code)] = (
+            (row.class_name, row.variant, row.journal_mark, row.original_marker_id, row.original_marker_name),
+            scores)
+    for paper_id, task_id, score, attempted in session.execute(
+            select(OriginalScore.paper_id, OriginalScore.task_id, OriginalScore.score, OriginalScore.attempted)
+            .join(Paper, Paper.id == OriginalScore.paper_id).where(Paper.campaign_id == campaign.id)):
+        by_id[paper_id][task_id] = (score, bool(attempted))
+    return current
 
 
 def _marker_index(session: Session) -> dict[str, User]:
