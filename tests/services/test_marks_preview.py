@@ -21,12 +21,13 @@ def by_school(preview):
 
 
 def test_a_first_preview_counts_every_school_and_writes_nothing(db, campaign, tmp_path):
+    events = count(db, AuditEvent)
     preview = preview_marks(db, campaign, export(tmp_path, ROWS))
     assert by_school(preview) == {"730101": (2, 1, 2, 0, 0), "730102": (2, 0, 2, 0, 0),
                                   "sch730103": (2, 0, 2, 0, 0)}
     assert preview.total("participants") == 6 and preview.total("absent") == 1
     assert preview.total("journal_marks") == 4  # «нет отметки» and «-» are no journal mark
-    assert count(db, Paper) == 0 and count(db, AuditEvent) == 0
+    assert count(db, Paper) == 0 and count(db, AuditEvent) == events
 
 
 def test_after_the_import_the_same_file_previews_as_unchanged_and_a_corrected_row_as_updated(db, campaign,
