@@ -6,11 +6,12 @@ from .marking import ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStat
 from .papers import (BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch, held_back,
                      in_doubt)
 from .reports import ReportRun, ReportStatus
+from .uploads import MarksUpload, UploadStatus
 from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, User, user_subjects
 
 __all__ = [
     "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "TaskScore",
     "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch", "held_back", "in_doubt",
-    "ReportRun", "ReportStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
+    "ReportRun", "ReportStatus", "MarksUpload", "UploadStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
 ]

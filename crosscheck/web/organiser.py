@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -13,13 +13,13 @@ from wtforms.validators import Length
 from ..extensions import session
 from ..filenames import shown_name
 from ..imports.limits import MAX_FILE_BYTES
-from ..imports.tabular import ImportRejected, TableReadError, too_big
-from ..models import Role, School
-from ..services.audit.trail import Actor
+from ..imports.tabular import RowError, too_big
+from ..models import MarksUpload, Role, School
 from ..services.campaigns.progress import campaigns_by_slug, school_rows
 from ..services.distribution.console import problem_assignments
 from ..services.marking.scoring import PROBLEM_LABELS
-from ..services.marks.importer import import_marks
+from ..services.marks import uploads
+from ..services.marks.importer import MarksPreview
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count
 from ..services.scans.doubts import held_back_count
@@ -27,7 +27,9 @@ from .access import roles_required
 from .limits import MB, body_limit
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser/campaigns")
-SHOWN_ERRORS = 1000  # a page lists this many bad rows of a rejected file, then says how many more
+UPLOAD_LABELS = {"queued": "Ждёт проверки", "checking": "Проверяется", "ready": "Проверен, ждёт подтверждения",
+                 "rejected": "Отклонён: есть ошибки", "importing": "Загружается", "imported": "Загружен",
+                 "failed": "Ошибка", "cancelled": "Отменён"}
 BATCH_LABELS = {"queued": "В очереди", "running": "Обрабатывается", "done": "Готово", "failed": "Ошибка"}
 
 
@@ -64,13 +66,16 @@ def campaign(slug: str):
                            problems=problem_assignments(session(), c), problem_labels=PROBLEM_LABELS,
                            moscow=ZoneInfo("Europe/Moscow"), scan_batches=batches(session(), c),
                            unidentified=unidentified_count(session(), c), held_back=held_back_count(session(), c),
-                           batch_labels=BATCH_LABELS)
+                           batch_labels=BATCH_LABELS, marks_uploads=uploads.uploads_of(session(), c),
+                           upload_labels=UPLOAD_LABELS)
 
 
 @bp.route("/<slug>/marks", methods=["POST"])
 @body_limit(lambda cfg: cfg.max_table_upload_mb * MB)
 @roles_required(Role.ORGANISER)
 def upload_marks(slug: str):
+    """Store the file and check it in the background; nothing is imported before the
+    organiser has seen the preview and confirmed it."""
     c = campaign_or_404(slug)
     form = _marks_form()
     if not form.validate_on_submit():
@@ -85,19 +90,59 @@ def upload_marks(slug: str):
         flash(too_big(name), "error")
         return redirect(url_for(".campaign", slug=slug))
     try:
-        result = import_marks(session(), c, name, school_code=form.school.data or None,
-                              actor=Actor(current_user), data=data)
-    except ImportRejected as exc:
-        session().rollback()
-        return render_template("organiser/import_errors.html", campaign=c, filename=name,
-                               errors=exc.errors[:SHOWN_ERRORS], total=len(exc.errors)), 400
-    except TableReadError as exc:
+        staged = uploads.stage(session(), c, name, data, form.school.data or None, current_user,
+                               current_app.config["CROSSCHECK"].data_dir)
+    except uploads.UploadError as exc:
         session().rollback()
         flash(str(exc), "error")
         return redirect(url_for(".campaign", slug=slug))
     session().commit()
-    flash(f"Файл «{name}» загружен. {result.summary()}", "info")
-    if result.withdrawn:
-        flash(f"Снято назначений, которые правила конфликта интересов больше не допускают: "
-              f"{len(result.withdrawn)} (см. журнал, «assignment.withdrawn_by_gate»).", "info")
-    return redirect(url_for(".campaign", slug=slug))
+    upload_id = staged.id
+    uploads.start(session(), upload_id, "check_marks_upload")
+    return redirect(url_for(".marks_upload", slug=slug, upload_id=upload_id))
+
+
+def _upload_or_404(c, upload_id: int) -> MarksUpload:
+    upload = session().get(MarksUpload, upload_id)
+    if upload is None or upload.campaign_id != c.id:
+        abort(404)
+    return upload
+
+
+@bp.route("/<slug>/marks/<int:upload_id>")
+@roles_required(Role.ORGANISER)
+def marks_upload(slug: str, upload_id: int):
+    c = campaign_or_404(slug)
+    upload = _upload_or_404(c, upload_id)
+    preview = MarksPreview.from_json(upload.preview) if upload.preview else None
+    return render_template("organiser/marks_upload.html", campaign=c, upload=upload, preview=preview,
+                           statuses=UPLOAD_LABELS, live=upload.status in uploads.LIVE,
+                           errors=[RowError(*e) for e in upload.errors or []])
+
+
+@bp.route("/<slug>/marks/<int:upload_id>/confirm", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def confirm_marks(slug: str, upload_id: int):
+    c = campaign_or_404(slug)
+    upload = _upload_or_404(c, upload_id)
+    if not uploads.confirm(session(), upload, current_user):
+        session().rollback()
+        flash("Этот файл сейчас нельзя загрузить: " + UPLOAD_LABELS[upload.status.value].lower() + ".", "error")
+        return redirect(url_for(".marks_upload", slug=slug, upload_id=upload_id))
+    session().commit()
+    uploads.start(session(), upload_id, "import_marks_upload")
+    return redirect(url_for(".marks_upload", slug=slug, upload_id=upload_id))
+
+
+@bp.route("/<slug>/marks/<int:upload_id>/cancel", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def cancel_marks(slug: str, upload_id: int):
+    c = campaign_or_404(slug)
+    upload = _upload_or_404(c, upload_id)
+    if uploads.cancel(session(), upload, current_user, current_app.config["CROSSCHECK"].data_dir):
+        session().commit()
+        flash(f"Файл «{upload.file_name}» отменён: баллы из него не загружены.", "info")
+        return redirect(url_for(".campaign", slug=slug))
+    session().rollback()
+    flash("Этот файл уже нельзя отменить: " + UPLOAD_LABELS[upload.status.value].lower() + ".", "error")
+    return redirect(url_for(".marks_upload", slug=slug, upload_id=upload_id))

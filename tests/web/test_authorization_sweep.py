@@ -28,6 +28,7 @@ ACCESS = {
     "home.reviewer": {"reviewer"},
     "home.observer": {"observer"},
     "organiser.campaign": {"organiser"},
+    "organiser.marks_upload": {"organiser"},
     "console.assign_preview": {"organiser"},
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
@@ -72,7 +73,7 @@ def world(factory, data_dir):
     page = factory.page(paper, 1, data_dir)
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
-            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
+            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1, "upload_id": 1,
             "page_id": page.id}
 
 

@@ -25,11 +25,19 @@ def organiser(factory, login_as):
     return login_as("org")
 
 
-def upload(client, data: bytes, name="marks.csv", school=""):
+def upload(client, data: bytes, name="marks.csv", school="", confirm=True):
+    """Upload a file as the organiser does; with ``confirm``, confirm its preview too (when
+    the check found it importable). Returns the last response (a redirect to the upload)."""
     page = client.get("/organiser/campaigns/vpr-math-5-2026/").get_data(as_text=True)
-    return client.post("/organiser/campaigns/vpr-math-5-2026/marks", data={
+    response = client.post("/organiser/campaigns/vpr-math-5-2026/marks", data={
         "csrf_token": csrf_from(page), "school": school, "file": (io.BytesIO(data), name)},
         content_type="multipart/form-data")
+    if not confirm or response.status_code != 302 or "/marks/" not in response.headers["Location"]:
+        return response
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    if 'id="confirm-upload"' not in preview:
+        return response
+    return client.post(response.headers["Location"] + "/confirm", data={"csrf_token": csrf_from(preview)})
 
 
 def test_campaign_page_shows_the_empty_state_and_the_upload_form(organiser):
@@ -43,15 +51,15 @@ def test_uploaded_marks_create_papers_and_show_per_school(organiser, db):
     assert response.status_code == 302
     html = organiser.get(response.headers["Location"]).get_data(as_text=True)
     assert "работ создано: 2" in html
-    assert "500101" in html
+    assert "500101" in organiser.get("/organiser/campaigns/vpr-math-5-2026/").get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(Paper)) == 2
 
 
 def test_bad_file_lists_every_error_in_russian_and_writes_nothing(organiser, db):
     response = upload(organiser, marks_csv("10001;5;" + ";".join(["1"] * 14) + ";500101",
                                            "10002;" + ";".join(["1"] * 15) + ";999"))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 302
+    html = organiser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Найдено ошибок: 2" in html and "Ничего не записано" in html
     assert "«5» — недопустимый балл" in html and "неизвестный код ОО «999»" in html
     assert db.scalar(select(func.count()).select_from(Paper)) == 0
