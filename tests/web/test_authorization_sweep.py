@@ -28,6 +28,8 @@ ACCESS = {
     "home.reviewer": {"reviewer"},
     "home.observer": {"observer"},
     "organiser.campaign": {"organiser"},
+    "templates_admin.index": {"organiser"},  # templates and conversion scales
+    "templates_admin.template": {"organiser"},
     "console.assign_preview": {"organiser"},
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
@@ -73,7 +75,7 @@ def world(factory, data_dir):
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
             "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
-            "page_id": page.id}
+            "page_id": page.id, "template_name": "vpr-math-5"}
 
 
 def get_rules(app):
