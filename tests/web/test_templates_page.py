@@ -279,3 +279,16 @@ def test_the_draft_downloads_as_the_yaml_the_cli_writes(organiser, tmp_path, run
     cli_doc = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert list(doc) == list(cli_doc) and doc["grades"] == cli_doc["grades"] and doc["masks"] == cli_doc["masks"]
     assert db.scalar(select(PaperTemplate.id)) is None  # a download stores nothing
+
+
+def test_long_criteria_for_every_task_fit_in_one_save(organiser, tmp_path, db):
+    """The edit page posts multipart: each criteria field is bounded on its own, not the whole
+    form by the url-encoded limit (a paper's criteria are pages of text)."""
+    fields = draft_fields(upload_form(organiser, form_bytes(tmp_path)).get_data(as_text=True))
+    long = "Критерий оценивания, подробно. " * 500  # 15 000 characters
+    fields |= {f"tasks-{i}-criteria": long for i in range(12)}
+    saved = organiser.post("/organiser/templates/draft", data=fields | {"action": "save"},
+                           content_type="multipart/form-data")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:500]
+    template = db.scalar(select(PaperTemplate).where(PaperTemplate.name == "vpr-russian-4-2026"))
+    assert all(len(t.criteria) == len(long.strip()) for t in template.tasks)

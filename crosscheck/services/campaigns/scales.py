@@ -6,6 +6,7 @@ The caller names the data directory (the command line's environment, the app's c
 """
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -55,13 +56,15 @@ def import_scales(data_dir: Path, text: str) -> ScaleMerge:
     written), merge it into the imported file (same subject, grade and year replaces) and
     write that file atomically when anything changed (an OSError when it cannot be)."""
     new = validate_scales(text)
-    merge = merge_scales(parse_scales(imported_scales_text(data_dir) or ""), new)
     path = scales_path(data_dir)
-    if merge.changed:
-        make_data_dir(path.parent)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(scales_csv(merge.scales), encoding="utf-8")
-        os.replace(tmp, path)
+    make_data_dir(path.parent)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:  # two imports at once: one after the other
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merge = merge_scales(parse_scales(imported_scales_text(data_dir) or ""), new)
+        if merge.changed:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(scales_csv(merge.scales), encoding="utf-8")
+            os.replace(tmp, path)
     return merge
 
 
