@@ -17,9 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
-from sqlalchemy import select
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.scales import SUBJECT_CODES, ScaleImportError
 from ..domain.template import GRADE_KEYS, MAX_LENGTHS, SLUG_RE, TemplateError, parse_template
@@ -28,14 +26,14 @@ from ..extensions import session
 from ..filenames import shown_name
 from ..imports.limits import MAX_FILE_BYTES
 from ..imports.tabular import too_big
-from ..models import Campaign, Role
+from ..models import Role
 from ..services.audit.trail import Actor
 from ..services.campaigns.drafts import (FormDraftError, edited_document, form_tasks_from_file, match_scale,
-                                         max_total, scale_source, template_yaml)
+                                         scale_source, template_yaml)
 from ..services.campaigns.scales import ScalesFileError, import_scales, listed_scales, lookup_scales, record_import, \
     scale_text
-from ..services.campaigns.store import (CampaignError, create_campaign, get_template, save_template, stored_spec,
-                                        template_summaries)
+from ..services.campaigns.store import (CampaignError, create_campaign, get_campaign, get_template, save_template,
+                                        stored_spec, template_campaigns, template_summaries)
 from .access import roles_required
 from .limits import MB, body_limit
 
@@ -197,7 +195,8 @@ def from_form():
     grade, year = int(form.grade.data), _year(form.year.data)
     match = match_scale(subject, grade, year, tasks, scales)
     grades = match.grades or {}
-    doc = draft_template(tasks, subject=subject, grade=grade, year=year, grades=match.grades or dict.fromkeys(GRADE_KEYS))
+    doc = draft_template(tasks, subject=subject, grade=grade, year=year,
+                         grades=match.grades or dict.fromkeys(GRADE_KEYS))  # names, titles, criteria as the CLI
     data = {
         "form_name": name, "year": str(year or ""),
         "scale_note": scale_source(match.scale) if match.grades else "",
@@ -236,8 +235,8 @@ def _number(value: str | None):
 
 
 def _document(form: DraftForm) -> dict:
-    tasks = [((t.form.label.data or "").strip(), _number(t.form.max.data), (t.form.criteria.data or "").replace("\r\n", "\n"))
-             for t in form.tasks]
+    tasks = [((t.form.label.data or "").strip(), _number(t.form.max.data),
+              (t.form.criteria.data or "").replace("\r\n", "\n")) for t in form.tasks]
     return edited_document(name=(form.name.data or "").strip(), title=form.title.data or "",
                            subject=form.subject.data or "", grade_level=_number(form.grade_level.data),
                            pages=_number(form.pages.data), tasks=tasks,
@@ -294,8 +293,7 @@ def _template_or_404(template_name: str):
 
 
 def _template_page(template, form: CampaignForm, status: int = 200, errors: list[str] | None = None):
-    campaigns = session().scalars(select(Campaign).where(Campaign.template_id == template.id)
-                                  .order_by(Campaign.slug)).all()
+    campaigns = template_campaigns(session(), template)
     return render_template("templates_admin/template.html", template=template, form=form, campaigns=campaigns,
                            errors=errors or []), status
 
@@ -304,8 +302,12 @@ def _template_page(template, form: CampaignForm, status: int = 200, errors: list
 @roles_required(Role.ORGANISER)
 def template(template_name: str):
     t = _template_or_404(template_name)
-    taken = session().scalar(select(Campaign.id).where(Campaign.slug == t.name)) is not None
-    form = CampaignForm(formdata=None, data={"slug": "" if taken else t.name, "name": t.title, "per_paper": "1"})
+    try:  # the template's name is offered as the campaign's code unless a campaign has it already
+        get_campaign(session(), t.name)
+        slug = ""
+    except CampaignError:
+        slug = t.name
+    form = CampaignForm(formdata=None, data={"slug": slug, "name": t.title, "per_paper": "1"})
     return _template_page(t, form)
 
 

@@ -85,6 +85,10 @@ def get_template(session: Session, name: str) -> PaperTemplate | None:
     return session.scalar(select(PaperTemplate).where(PaperTemplate.name == name))
 
 
+def template_campaigns(session: Session, template: PaperTemplate) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).where(Campaign.template_id == template.id).order_by(Campaign.slug)))
+
+
 def stored_spec(template: PaperTemplate) -> TemplateSpec:
     """The spec a stored template was made from (its canonical source)."""
     return parse_template(json.loads(template.source))
