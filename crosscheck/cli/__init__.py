@@ -294,58 +294,28 @@ def template() -> None:
 def template_from_form(file: str, subject: str, grade: int, year: int | None, grades_option: str | None,
                        output: str) -> None:
     """Write a paper template from a results form's task columns «LABEL (Nб)» (SPEC §1)."""
-    import yaml
-
-    from ..domain import forms
-    from ..domain.scales import find_scale
-    from ..domain.template import TemplateError, parse_template
-    from ..domain.template_draft import (DraftError, draft_template, form_tasks, parse_grades_option,
-                                         scale_grades)
-    from ..imports.tabular import open_book
+    from ..domain.template import TemplateError
+    from ..domain.template_draft import DraftError, parse_grades_option
+    from ..services.campaigns.drafts import FormDraftError, draft_from_tasks, form_tasks_from_file, scale_source, \
+        template_yaml
 
     name = Path(file).name
     try:
-        book = open_book(file)
-        header = None
-        for index in range(len(book.sheet_names)):  # the first sheet with a header row (SPEC §2)
-            rows = book.rows(index)
-            found = forms.find_header_row(rows)
-            if found is not None:
-                header = rows[found]
-                break
-        if header is None:
-            raise CliFailure(f"{name}: не найдена строка заголовков со столбцом «Код» (или «Код участника»)")
-        tasks = form_tasks(header)
-        if not tasks:
-            raise CliFailure(f"{name}: в строке заголовков нет столбцов заданий вида «1 (1б)», «5.1 (2б)»")
-        max_total = sum(m for _label, m in tasks)
-        source = "--grades"
-        if grades_option is not None:
-            grades = parse_grades_option(grades_option)
-        else:
-            scale = find_scale(subject, grade, year, [sc for sc, _imported in _known_scales()])
-            if scale is None and year is None:
-                raise CliFailure("не заданы пороги отметок: укажите --grades 3:A,4:B,5:C или --year ГГГГ "
-                                 "(год, для которого в crosscheck есть шкала перевода)")
-            if scale is None:
-                raise CliFailure(f"в crosscheck нет шкалы перевода для «{subject}», {grade} класс, {year} год: "
-                                 "укажите пороги в --grades 3:A,4:B,5:C или импортируйте шкалу (crosscheck scales import ФАЙЛ)")
-            grades = scale_grades(scale, max_total)
-            source = f"шкала перевода {scale.year} года ({scale.source})"
-        doc = draft_template(tasks, subject=subject, grade=grade, year=year, grades=grades)
-        spec = parse_template(doc)
-    except TableReadError as exc:
+        tasks = form_tasks_from_file(file)
+        grades = parse_grades_option(grades_option) if grades_option is not None else None
+        scales = _known_scales() if grades is None else []
+        draft = draft_from_tasks(tasks, subject=subject, grade=grade, year=year, grades=grades, scales=scales,
+                                 form_name=name)
+    except FormDraftError as exc:
         raise CliFailure(str(exc)) from exc
     except DraftError as exc:
         raise CliFailure(f"{name}: {exc}") from exc
     except TemplateError as exc:
         raise CliFailure(f"шаблон не составлен: {exc}", list(exc.errors)) from exc
-    head = (f"# Шаблон составлен по форме сбора результатов {name} (crosscheck template from-form).\n"
-            "# Впишите критерии оценивания заданий; проверьте маски (masks) на отсканированном титуле.\n"
-            f"# Пороги отметок: {source}.\n")
-    body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+    source = "--grades" if draft.scale is None else scale_source(draft.scale)
+    spec, grades = draft.spec, draft.grades
     try:
-        Path(output).write_text(head + body, encoding="utf-8")
+        Path(output).write_text(template_yaml(draft.doc, form_name=name, grades_source=source), encoding="utf-8")
     except OSError as exc:
         raise CliFailure(f"{output}: не удаётся записать файл ({exc.strerror})") from exc
     click.echo(f"шаблон «{spec.name}» записан в {output}: заданий {len(spec.tasks)}, максимальный первичный балл "
@@ -376,28 +346,15 @@ def templates_list() -> None:
 
 # --- conversion scales ---------------------------------------------------------------------
 
-SCALES_FILE = "scales.csv"  # the administrator's imported scales, in the data directory
-
-
-def _scales_path() -> Path:
-    from ..config import data_dir_from_env
-
-    return data_dir_from_env() / SCALES_FILE
-
-
-def _imported_scales_text() -> str | None:
-    path = _scales_path()
-    try:
-        return path.read_text(encoding="utf-8") if path.exists() else None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliFailure(f"{path}: не удаётся прочитать импортированные шкалы ({exc})") from exc
-
-
 def _known_scales():
-    """Every conversion scale: the administrator's imported ones first, then the shipped."""
-    from ..domain.scales import known_scales
+    """Every conversion scale for a lookup: the administrator's imported ones first, then the shipped."""
+    from ..config import data_dir_from_env
+    from ..services.campaigns.scales import ScalesFileError, lookup_scales
 
-    return known_scales(_imported_scales_text())
+    try:
+        return lookup_scales(data_dir_from_env())
+    except ScalesFileError as exc:
+        raise CliFailure(str(exc)) from exc
 
 
 @main.group()
@@ -409,28 +366,23 @@ def scales() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def scales_import(file: str) -> None:
     """Import conversion scales (the shipped file's columns) into the data directory."""
-    import os
-
-    from ..config import make_data_dir
-    from ..domain.scales import ScaleImportError, merge_scales, parse_scales, scales_csv, validate_scales
+    from ..config import data_dir_from_env
+    from ..domain.scales import ScaleImportError
+    from ..services.campaigns.scales import ScalesFileError, import_scales, scales_path
 
     name = Path(file).name
     try:
         text = Path(file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CliFailure(f"{name}: не удаётся прочитать файл как CSV в UTF-8 ({exc})") from exc
+    data_dir = data_dir_from_env()
     try:
-        new = validate_scales(text)
+        merge = import_scales(data_dir, text)
     except ScaleImportError as exc:
         raise CliFailure(f"{name}: {len(exc.errors)} ошибок, ничего не записано", exc.errors) from exc
-    earlier = parse_scales(_imported_scales_text() or "")
-    merge = merge_scales(earlier, new)
-    path = _scales_path()
-    if merge.changed:
-        make_data_dir(path.parent)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(scales_csv(merge.scales), encoding="utf-8")
-        os.replace(tmp, path)
+    except ScalesFileError as exc:
+        raise CliFailure(str(exc)) from exc
+    path = scales_path(data_dir)
     for old, scale in merge.replaced:
         click.echo(f"  заменена шкала {scale.subject}, {scale.grade} класс, {scale.year} год: "
                    f"3/4/5 {old.minimums['3']}/{old.minimums['4']}/{old.minimums['5']} из {old.max_primary} "
@@ -444,7 +396,13 @@ def scales_import(file: str) -> None:
 @scales.command("list")
 def scales_list() -> None:
     """List every known conversion scale: shipped with crosscheck or imported."""
-    known = sorted(_known_scales(), key=lambda item: (item[0].subject, item[0].grade, item[0].year))
+    from ..config import data_dir_from_env
+    from ..services.campaigns.scales import ScalesFileError, listed_scales
+
+    try:
+        known = listed_scales(data_dir_from_env())
+    except ScalesFileError as exc:
+        raise CliFailure(str(exc)) from exc
     click.echo(f"шкал перевода: {len(known)}")
     for scale, imported in known:
         m = scale.minimums

@@ -9,7 +9,8 @@ An administrator extends them without code: ``crosscheck scales import FILE`` ch
 in the shipped file's columns (``validate_scales``: every row, all-or-nothing) and merges it
 into their own file in the data directory (``merge_scales``, ``scales_csv``); the lookup
 reads both, the administrator's rows first (``known_scales``). This module reads and writes
-text only: the command line finds the files.
+text only: ``services/campaigns/scales.py`` finds the files (for the command line and the
+organiser's «Шаблоны» page).
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A paper template drafted from a results form's header (SPEC §1, «A template from a
-results form»): pure functions over header cells; the command line reads the file.
+results form»): pure functions over header cells; ``services/campaigns/drafts.py`` reads the
+file (for the command line and the organiser's «Шаблоны» page).
 
 The tasks are the form's `LABEL (Nб)` columns in form order; the grades come from the
 organiser (``--grades 3:A,4:B,5:C``) or from a shipped conversion scale (domain/scales.py);

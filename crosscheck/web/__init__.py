@@ -6,13 +6,14 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, scans,
-                   security)
+                   security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(organiser.bp)
+    app.register_blueprint(templates_admin.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(scans.bp)
     app.register_blueprint(observer.bp)

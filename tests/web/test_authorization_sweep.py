@@ -29,6 +29,8 @@ ACCESS = {
     "home.observer": {"observer"},
     "organiser.campaign": {"organiser"},
     "organiser.marks_upload": {"organiser"},
+    "templates_admin.index": {"organiser"},  # templates and conversion scales
+    "templates_admin.template": {"organiser"},
     "console.assign_preview": {"organiser"},
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
@@ -73,8 +75,8 @@ def world(factory, data_dir):
     page = factory.page(paper, 1, data_dir)
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
-            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1, "upload_id": 1,
-            "page_id": page.id}
+            "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
+            "upload_id": 1, "page_id": page.id, "template_name": "vpr-math-5"}
 
 
 def get_rules(app):

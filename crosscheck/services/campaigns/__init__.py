@@ -1,4 +1,6 @@
-"""Campaigns: created from paper templates (store.py), and the read models that list them with
-their progress (home pages, the organiser's per-school page). May import domain, models, db
-and services.audit.
+"""Campaigns: created from paper templates (store.py), templates drafted from a results form
+(drafts.py) with the conversion scales shipped and imported (scales.py: a file in the data
+directory), and the read models that list them with their progress (home pages, the
+organiser's per-school page). May import domain, models, db, config, imports (the tabular
+reader) and services.audit.
 """

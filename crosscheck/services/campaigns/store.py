@@ -70,6 +70,30 @@ def store_template(session: Session, spec: TemplateSpec) -> PaperTemplate:
     return template
 
 
+def save_template(session: Session, spec: TemplateSpec, *, actor: Actor | None = None) -> tuple[PaperTemplate, bool]:
+    """:func:`store_template`, audited when a new template is stored; ``True`` when it is new."""
+    known = session.scalar(select(PaperTemplate.id).where(PaperTemplate.name == spec.name)) is not None
+    template = store_template(session, spec)
+    if not known:
+        record(session, actor, "template.create", "template", template.id,
+               after={"name": spec.name, "title": spec.title, "tasks": len(spec.tasks), "max_total": spec.max_total,
+                      "grades": dict(spec.grades)})
+    return template, not known
+
+
+def get_template(session: Session, name: str) -> PaperTemplate | None:
+    return session.scalar(select(PaperTemplate).where(PaperTemplate.name == name))
+
+
+def template_campaigns(session: Session, template: PaperTemplate) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).where(Campaign.template_id == template.id).order_by(Campaign.slug)))
+
+
+def stored_spec(template: PaperTemplate) -> TemplateSpec:
+    """The spec a stored template was made from (its canonical source)."""
+    return parse_template(json.loads(template.source))
+
+
 def create_campaign(session: Session, slug: str, spec: TemplateSpec, name: str, *, per_paper: int = 1,
                     actor: Actor | None = None) -> Campaign:
     if not SLUG_RE.match(slug or ""):
