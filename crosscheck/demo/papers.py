@@ -1,16 +1,19 @@
 """Demo papers: the schools' results forms, their scanned papers, distribution and some
 marking — all through the real importers, pipeline, engine and marking services.
 
+The marks arrive as they do in a real municipality (SPEC §2, see forms.py): most schools in
+one FIS OKO export «Индивидуальные результаты» (imported with no school: each row's school
+by its login), two schools in their own results forms «Протокол» (imported with the school
+given). The files stay in ``<data dir>/demo-forms/`` for a visitor to upload again.
+
 One school (500105) over-marks on purpose, so the analytics have something to find.
 """
 from __future__ import annotations
 
-import io
 import random
 import tempfile
 from pathlib import Path
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,11 +23,38 @@ from ..services.audit.trail import Actor
 from ..services.marking.scoring import save_scores, submit
 from ..services.marks.importer import import_marks
 from ..services.scans.batches import register_upload
+from .forms import FORMS_DIR, ExportSchool, Pupil, Task, municipal_export, school_form, school_login
 
 PUPILS_PER_SCHOOL = 6
 PUPILS_AT_OVER_MARKING_SCHOOL = 14  # enough checked papers for the flag rule to speak
 SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi, as schools scan
 OVER_MARKING_SCHOOL = "500105"
+SCHOOLS_WITH_PAPERS = ("500101", "500102", "500103", "500105", "500107", "500211")
+CLASSES = ("5А", "5Б")
+# The two schools that send their own form «Протокол»; every other school's marks come in the
+# municipal export. 500211 saved its form in Excel (the totals' formulas carry their results)
+# and lists absentees in two spellings; 500105 added a column «Эксперт» for the marking teacher.
+SCHOOL_FORMS = {
+    "500211": {"stored_totals": True, "absent": ("отсутствовал", "не присутствовал"), "marker": False},
+    "500105": {"stored_totals": False, "absent": ("отсутствовал",), "marker": True},
+}
+EXPORT_ABSENT = {"500102": 1}  # absentees the export lists (blank variant and tasks)
+EXPORT_FILE = "individual-results-500100.xlsx"
+MUNICIPAL_LOGIN = "mun500100"
+EXPORT_DATE = "16.04.2026"
+
+
+def export_path(data_dir: Path) -> Path:
+    return Path(data_dir) / FORMS_DIR / EXPORT_FILE
+
+
+def school_form_path(data_dir: Path, code: str) -> Path:
+    return Path(data_dir) / FORMS_DIR / f"protocol-{code}.xlsx"
+
+
+def demo_form_paths(data_dir: Path) -> list[Path]:
+    """The demo's forms in the data directory: the municipal export, then the schools' forms."""
+    return [export_path(data_dir), *(school_form_path(data_dir, code) for code in SCHOOL_FORMS)]
 
 
 def _true_scores(rng: random.Random, tasks) -> dict[str, int]:
@@ -44,25 +74,51 @@ def _school_marks(rng: random.Random, truth: dict[str, int], tasks, school: str)
     return marks
 
 
-def _results_form(school: School, rows: list[tuple[str, dict[str, int], int]], tasks, scale, marker: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Форма сбора"
-    ws.append(["Всероссийские проверочные работы. Форма сбора результатов"])
-    ws.append([f"ОО: {school.code} {school.name}"])
-    ws.append([])
+def _written(mark: int, n: int, i: int) -> int | str:
+    """A score as the form carries it: now and then a 0 is a task not attempted, written as
+    the Cyrillic «Х» or the Latin «X» (both read as 0, not attempted)."""
+    if mark == 0 and n % 4 == 0 and i % 5 == 3:
+        return "Х"
+    if mark == 0 and n % 4 == 2 and i % 5 == 1:
+        return "X"
+    return mark
+
+
+def _pupils(code: str, rows: list[tuple[str, dict[str, int], int]], labels: list[str],
+            absent: tuple[str, ...] | int) -> list[Pupil]:
+    """A school's pupils in the order of their codes: the present ones (class 5А and 5Б in
+    turn, two variants), then the absentees (an int: that many; a tuple: their variant cells)."""
+    pupils = [Pupil(participant, class_no=1 if n % 2 else 2, sex="ж" if n % 3 == 0 else "м", variant=1 + n % 2,
+                    scores={label: _written(marks[label], n, i) for i, label in enumerate(labels)},
+                    journal=journal)
+              for n, (participant, marks, journal) in enumerate(rows, start=1)]
+    markers = absent if isinstance(absent, tuple) else ("",) * absent
+    for k, text in enumerate(markers, start=len(rows) + 1):
+        pupils.append(Pupil(f"{code[-3:]}{k:02d}", class_no=1 + k % 2, sex="м" if k % 2 else "ж",
+                            absent=text or "отсутствовал"))
+    return pupils
+
+
+def _write_forms(data_dir: Path, campaign: Campaign, schools: dict[str, School],
+                 rows: dict[str, list[tuple[str, dict[str, int], int]]], markers: dict[str, str], grade) -> None:
+    """The municipal export (every school without its own form) and the schools' forms."""
+    template = campaign.template
+    tasks = [Task(t.label, t.max_score) for t in template.tasks]
     labels = [t.label for t in tasks]
-    ws.append(["№", "Код участника", "Класс", "Вариант", *labels, "Сумма баллов", "Отметка",
-               "Отметка по журналу", "Эксперт"])
-    for n, (code, marks, journal) in enumerate(rows, start=1):
-        scores = [("Х" if marks[label] == 0 and n % 4 == 0 and i % 5 == 3 else marks[label])
-                  for i, label in enumerate(labels)]
-        total = sum(marks.values())
-        ws.append([n, code, "5А" if n % 2 else "5Б", str(1 + n % 2), *scores, total, scale.grade(total), journal,
-                   marker])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    in_export = [code for code in rows if code not in SCHOOL_FORMS]
+    municipality = schools[in_export[0]].municipality
+    export = municipal_export(
+        tasks,
+        [ExportSchool(school_login(code), schools[code].name, CLASSES,
+                      _pupils(code, rows[code], labels, EXPORT_ABSENT.get(code, 0))) for code in in_export],
+        grade=grade, municipality=municipality, municipal_login=MUNICIPAL_LOGIN, subject=template.subject.name,
+        grade_level=template.grade_level, year=2026, date=EXPORT_DATE)
+    export_path(data_dir).parent.mkdir(parents=True, exist_ok=True)
+    export_path(data_dir).write_bytes(export)
+    for code, how in SCHOOL_FORMS.items():
+        form = school_form(tasks, CLASSES, _pupils(code, rows[code], labels, how["absent"]),
+                           stored_totals=how["stored_totals"], marker=markers[code] if how["marker"] else "")
+        school_form_path(data_dir, code).write_bytes(form)
 
 
 def _page(seed: int, code: str, position: int, marks: dict[str, int] | None):
@@ -105,22 +161,29 @@ def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int 
     scale = GradeScale(campaign.template.grades)
     schools = {s.code: s for s in session.scalars(select(School))}
     truths: dict[tuple[str, str], dict[str, int]] = {}
-    for number, code in enumerate(["500101", "500102", "500103", "500105", "500107", "500211"]):
+    rows: dict[str, list[tuple[str, dict[str, int], int]]] = {}
+    markers: dict[str, str] = {}
+    for code in SCHOOLS_WITH_PAPERS:
         school = schools[code]
-        marker = session.scalar(select(User.full_name).where(User.school_id == school.id, User.role == "expert"))
-        rows = []
+        markers[code] = session.scalar(select(User.full_name).where(User.school_id == school.id,
+                                                                    User.role == "expert").order_by(User.id)) or ""
+        rows[code] = []
         for i in range(PUPILS_AT_OVER_MARKING_SCHOOL if code == OVER_MARKING_SCHOOL else PUPILS_PER_SCHOOL):
             participant = f"{code[-3:]}{i + 1:02d}"
             truth = _true_scores(rng, tasks)
             truths[(code, participant)] = truth
             marks = _school_marks(rng, truth, tasks, code)
             journal = min(5, max(2, scale.grade(sum(marks.values())) + rng.choice([0, 0, 1])))
-            rows.append((participant, marks, journal))
-        form = _results_form(school, rows, tasks, scale, marker or "")
-        import_marks(session, campaign, f"results-{code}.xlsx", school_code=code, actor=actor, data=form)
+            rows[code].append((participant, marks, journal))
+    _write_forms(data_dir, campaign, schools, rows, markers, scale.grade)
+    import_marks(session, campaign, export_path(data_dir), actor=actor)  # each row's school by its login
+    for code in SCHOOL_FORMS:
+        import_marks(session, campaign, school_form_path(data_dir, code), school_code=code, actor=actor)
+    for code in SCHOOLS_WITH_PAPERS:
+        school = schools[code]
         papers = list(session.scalars(select(Paper).where(Paper.campaign_id == campaign.id,
                                                           Paper.school_id == school.id)))
-        original = {code_: dict(m) for code_, m, _ in rows}
+        original = {code_: dict(m) for code_, m, _ in rows[code]}
         with tempfile.TemporaryDirectory() as tmp:
             pdf = Path(tmp) / f"scan-{code}.pdf"
             _scan_pdf(pdf, campaign, school, papers, original, campaign.template.pages)
