@@ -25,5 +25,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["campaign_stage"] = lambda v: label(v, CAMPAIGN_STAGE)
     app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
+    app.jinja_env.filters["yes_no"] = lambda v: "" if v is None else ("да" if v else "нет")
     app.jinja_env.filters["dict_without_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
     app.jinja_env.filters["dt"] = lambda v: format_datetime(v, "d MMMM y, HH:mm") if v else "—"
