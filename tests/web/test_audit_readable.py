@@ -136,3 +136,22 @@ def test_the_csv_keeps_the_raw_form(resaved, login_as):
     text = login_as("observer").get(f"/audit/export.csv?campaign={campaign.id}").get_data(as_text=True)
     assert ";marks.save;assignment;" in text and '""5"": 0' in text
     assert "Баллы сохранены" not in text
+
+
+def test_changes_read_field_by_field():
+    from crosscheck.services.audit.view import Formatter
+
+    class NoNames:
+        papers, users, schools, pages = {}, {}, {}, {}
+
+    fmt = Formatter(NoNames(), "assignment")
+    assert fmt.changes({"scores": {}, "comment": ""}, {"scores": {}, "comment": "", "version": 2}) == []
+    assert fmt.changes({"scores": {"10": 2, "9": 1}}, {"scores": {"9": 0, "10": 2, "12.1": 1}}) == [
+        "Задание 9: 1 → 0", "Задание 12.1: — → 1"]
+    assert fmt.changes(None, {"scores": {"2": 1, "1": "Х"}}) == ["Баллы: 1: Х, 2: 1"]
+    assert fmt.changes({"status": "marking"}, {"status": "review"}) == ["Статус: На перепроверке → Третья проверка"]
+    assert Formatter(NoNames(), "campaign").changes({"status": "preparing"}, {"status": "marking"}) == [
+        "Статус: Подготовка → Перепроверка"]
+    assert fmt.changes(None, {"status": "superseded", "reason": "own_school",
+                              "message": "эксперт работает в ОО, где написана работа"}) == [
+        "Статус: Снята", "Причина: «эксперт работает в ОО, где написана работа»"]

@@ -146,6 +146,8 @@ def _score(value: object) -> str:
 def _score_changes(before: object, after: object) -> list[str]:
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
+    if not old and not new:
+        return []
     if not old:  # the first scores of a recheck or a paper: one line, every task
         return ["Баллы: " + ", ".join(f"{label}: {_score(new[label])}" for label in sorted(new, key=_task_order))]
     return [f"Задание {label}: {_score(old.get(label))} → {_score(new.get(label))}"
