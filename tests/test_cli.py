@@ -131,6 +131,7 @@ def test_demo_fills_an_empty_database_once(run, db):
     first = run("demo")
     assert first.exit_code == 0, first.output
     assert "org" in first.output and "exp01" in first.output and "demo2026" in first.output
+    assert "пароль у всех: demo2026" in first.output and "см. столбец" not in first.output
     experts = db.scalars(select(User).where(User.role == "expert")).all()
     assert len(experts) >= 10 and len({e.school_id for e in experts}) >= 6
     from sqlalchemy import func

@@ -604,16 +604,15 @@ def demo() -> None:
     """Fill an empty database with a realistic demo campaign and print the demo logins."""
     from flask import current_app
 
-    from ..demo import DemoError, load_demo
+    from ..demo import DemoError, load_demo, login_lines
 
     try:
         with app_session() as s:
             logins = load_demo(s, current_app.config["CROSSCHECK"].data_dir)
     except DemoError as exc:
         raise CliFailure(str(exc)) from exc
-    click.echo("Демо-логины (пароль у всех: см. столбец):")
-    for login, role, password in logins:
-        click.echo(f"  {login:<14} {role:<26} {password}")
+    for line in login_lines(logins):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -76,6 +76,15 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(login, ROLE_LABELS[role], DEMO_PASSWORD) for login, _, role, _, _ in PEOPLE]
 
 
+def login_lines(logins: list[tuple[str, str, str]]) -> list[str]:
+    """What the demo prints: one shared password said once, or each login's own."""
+    passwords = {password for _, _, password in logins}
+    if len(passwords) == 1:
+        lines = [f"Демо-логины (пароль у всех: {passwords.pop()}):"]
+        return lines + [f"  {login:<14} {role}" for login, role, _ in logins]
+    return ["Демо-логины и пароли:"] + [f"  {login:<14} {role:<26} {password}" for login, role, password in logins]
+
+
 def load_demo(session: Session, data_dir: Path | None = None) -> list[tuple[str, str, str]]:
     """Load the demo into an empty database; a second call only repeats the logins."""
     if session.scalar(select(Campaign).where(Campaign.slug == CAMPAIGN_SLUG)) is not None:

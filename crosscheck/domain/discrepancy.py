@@ -140,6 +140,15 @@ class PaperResult(NamedTuple):
         return self.final is not None
 
     @property
+    def sent_to_review(self) -> bool | None:
+        """Whether the rechecks sent the paper to a third check (they differed significantly
+        from the original, or from each other); None until the rechecks are in. Not the same
+        as ``final_significant`` (the discrepancy confirmed by the final marks)."""
+        if self.recheck is None and not self.rechecks_disagree:
+            return None
+        return self.review_required
+
+    @property
     def direction(self) -> str | None:
         """OVER_MARKED when the school's total exceeds the final total, etc."""
         if self.delta_total is None:

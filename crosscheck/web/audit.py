@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..extensions import session
 from ..models import Campaign, Role
 from ..services.audit.search import AuditFilter, actions, actor_labels, events, export_csv
+from ..services.audit.view import action_choices, readable
 from .access import roles_required
 from .ids import db_int
 
@@ -35,8 +36,9 @@ def index():
     page = max(1, request.args.get("page", 1, type=db_int))
     rows, total = events(session(), _filter(), offset=(page - 1) * 100)
     campaigns = session().scalars(select(Campaign).order_by(Campaign.slug)).all()
-    return render_template("audit/index.html", rows=rows, total=total, page=page, campaigns=campaigns,
-                           actions=actions(session()), actors=actor_labels(session()))
+    return render_template("audit/index.html", rows=readable(session(), rows), total=total, page=page,
+                           campaigns=campaigns, actions=action_choices(actions(session())),
+                           actors=actor_labels(session()))
 
 
 @bp.route("/export.csv")

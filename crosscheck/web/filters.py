@@ -6,7 +6,9 @@ from flask_babel import format_datetime
 
 ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
                "observer": "Общественный наблюдатель"}
-CAMPAIGN_STATUS = {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена"}
+# A campaign's stage (crosscheck/domain/stage.py), computed from its papers.
+CAMPAIGN_STAGE = {"preparing": "Подготовка", "loading": "Загрузка", "marking": "Проверка",
+                  "review": "Третья проверка", "finished": "Завершена"}
 PAPER_STATUS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                 "done": "Завершена"}
 ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
@@ -20,8 +22,9 @@ def label(value, table: dict[str, str]) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda v: label(v, ROLE_LABELS)
-    app.jinja_env.filters["campaign_status"] = lambda v: label(v, CAMPAIGN_STATUS)
+    app.jinja_env.filters["campaign_stage"] = lambda v: label(v, CAMPAIGN_STAGE)
     app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
+    app.jinja_env.filters["yes_no"] = lambda v: "" if v is None else ("да" if v else "нет")
     app.jinja_env.filters["dict_without_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
     app.jinja_env.filters["dt"] = lambda v: format_datetime(v, "d MMMM y, HH:mm") if v else "—"

@@ -25,6 +25,14 @@ def index():
     return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the pages link the SVG."""
+    from flask import current_app
+
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness: the process answers. Cheap on purpose (the load test's baseline)."""

@@ -93,7 +93,7 @@ def test_the_xlsx_holds_papers_schools_markers_and_a_printable_protocol(db, mark
     head = papers[0]
     row = dict(zip(head, next(r for r in papers[1:] if r[2] == "10002")))
     assert (row["Балл (школа)"], row["Итоговый балл"], row["Разница баллов"]) == (18, 12, -6)
-    assert row["Значимое расхождение"] == "да" and row["Итоговая отметка"] == 4
+    assert row["Ушла на третью проверку"] == row["Расхождение подтверждено"] == "да" and row["Итоговая отметка"] == 4
     assert row["Изменения по заданиям (ОО→итог)"] == "9: 2→0; 10: 2→0; 14: 2→0"
     waiting = dict(zip(head, next(r for r in papers[1:] if r[2] == "10003")))
     assert waiting["Итоговый балл"] is None and waiting["Статус"] == "На перепроверке"

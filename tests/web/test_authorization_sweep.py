@@ -21,6 +21,7 @@ ACCESS = {
     "auth.login": ALL,
     "auth.password": SIGNED_IN,  # one's own password only
     "home.healthz": ALL,
+    "home.favicon": ALL,
     "home.readyz": ALL,
     "home.index": SIGNED_IN,
     "home.organiser": {"organiser"},

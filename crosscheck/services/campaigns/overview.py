@@ -7,7 +7,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...domain.conflicts import kind_for_role
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus,
+from ...domain.stage import PaperCounts, campaign_stage
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, PaperStatus,
                       PaperTemplate, User)
 
 
@@ -19,6 +20,12 @@ class CampaignSummary:
     marking: int
     review: int
     done: int
+
+    @property
+    def stage(self) -> str:
+        """Where the campaign stands, from its papers (``domain/stage.py``)."""
+        return campaign_stage(PaperCounts(self.unassigned, self.marking, self.review, self.done),
+                              closed=self.campaign.status == CampaignStatus.CLOSED)
 
     @property
     def progress_percent(self) -> int:

@@ -21,7 +21,7 @@ from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from . import charts
-from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
+from .wording import CONFIRMED, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS, commission_name, flag_text, yes_no
 from .audience import FULL, Audience
 from .loader import RESTRICTED_NOTE, campaign_results
 from .xlsx import school_directory
@@ -164,13 +164,19 @@ def _stats_lines(doc: Document, g: GroupStats) -> None:
     mean = "—" if g.mean_delta is None else f"{g.mean_delta:+.2f}"
     doc.text(f"Работ: {g.papers}; проверено: {g.checked}. Отметка понижена: {g.grade_lowered}, "
              f"подтверждена: {g.grade_confirmed}, повышена: {g.grade_raised}.")
-    doc.text(f"Среднее изменение первичного балла (итог − школа): {mean}; значимых расхождений: {g.significant}.")
+    doc.text(f"Среднее изменение первичного балла (итог − школа): {mean}.")
+    doc.text(f"{SENT_TO_REVIEW_COUNT}: {g.review_required}; {CONFIRMED.lower()} итоговыми баллами: {g.significant}.")
     if g.flagged:
         doc.text(f"Требует внимания: {flag_text(g.flag_reasons)}.", bold=True)
 
 
+# Narrow table columns: short headings, spelled out by LEGEND under the table.
 PAPER_HEAD = ("№", "Код участника", "Класс", "Шифр", "Балл ОО", "Отм. ОО", "Итог", "Итог. отм.", "Разница",
-              "Значимое", "Статус")
+              "3-я пров.", "Расх. подтв.", "Статус")
+LEGEND_COUNTS = ("«3-я пров.» — сколько работ ушли на третью проверку; "
+                 f"«Расх. подтв.» — у скольких {CONFIRMED.lower()}.")
+LEGEND = (f"«3-я пров.» — {SENT_TO_REVIEW.lower()}; «Расх. подтв.» — {CONFIRMED.lower()} "
+          "(итоговые баллы значимо отличаются от баллов школы).")
 
 
 def school_protocol(session: Session, campaign: Campaign, school: School, path: Path,
@@ -189,7 +195,8 @@ def school_protocol(session: Session, campaign: Campaign, school: School, path: 
     if audience.restricted:
         doc.text(f"Показаны {RESTRICTED_NOTE}.")
     if listed:
-        doc.table(PAPER_HEAD, _paper_rows(listed), (3, 8, 4, 8, 4, 4, 4, 4, 4, 5, 8))
+        doc.table(PAPER_HEAD, _paper_rows(listed), (3, 8, 4, 8, 4, 4, 4, 4, 4, 4, 6, 7))
+        doc.text(LEGEND, 16)
     else:
         doc.text("Работ нет.")
     doc.chart(charts.task_bars((t.label, t.mean_delta) for t in stats.tasks), 2.0)
@@ -201,12 +208,12 @@ def _paper_rows(results: Sequence[PaperResult]) -> list[tuple]:
     ordered = sorted(results, key=lambda r: (r.paper.class_name or "", r.paper.participant or "", r.paper.cipher))
     return [(n, r.paper.participant or "—", r.paper.class_name or "", r.paper.cipher, r.original.total, r.original.grade,
              r.final.total if r.final else "—", r.final.grade if r.final else "—",
-             _signed(r.delta_total), yes_no(r.significant),
+             _signed(r.delta_total), yes_no(r.sent_to_review), yes_no(r.final_significant),
              STATUS_LABELS.get(r.paper.status, r.paper.status)) for n, r in enumerate(ordered, 1)]
 
 
 SCHOOL_HEAD = ("Код ОО", "Образовательная организация", "Работ", "Провер.", "Пониж.", "Подтв.", "Повыш.",
-               "Ср. изм.", "Значим.", "Внимание")
+               "Ср. изм.", "3-я пров.", "Расх. подтв.", "Внимание")
 
 
 def municipal_summary(session: Session, campaign: Campaign, path: Path, audience: Audience = FULL) -> Path:
@@ -239,9 +246,10 @@ def _municipality(doc: Document, name: str, stats: GroupStats | None, schools: l
     if stats is not None:
         _stats_lines(doc, stats)
     rows = [(g.key, directory.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered, g.grade_confirmed,
-             g.grade_raised, "—" if g.mean_delta is None else f"{g.mean_delta:+.2f}", g.significant,
-             flag_text(g.flag_reasons) or "") for g in schools]
-    doc.table(SCHOOL_HEAD, rows, (5, 16, 3, 3, 3, 3, 3, 4, 3, 10), size=16)
+             g.grade_raised, "—" if g.mean_delta is None else f"{g.mean_delta:+.2f}", g.review_required,
+             g.significant, flag_text(g.flag_reasons) or "") for g in schools]
+    doc.table(SCHOOL_HEAD, rows, (5, 16, 3, 3, 3, 3, 3, 4, 3, 3, 10), size=16)
+    doc.text(LEGEND_COUNTS, 14)
 
 
 def _signed(delta: int | None) -> str:

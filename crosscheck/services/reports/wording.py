@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from ...models import Campaign
 
+# Two ideas that must never share a word (issue 16, item 7):
+SENT_TO_REVIEW = "Ушла на третью проверку"  # the recheck differed significantly (PaperResult.sent_to_review)
+CONFIRMED = "Расхождение подтверждено"  # the final marks differ significantly (final_significant)
+SENT_TO_REVIEW_COUNT = "Ушли на третью проверку"  # GroupStats.review_required
+CONFIRMED_SHARE = "Доля подтверждённых расхождений"  # GroupStats.significant_share
+
 STATUS_LABELS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                  "done": "Завершена"}
 FLAG_REASONS = {
-    "significant_share": "много значимых расхождений",
+    "significant_share": "много подтверждённых расхождений",
     "systematic_over_marking": "систематическое завышение",
     "systematic_under_marking": "систематическое занижение",
 }

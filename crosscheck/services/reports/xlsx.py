@@ -26,7 +26,8 @@ from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from .audience import FULL, Audience
 from .loader import CampaignResults, campaign_results
-from .wording import STATUS_LABELS, commission_name, flag_text, yes_no
+from .wording import (CONFIRMED, CONFIRMED_SHARE, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
+                      commission_name, flag_text, yes_no)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BOLD = Font(bold=True)
@@ -35,14 +36,14 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 PAPER_HEAD = ["Шифр", "Код ОО", "Код участника", "Класс", "Эксперт первичной проверки", "Статус",
               "Балл (школа)", "Отметка (школа)", "Итоговый балл", "Итоговая отметка", "Разница баллов",
-              "Значимое расхождение", "Третья проверка", "Отметка по журналу"]
+              SENT_TO_REVIEW, CONFIRMED, "Отметка по журналу"]
 HIDDEN = ("Код участника", "Эксперт первичной проверки")  # empty for a restricted audience
 GROUP_HEAD = ["Работ", "Проверено", "Отметка понижена", "Отметка подтверждена", "Отметка повышена",
-              "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", "Значимых расхождений",
-              "Доля значимых", "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
+              "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", SENT_TO_REVIEW_COUNT, CONFIRMED,
+              CONFIRMED_SHARE, "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
               "Причины"]
 PROTOCOL_HEAD = ["№", "Код ОО", "Образовательная организация", "Работ", "Проверено", "Понижено",
-                 "Подтверждено", "Повышено", "Ср. расхождение", "Значимых", "Отмечено"]
+                 "Подтверждено", "Повышено", "Ср. расхождение", SENT_TO_REVIEW_COUNT, CONFIRMED, "Отмечено"]
 
 
 def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule = FlagRule(),
@@ -122,13 +123,13 @@ def paper_cells(r: PaperResult) -> list:
     p, final = r.paper, r.final
     return [p.cipher, p.school, p.participant, p.class_name, p.original_marker, STATUS_LABELS.get(p.status, p.status),
             r.original.total, r.original.grade, final.total if final else None, final.grade if final else None,
-            r.delta_total, yes_no(r.significant), yes_no(r.review_required), p.journal_mark]
+            r.delta_total, yes_no(r.sent_to_review), yes_no(r.final_significant), p.journal_mark]
 
 
 def group_cells(g: GroupStats) -> list:
     ci_low, ci_high = g.delta.low, g.delta.high
     return [g.papers, g.checked, g.grade_lowered, g.grade_confirmed, g.grade_raised, _r(g.mean_delta),
-            g.median_delta, _r(ci_low), _r(ci_high), g.significant, _r(g.significant_share),
+            g.median_delta, _r(ci_low), _r(ci_high), g.review_required, g.significant, _r(g.significant_share),
             _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), yes_no(g.flagged),
             flag_text(g.flag_reasons)]
 
@@ -143,7 +144,7 @@ def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, lis
 def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:
     """One printable page set: heading, a row per school, signatures. Landscape, fit to width."""
     _print_setup(ws)
-    for width, letter in zip((5, 10, 48, 8, 10, 10, 12, 10, 12, 10, 10), "ABCDEFGHIJK"):
+    for width, letter in zip((5, 10, 48, 8, 10, 10, 12, 10, 12, 12, 12, 10), "ABCDEFGHIJKL"):
         ws.column_dimensions[letter].width = width
     heading = protocol_heading(ws, campaign)
     for line in heading:
@@ -152,7 +153,8 @@ def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: di
     ws.print_title_rows = f"{len(heading) + 1}:{len(heading) + 1}"  # repeat the table header on every page
     for n, g in enumerate(groups, start=1):
         append(ws, [n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
-                   g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.significant, yes_no(g.flagged)])
+                   g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.review_required, g.significant,
+                   yes_no(g.flagged)])
     for line in signature_block():
         append(ws, line)
 
