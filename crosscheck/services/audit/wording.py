@@ -28,11 +28,17 @@ ACTION_LABELS = {
     "campaign.settings": "Настройки распределения изменены",
     "campaign.expert_capacity": "Лимит работ эксперта изменён",
     "campaign.withdraw_expert": "Эксперт выведен из кампании",
+    "template.create": "Шаблон работы сохранён",
+    "scales.import": "Шкалы перевода импортированы",
     # original marks and papers
     "paper.create": "Работа загружена (баллы школы)",
     "paper.marks_update": "Баллы школы изменены",
     "paper.status": "Статус работы изменён",
     "paper.release": "Страницы работы подтверждены",
+    "marks_upload.create": "Файл первичных баллов загружен на проверку",
+    "marks_upload.confirm": "Загрузка первичных баллов подтверждена",
+    "marks_upload.cancel": "Файл первичных баллов отменён",
+    "marks_upload.import": "Первичные баллы из файла загружены",
     # scans
     "scan.upload": "Файл сканов загружен",
     "scan.import": "Файл сканов обработан",
@@ -82,7 +88,10 @@ FIELD_LABELS = {
     "position": "Страница в работе", "for": "Освобождено место для", "replaced_by": "Заменена на",
     "rotation": "Поворот, °", "turn": "Повёрнута", "doubt": "Сомнение",
     "original_sha256": "Скан", "masked_sha256": "Скан с маской", "pages": "Страниц",
-    "detached": "Убрано страниц", "filename": "Файл", "sha256": "Контрольная сумма",
+    "detached": "Убрано страниц", "filename": "Файл", "file": "Файл", "sha256": "Контрольная сумма",
+    "size": "Размер, байт", "papers_created": "Работ создано", "papers_updated": "Работ изменено",
+    "papers_unchanged": "Работ без изменений", "absent": "Отсутствовали",
+    "unlinked_markers": "Проверявшие в школе не найдены", "withdrawn": "Снято назначений",
     "papers": "Работ", "pages_placed": "Страниц разложено", "unidentified": "Не распознано",
     "conflicts": "Конфликтов", "conflict_ciphers": "Шифры с конфликтами", "blank": "Пустых страниц",
     "pages_in_doubt": "Страниц под сомнением", "held_back": "Задержано", "held_back_ciphers": "Задержанные шифры",
@@ -121,7 +130,7 @@ ENTITY_VALUE_LABELS = {
     ("campaign", "status"): {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена"},
 }
 
-ENTITY_LABELS = {"paper": "Работа", "assignment": "Назначение", "page": "Страница", "user": "Пользователь",
+ENTITY_LABELS = {"marks_upload": "Файл первичных баллов", "paper": "Работа", "assignment": "Назначение", "page": "Страница", "user": "Пользователь",
                  "school": "ОО", "campaign": "Кампания", "scan_batch": "Файл сканов", "conflict": "Конфликт интересов"}
 
 

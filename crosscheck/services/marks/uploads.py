@@ -155,8 +155,9 @@ def run_import(session: Session, session_factory, upload_id: int, data_dir: Path
     session.refresh(upload)
     upload.status, upload.result, upload.finished_at = UploadStatus.IMPORTED, summary, utcnow()
     record(session, actor, "marks_upload.import", "marks_upload", upload.id, campaign_id=upload.campaign_id,
-           after={"file": upload.file_name, "sha256": upload.sha256, **{k: v for k, v in summary.items()
-                                                                          if k != "text"}})
+           after={"file": upload.file_name, "sha256": upload.sha256, "papers_created": result.created,
+                  "papers_updated": result.updated, "papers_unchanged": result.unchanged, "absent": result.absent,
+                  "unlinked_markers": len(result.unlinked_markers), "withdrawn": len(result.withdrawn)})
     return summary
 
 
