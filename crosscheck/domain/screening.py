@@ -200,12 +200,20 @@ def _log_comb(n: int, k: int) -> float:
 
 
 def hypergeom_pmf(population: int, successes: int, draws: int) -> list[float]:
-    """P(X = x) for x = 0..draws, X ~ Hypergeometric(population, successes, draws)."""
-    low, high = max(0, draws - (population - successes)), min(draws, successes)
-    base = _log_comb(population, draws)
+    """P(X = x) for x = 0..draws, X ~ Hypergeometric(population, successes, draws).
+
+    One log-binomial at the mode, then the ratio P(x+1)/P(x) = (K−x)(n−x) / ((x+1)(N−K−n+x+1))
+    walking both ways: no underflow at the mode, a few multiplications a term."""
+    failures = population - successes
+    low, high = max(0, draws - failures), min(draws, successes)
     pmf = [0.0] * (draws + 1)
-    for x in range(low, high + 1):
-        pmf[x] = math.exp(_log_comb(successes, x) + _log_comb(population - successes, draws - x) - base)
+    mode = min(high, max(low, (draws + 1) * (successes + 1) // (population + 2)))
+    pmf[mode] = math.exp(_log_comb(successes, mode) + _log_comb(failures, draws - mode)
+                         - _log_comb(population, draws))
+    for x in range(mode, high):
+        pmf[x + 1] = pmf[x] * (successes - x) * (draws - x) / ((x + 1) * (failures - draws + x + 1))
+    for x in range(mode, low, -1):
+        pmf[x - 1] = pmf[x] * x * (failures - draws + x) / ((successes - x + 1) * (draws - x + 1))
     return pmf
 
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from crosscheck.domain.grading import GradeScale, TaskSpec
 from crosscheck.domain.screening import (HIGH_GRADES, INDICATORS, RAISED_VS_JOURNAL, TASK_PROFILE, THRESHOLD_PEAK,
-                                         ScreeningRules, ScreenPaper, fisher_combined, hypergeom_sf, risk_of, screen)
+                                         ScreeningRules, ScreenPaper, fisher_combined, hypergeom_pmf, hypergeom_sf, risk_of,
+                                         screen)
 from tests.domain import screening_sim as sim
 
 ALPHA = ScreeningRules().alpha
@@ -38,6 +39,17 @@ def test_hypergeometric_tail_is_scipys(k, population, successes, draws):
     scipy_stats = pytest.importorskip("scipy.stats")
     expected = scipy_stats.hypergeom.sf(k - 1, population, successes, draws)
     assert hypergeom_sf(k, population, successes, draws) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3000).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(0, min(n, 150)))))
+def test_hypergeometric_law_is_scipys(args):
+    scipy_stats = pytest.importorskip("scipy.stats")
+    population, successes, draws = args
+    pmf = hypergeom_pmf(population, successes, draws)
+    assert math.fsum(pmf) == pytest.approx(1.0, abs=1e-9)
+    expected = scipy_stats.hypergeom.pmf(range(draws + 1), population, successes, draws)
+    assert pmf == pytest.approx(list(expected), rel=1e-7, abs=1e-12)
 
 
 @pytest.mark.parametrize("pvalues", [[0.5], [0.01, 0.9], [1e-5, 0.3, 0.7, 0.2], [1.0, 1.0], [1e-200, 0.5]])
