@@ -1,6 +1,7 @@
 """Benchmark: the campaign's screen (SPEC §8) from the database.
 
     python bench/screening.py [--schools 300] [--pupils 100] [--repeat 5] [--pg URL] [--reuse] [--no-sqlite]
+    python bench/screening.py --rates     # false-positive rates and power on simulated campaigns (no database)
 
 Seeds one campaign of 300 schools × 100 pupils × 20 tasks (30,000 papers, 600,000 original
 scores, journal marks) simulated under the partial credit model (``tests/domain/screening_sim``,
@@ -181,6 +182,33 @@ def run(name: str, url: str, reused: bool, args) -> None:
     report(name, measure(url, args.repeat))
 
 
+def rates() -> None:
+    """docs/screening.md's table: 360 simulated schools, 20 of each planted kind, seed 11."""
+    from collections import Counter
+
+    from crosscheck.domain.screening import HIGH_GRADES, TASK_PROFILE, THRESHOLD_PEAK, screen
+
+    kinds = {"peak": (sim.Plant(peak=True), THRESHOLD_PEAK), "inflate": (sim.Plant(inflate=0.35), None),
+             "helped": (sim.Plant(helped=0.5), TASK_PROFILE)}
+    print("| spread | pupils | ordinary flagged | of them high_grades | peak found | inflate found | helped: task_profile |")
+    for spread in (0.0, 0.3, 0.5):
+        for pupils in (25, 50, 100):
+            plants = {}
+            for k, (plant, _) in enumerate(kinds.values()):
+                plants.update({f"S{i:04d}": plant for i in range(20 * k, 20 * k + 20)})
+            result = screen(sim.campaign(seed=11, schools=360, pupils=pupils, spread=spread, plants=plants),
+                            sim.TASKS, sim.GRADES)
+            normal = [s for s in result.schools if s.school not in plants]
+            reasons = Counter(r for s in normal for r in s.reasons)
+            found = []
+            for plant, reason in kinds.values():
+                codes = [c for c, p in plants.items() if p == plant]
+                hit = sum((reason in result.school(c).reasons) if reason else result.school(c).flagged for c in codes)
+                found.append(f"{hit}/{len(codes)}")
+            print(f"| {spread} | {pupils} | {100 * sum(s.flagged for s in normal) / len(normal):.1f} % | "
+                  f"{100 * reasons[HIGH_GRADES] / len(normal):.1f} % | " + " | ".join(found) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=300)
@@ -189,7 +217,11 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""), help="PostgreSQL URL")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--rates", action="store_true", help="simulated false-positive rates and power, no database")
     args = parser.parse_args()
+    if args.rates:
+        rates()
+        return
     print(machine())
     if not args.no_sqlite:
         url, reused = sqlite_url(args)
