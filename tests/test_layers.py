@@ -75,3 +75,15 @@ def test_the_background_seam_imports_no_service_and_no_job():
 
 def test_jobs_import_no_web_layer():
     assert offending(modules_under("crosscheck", "jobs"), ("crosscheck.web", "crosscheck.cli")) == {}
+
+
+def test_screening_sits_on_top_of_the_services():
+    """services/screening (SPEC §8) reads the reports area's loader; no other area imports it
+    (sampling will live in it: the areas below read a sample from the models, never from it)."""
+    others = [p for p in modules_under("crosscheck", "services") if "screening" not in p.relative_to(SERVICES).parts]
+    assert offending(others, ("crosscheck.services.screening",)) == {}
+    allowed = ("crosscheck.domain", "crosscheck.models", "crosscheck.db", "crosscheck.services.screening",
+               "crosscheck.services.marking", "crosscheck.services.reports")
+    for path in modules_under("crosscheck", "services", "screening"):
+        own = {m for m in imports_of(path) if m.startswith("crosscheck")}
+        assert all(any(m == a or m.startswith(a + ".") for a in allowed) for m in own), (path, own)

@@ -562,6 +562,41 @@ def report(campaign_slug: str, fmt: str, output: str) -> None:
     click.echo(f"отчёт записан: {target}")
 
 
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--json", "as_json", is_flag=True, required=True, help="JSON (the only format)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="file to write (default: standard output)")
+def screen(campaign_slug: str, as_json: bool, output: str | None) -> None:
+    """Screen the schools' original marks for signs of non-objective marking (SPEC §8)."""
+    import json
+
+    from ..domain.screening import DISCLAIMER
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.reports.files import write_atomically
+    from ..services.screening.screen import screen_campaign
+
+    try:
+        with app_session() as s:
+            result = screen_campaign(s, get_campaign(s, campaign_slug))
+            text = json.dumps(result.as_dict(), ensure_ascii=False, indent=1)
+            if output:
+                target = Path(output)
+                write_atomically(target, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    except OSError as exc:
+        raise CliFailure(f"{output}: {exc.strerror or exc}") from exc
+    for note in result.notes:  # on stderr: standard output stays one JSON document
+        click.echo(f"crosscheck: {note}", err=True)
+    if not output:
+        click.echo(text)
+        return
+    schools = result.screening.schools
+    click.echo(f"скрининг записан: {output} (школ: {len(schools)}, отмечено: {len(result.screening.flagged)})")
+    click.echo(DISCLAIMER)
+
+
 # --- operations -----------------------------------------------------------------------
 
 @main.command("backup")
