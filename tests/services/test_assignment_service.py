@@ -145,6 +145,27 @@ def test_withdrawal_redistributes_unstarted_work(db, district):
     assert run_assignment(db, campaign, None).new == ()  # a withdrawn expert gets nothing new
 
 
+def test_withdrawal_hands_on_a_draft_in_progress_and_keeps_it_in_the_trail(db, district):
+    from crosscheck.models import AssignmentStatus, AuditEvent, TaskScore
+
+    campaign, schools, experts, papers = district
+    run_assignment(db, campaign, None)
+    leaving = experts[3]
+    started, *_ = [a for a in live(db) if a.expert_id == leaving.id]
+    first_task = campaign.template.tasks[0]
+    started.status = AssignmentStatus.IN_PROGRESS
+    db.add(TaskScore(assignment_id=started.id, task_id=first_task.id, max_score=first_task.max_score, score=1))
+    db.flush()
+    withdraw_expert(db, campaign, leaving, None, reason="болезнь")
+    db.refresh(started)
+    assert started.status == AssignmentStatus.SUPERSEDED  # the draft no longer sits with them
+    heir = [a for a in live(db) if a.paper_id == started.paper_id and a.round == started.round]
+    assert len(heir) == 1 and heir[0].expert_id != leaving.id
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.supersede",
+                                               AuditEvent.entity_id == started.id))
+    assert event is not None and event.after["draft"] == {first_task.label: 1}
+
+
 def test_cli_assign_and_assignments_json(db, district, cli_env):
     campaign, *_ = district
     runner = CliRunner()

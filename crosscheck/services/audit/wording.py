@@ -77,7 +77,7 @@ def actor_label(label: str, is_user: bool) -> str:
 
 FIELD_LABELS = {
     # marks and marking
-    "scores": "Баллы", "comment": "Комментарий", "problem": "Проблема", "note": "Пояснение",
+    "scores": "Баллы", "draft": "Черновик (не сдан)", "comment": "Комментарий", "problem": "Проблема", "note": "Пояснение",
     "status": "Статус", "kind": "Вид проверки", "round": "Проверка №",
     "paper_id": "Работа", "cipher": "Шифр", "expert_id": "Эксперт", "expert": "Эксперт",
     "reason": "Причина", "message": "Причина",

@@ -204,18 +204,25 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
     return new
 
 
-def supersede(session: Session, assignment: Assignment, actor: Actor | None) -> None:
+def supersede(session: Session, assignment: Assignment, actor: Actor | None, *, draft: bool = False) -> None:
+    """Take the work off its holder. With ``draft``, the holder's unsubmitted scores are
+    written into the event, so the trail shows what was handed on unfinished."""
+    after: dict = {"expert_id": assignment.expert_id}
+    if draft:
+        after["draft"] = {s.task.label: s.score for s in sorted(assignment.scores, key=lambda s: s.task.position)}
     assignment.status = AssignmentStatus.SUPERSEDED
     assignment.superseded_at = utcnow()
     assignment.version += 1  # an autosave or submission that read the old version is stale
     session.flush()
     record(session, actor, "assignment.supersede", "assignment", assignment.id,
-           campaign_id=assignment.paper.campaign_id, after={"expert_id": assignment.expert_id})
+           campaign_id=assignment.paper.campaign_id, after=after)
 
 
 def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: Actor | None,
                     reason: str = "") -> Plan:
-    """The expert leaves this campaign: their unstarted work is redistributed."""
+    """The expert leaves this campaign: their unfinished work — not started or a draft in
+    progress — is handed on through the gate; a draft's scores are kept in the audit trail
+    (the superseded assignment keeps them too); submitted work stays theirs."""
     settings = session.get(CampaignExpert, (campaign.id, expert.id))
     if settings is None:
         settings = CampaignExpert(campaign_id=campaign.id, user_id=expert.id)
@@ -228,13 +235,13 @@ def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: A
     result = plan_withdrawal(expert.id, inputs.papers, inputs.experts, inputs.existing,
                              per_paper=campaign.per_paper,
                              exclude_same_municipality=campaign.exclude_same_municipality,
-                             held_back=inputs.held_back)
+                             held_back=inputs.held_back, include_started=True)
     freed = {(a.paper_id, a.kind, a.round) for a in result.supersede}
     for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
             Paper.campaign_id == campaign.id, Assignment.expert_id == expert.id,
-            Assignment.status == AssignmentStatus.ASSIGNED)):
+            Assignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)))):
         if (a.paper_id, a.kind.value, a.round) in freed:
-            supersede(session, a, actor)
+            supersede(session, a, actor, draft=a.status == AssignmentStatus.IN_PROGRESS)
     apply_plan(session, campaign, result.plan, actor)
     record(session, actor, "campaign.withdraw_expert", "user", expert.id, campaign_id=campaign.id,
            after={"reason": reason, "moved": len(result.supersede), "reassigned": len(result.plan.new)})
