@@ -36,6 +36,25 @@ CHAR_WIDTH = 0.62  # DejaVu Sans: average advance of digits and Cyrillic letters
 LEGEND = ((OVER, "школа завысила"), (UNDER, "школа занизила"), (SAME, "совпало"))
 
 
+LEGEND_LINE = 18
+
+
+def _legend_layout(items: Sequence[tuple[str, str]], x0: float, width: float) -> list[tuple[int, tuple]]:
+    """(line, (x, colour, text)) of each legend entry, wrapped at ``width``."""
+    out, x, row = [], x0, 0
+    for colour, text in items:
+        size = 14 + text_width(text, TICK)
+        if x > x0 and x + size > width - 4:
+            x, row = x0, row + 1
+        out.append((row, (x, colour, text)))
+        x += size + 18
+    return out
+
+
+def legend_lines(items: Sequence[tuple[str, str]], x0: float, width: float) -> int:
+    return 1 + max((row for row, _ in _legend_layout(items, x0, width)), default=0)
+
+
 def text_width(text: str, size: float) -> float:
     """An estimate of the rendered width (layout only: spacing labels, margins)."""
     return len(str(text)) * size * CHAR_WIDTH
@@ -95,11 +114,11 @@ class Chart:
                                  size=max(size, MIN_TEXT), rotate=rotate, bold=bold))
 
     def legend(self, y: float, items: Sequence[tuple[str, str]] = LEGEND, x: float = 12) -> None:
-        """Coloured dots with their meaning, left to right from ``x`` on the baseline ``y``."""
-        for colour, text in items:
-            self.circle(x + 5, y - 4, 5, colour, 0.8)
-            self.label(x + 14, y, text, "start", TICK, MUTED)
-            x += 14 + text_width(text, TICK) + 18
+        """Coloured dots with their meaning, left to right from ``x`` on the baseline ``y``,
+        on as many lines as the width needs (``legend_lines`` tells how many)."""
+        for row, (left, colour, text) in _legend_layout(items, x, self.width):
+            self.circle(left + 5, y + LEGEND_LINE * row - 4, 5, colour, 0.8)
+            self.label(left + 14, y + LEGEND_LINE * row, text, "start", TICK, MUTED)
 
     def view(self, element_id: str) -> ChartView:
         return ChartView(element_id, self.title, self.svg(element_id), self.table)
@@ -153,7 +172,8 @@ def scatter(pairs: Mapping[tuple[int, int], int], max_total: int, title: str = "
     100,000 papers collapse to at most (max+1)² circles, so the SVG stays small."""
     left, top, right = 52, 12, 14
     span = size - left - right
-    chart = Chart(size, top + span + 66, title)
+    extra = LEGEND_LINE * (legend_lines(LEGEND, 6, size) - 1)
+    chart = Chart(size, top + span + 66 + extra, title)
     scale = span / max(max_total, 1)
     _square_axes(chart, left, top, span, max_total, scale)
     biggest = max(pairs.values(), default=1)
@@ -187,9 +207,10 @@ def delta_strips(rows: Sequence[tuple[str, Mapping[int, int]]],
     values = [d for _, counts in rows for d in counts] or [0]
     low, high = min(min(values), -3), max(max(values), 3)
     row_h, right = 26, 20
-    left = max(60, min(240, max((text_width(name, TICK) for name, _ in rows), default=0) + 20))
+    left = max(60, min(240, max((text_width(name, TICK) for name, _ in rows), default=0) + 30))  # + a dot
     plot_bottom = 10 + row_h * max(len(rows), 1)
-    chart = Chart(width, plot_bottom + 66, title)
+    extra = LEGEND_LINE * (legend_lines(LEGEND, left, width) - 1)
+    chart = Chart(width, plot_bottom + 66 + extra, title)
     scale = (width - left - right) / (high - low)
     step = tick_step(high - low, scale, text_width(f"-{max(-low, high)}", TICK))
     for d in range(low, high + 1):
@@ -210,7 +231,7 @@ def delta_strips(rows: Sequence[tuple[str, Mapping[int, int]]],
 
 def _strip(chart: Chart, name: str, counts: Mapping[int, int], y: float, left: float, low: int,
            scale: float) -> None:
-    chart.label(left - 8, y + 4, name, "end", TICK)
+    chart.label(left - 14, y + 4, name, "end", TICK)  # clear of the biggest dot (radius 9)
     biggest = max(counts.values(), default=1)
     for d, count in counts.items():
         colour = OVER if d < 0 else UNDER if d > 0 else SAME
@@ -232,7 +253,10 @@ def task_bars(tasks: Iterable[tuple[str, float | None]], title: str = "Сред�
     widest = max((text_width(label, TICK) for label, _ in values), default=0)
     rows = 1 if widest + 6 <= slot else 2
     every = 1 if widest + 6 <= slot * rows else -(-int(widest + 6) // int(max(slot * rows, 1)))
-    bottom = 22 + 16 * rows + 36
+    legend = ((OVER, "ниже нуля: школа завысила балл"), (UNDER, "выше нуля: школа занизила"))
+    extra = LEGEND_LINE * (legend_lines(legend, left, width) - 1)
+    height += extra
+    bottom = 22 + 16 * rows + 36 + extra
     span = height - top - bottom
     extent = max([abs(v) for _, v in values] + [0.25])
     zero = top + span / 2
@@ -246,9 +270,8 @@ def task_bars(tasks: Iterable[tuple[str, float | None]], title: str = "Сред�
         chart.rect(x, min(zero, zero - bar), slot * 0.7, abs(bar), OVER if value < 0 else UNDER)
         if i % every == 0:
             chart.label(x + slot * 0.35, top + span + 18 + 16 * ((i // every) % rows), label, "middle", TICK)
-    chart.label(left + (width - left - right) / 2, height - 28, "Задание", "middle", AXIS, MUTED)
-    chart.legend(height - 6, ((OVER, "ниже нуля: школа завысила балл"), (UNDER, "выше нуля: школа занизила")),
-                 x=left)
+    chart.label(left + (width - left - right) / 2, height - 28 - extra, "Задание", "middle", AXIS, MUTED)
+    chart.legend(height - 6 - extra, legend, x=left)
     chart.label(14, zero, "Итог − школа", "middle", AXIS, MUTED, rotate=-90)
     chart.table = ChartTable(("Задание", "Среднее изменение балла (итог − школа)"),
                              [(label, ru_delta(value)) for label, value in given])
