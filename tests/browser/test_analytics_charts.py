@@ -18,8 +18,10 @@ def check_charts(page, ids: list[str]) -> None:
         assert title.is_visible() and title.inner_text().strip(), chart_id
         svg = page.locator(f"svg#{chart_id}")
         assert svg.get_attribute("aria-describedby") == f"{chart_id}-caption"
-        # the smallest text as drawn on the screen, in CSS pixels
-        smallest = svg.evaluate("s => Math.min(...[...s.querySelectorAll('text')].map(t => t.getBoundingClientRect().height))")
+        # the smallest font size as drawn on the screen, in CSS pixels (the SVG's own scale included)
+        smallest = svg.evaluate(
+            "s => Math.min(...[...s.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize)))"
+            " * s.getBoundingClientRect().width / s.viewBox.baseVal.width")
         assert smallest >= 11, (chart_id, smallest)
         table = page.locator(f"#{chart_id}-table")
         assert not table.is_visible()  # folded under «Данные графика в таблице» …
