@@ -117,3 +117,17 @@ def test_downloads_are_named_for_people(marked, login_as, kind, code, name):
     assert disposition.startswith("attachment")
     assert unquote(re.search(r"filename\*=UTF-8''([^;]+)", disposition).group(1)) == name
     assert "\n" not in disposition and "\r" not in disposition
+
+
+def test_table_cells_wrap_long_flags_and_names(tmp_path):
+    """The summary's school row with the longest texts it can carry: every word is printed."""
+    flags = "много значимых расхождений; систематическое завышение; систематическое занижение"
+    doc = report_pdf.Document("Проверка", "s", "f")
+    doc.table(report_pdf.SCHOOL_HEAD, [("500105", LONG_NAME, 1200, 1180, 310, 800, 70, "-1,25", 402, flags)],
+              (None, 16, None, None, None, None, None, None, None, 9), numeric=(2, 3, 4, 5, 6, 7, 8), size=8)
+    path = doc.save(tmp_path / "t.pdf")
+    text = words(poppler("pdftotext", path))
+    assert "…" not in text and "-1,25" in text and "1180" in text
+    for word in (LONG_NAME + " " + flags).split():
+        assert word in text, word
+    assert info(path)["Title"] == "Проверка"

@@ -170,10 +170,17 @@ def _column_widths(head: Sequence[str], rows: Sequence[Sequence[str]], widths: S
     """Fitted columns (None) as wide as their longest word, the rest shared by proportion."""
     need = [max(_longest_word([h], size, bold=True), _longest_word([r[i] for r in rows], size)) + 2 * PAD + 1
             for i, h in enumerate(head)]
-    fitted = sum(n for n, w in zip(need, widths) if w is None)
-    shares = sum(w for w in widths if w is not None)
-    rest = max(total - fitted, 0.0)
-    out = [n if w is None else max(n, rest * w / shares) for n, w in zip(need, widths)]
+    out = {i: n for i, (n, w) in enumerate(zip(need, widths)) if w is None}
+    while True:  # share what is left; a column that would get less than its longest word gets that word
+        flexible = [i for i, w in enumerate(widths) if w is not None and i not in out]
+        rest = max(total - sum(out.values()), 0.0)
+        shares = sum(widths[i] for i in flexible)
+        short = [i for i in flexible if rest * widths[i] / shares < need[i]]
+        if not short:
+            out.update({i: rest * widths[i] / shares for i in flexible})
+            break
+        out.update({i: need[i] for i in short})
+    out = [out[i] for i in range(len(head))]
     scale = min(1.0, total / sum(out))  # over-full (huge words): everything shrinks, words then break
     return [w * scale for w in out]
 
