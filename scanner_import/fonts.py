@@ -1,4 +1,5 @@
-"""Find a TrueType font with Cyrillic glyphs for cover sheets.
+"""Find a TrueType font with Cyrillic glyphs for cover sheets (and for the PDF reports,
+which embed the same file through reportlab: ``crosscheck.services.reports.pdf``).
 
 Pillow's built-in font has no Cyrillic, so a missing system font would print
 empty boxes instead of Russian text. We try the usual Debian/Ubuntu/RedHat

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages crosscheck needs, only those that are missing.
-#   scripts/system-deps.sh run    — what the app needs (poppler for scans, fonts for cover sheets)
+#   scripts/system-deps.sh run    — what the app needs (poppler for scans, DejaVu fonts for cover sheets
+#                                   and the PDF reports, which embed them)
 #   scripts/system-deps.sh test   — plus what the tests need (redis-server, chromium)
 #   scripts/system-deps.sh ci     — plus postgresql
 set -euo pipefail

@@ -18,8 +18,8 @@ from ..services.reports import analytics as view
 from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
-from ..services.reports.files import KINDS
-from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS
+from ..services.reports.files import KINDS, download_name
+from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS, ru_delta
 from .access import roles_required
 from .downloads import attachment_name
 
@@ -37,6 +37,12 @@ MIMETYPES = {
 @bp.app_context_processor
 def labels():
     return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS}
+
+
+@bp.app_template_filter("ru_delta")
+def ru_delta_filter(value) -> str:
+    """A mean change of the score with a decimal comma: ``+0,25``."""
+    return ru_delta(value)
 
 
 @bp.app_template_global()
@@ -130,8 +136,10 @@ def report_run(slug: str, run_id: int):
 @roles_required(*READERS)
 def report_download(slug: str, run_id: int):
     c = campaign_or_404(slug)
-    path = runs.run_file(current_app.config["CROSSCHECK"].data_dir, _run_or_404(c, run_id), current_user)
+    run = _run_or_404(c, run_id)
+    path = runs.run_file(current_app.config["CROSSCHECK"].data_dir, run, current_user)
     if path is None:
         abort(404)
+    name = download_name(run.kind, c.slug, run.school_code)  # «Протокол перепроверки — ОО 500105.pdf»
     return send_file(path, mimetype=MIMETYPES[path.suffix.lstrip(".")], as_attachment=True,
-                     download_name=attachment_name(path.name))
+                     download_name=attachment_name(name))

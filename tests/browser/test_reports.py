@@ -18,7 +18,7 @@ def test_without_a_queue_the_report_downloads_at_once(page, live_server, organis
     screenshot(page, "analytics-campaign")
     with page.expect_download() as download:
         page.click("button:has-text('отчёт XLSX')")
-    assert download.value.suggested_filename == "report.xlsx"
+    assert download.value.suggested_filename == "Отчёт перепроверки — vpr-math-5-2026.xlsx"
     saved = tmp_path / "report.xlsx"
     download.value.save_as(saved)
     assert load_workbook(saved).sheetnames[0] == "Работы"
@@ -38,7 +38,7 @@ def test_with_a_queue_the_page_waits_for_the_worker_then_downloads(page, queued_
         with page.expect_download(timeout=60_000) as download:
             result = run_worker(cli_env | {"REDIS_URL": redis_url})
             assert result.returncode == 0, result.stderr
-        assert download.value.suggested_filename == "report.xlsx"
+        assert download.value.suggested_filename == "Отчёт перепроверки — vpr-math-5-2026.xlsx"
         saved = tmp_path / "report.xlsx"
         download.value.save_as(saved)
         assert load_workbook(saved).sheetnames[0] == "Работы"

@@ -58,9 +58,9 @@ class SchoolRow:
 class Overview:
     summary: GroupStats
     schools: list[SchoolRow]
-    scatter_svg: str
-    strips_svg: str
-    tasks_svg: str
+    scatter: charts.ChartView
+    strips: charts.ChartView
+    tasks: charts.ChartView
 
 
 def overview(session: Session, campaign: Campaign, sort: str = "school", descending: bool = False) -> Overview:
@@ -70,8 +70,9 @@ def overview(session: Session, campaign: Campaign, sort: str = "school", descend
     rows = [SchoolRow(g.key, *directory.get(g.key, ("", "")), g) for g in analysis.groups("school")]
     rows = sort_rows(rows, sort, descending)
     summary = analysis.summary()
-    return Overview(summary, rows, scatter_svg(data.results, data), strips_svg(data.results, rows),
-                    charts.task_bars((t.label, t.mean_delta) for t in summary.tasks).svg())
+    return Overview(summary, rows, scatter_chart(data.results, data).view("chart-scatter"),
+                    strips_chart(data.results, rows).view("chart-strips"),
+                    charts.task_bars((t.label, t.mean_delta) for t in summary.tasks).view("chart-tasks"))
 
 
 def sort_rows(rows: list[SchoolRow], sort: str, descending: bool) -> list[SchoolRow]:
@@ -87,12 +88,12 @@ def _directory(session: Session) -> dict[str, tuple[str, str]]:
             session.execute(select(School.code, School.name, School.municipality))}
 
 
-def scatter_svg(results: Sequence[PaperResult], data: CampaignResults) -> str:
+def scatter_chart(results: Sequence[PaperResult], data: CampaignResults) -> charts.Chart:
     pairs = Counter((r.original.total, r.final.total) for r in results if r.final is not None)
-    return charts.scatter(pairs, sum(t.max for t in data.scheme.tasks)).svg()
+    return charts.scatter(pairs, sum(t.max for t in data.scheme.tasks))
 
 
-def strips_svg(results: Sequence[PaperResult], rows: Sequence[SchoolRow], limit: int = 25) -> str:
+def strips_chart(results: Sequence[PaperResult], rows: Sequence[SchoolRow], limit: int = 25) -> charts.Chart:
     """Delta distributions of the schools most worth a look: flagged first, then by mean shift."""
     worth = sorted((r for r in rows if r.stats.checked),
                    key=lambda r: (not r.stats.flagged, r.stats.mean_delta or 0.0, r.code))[:limit]
@@ -101,7 +102,8 @@ def strips_svg(results: Sequence[PaperResult], rows: Sequence[SchoolRow], limit:
     for r in results:
         if r.delta_total is not None and r.paper.school in wanted:
             counts[r.paper.school][r.delta_total] += 1
-    return charts.delta_strips([(r.code, counts[r.code]) for r in worth]).svg()
+    return charts.delta_strips([(r.code, counts[r.code]) for r in worth],
+                               "Распределение разницы баллов по школам (итог − школа)")
 
 
 # --- one school --------------------------------------------------------------------------
@@ -113,8 +115,8 @@ class SchoolDetail:
     papers: list[PaperResult]  # as the reader may see them (``audience.py``)
     markers: list[GroupStats]
     labels: tuple[str, ...]
-    tasks_svg: str
-    strips_svg: str
+    tasks: charts.ChartView
+    strips: charts.ChartView
     restricted: bool = False  # a reviewer's view: some papers and columns left out
 
 
@@ -133,8 +135,9 @@ def school_detail(session: Session, campaign: Campaign, code: str, reader: User)
     markers = Analysis(data.results, data.scheme, FlagRule()).groups("original_marker")
     deltas = Counter(r.delta_total for r in data.results if r.delta_total is not None)
     return SchoolDetail(school, stats, papers, markers, data.labels,
-                        charts.task_bars((t.label, t.mean_delta) for t in stats.tasks).svg(),
-                        charts.delta_strips([(code, deltas)]).svg(), audience.restricted)
+                        charts.task_bars((t.label, t.mean_delta) for t in stats.tasks).view("chart-tasks"),
+                        charts.delta_strips([(code, deltas)], "Распределение разницы баллов по работам школы "
+                                            "(итог − школа)").view("chart-strips"), audience.restricted)
 
 
 # --- history across campaigns ---------------------------------------------------------------

@@ -55,6 +55,20 @@ def file_name(kind: str, school_code: str, tag: str) -> str:
     return f"{stem}-{tag}{suffix}" if tag else f"{stem}{suffix}"
 
 
+DOWNLOAD_NAMES = {
+    "json": "Отчёт перепроверки — {slug}.json",
+    "xlsx": "Отчёт перепроверки — {slug}.xlsx",
+    "summary": "Аналитическая справка — {slug}.pdf",
+    "protocol": "Протокол перепроверки — ОО {code}.pdf",
+}
+
+
+def download_name(kind: str, campaign_slug: str, school_code: str = "") -> str:
+    """The name a reader's browser saves the report under (the stored name is ``file_name``);
+    the web layer still passes it through ``web.downloads.attachment_name``."""
+    return DOWNLOAD_NAMES[kind].format(slug=campaign_slug, code=school_code)
+
+
 def write_report(session: Session, campaign: Campaign, kind: str, path: Path, school: School | None = None, *,
                  audience: Audience) -> Path:
     """Write one report of ``kind`` for ``audience`` to ``path`` (any name)."""

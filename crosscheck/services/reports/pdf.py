@@ -1,158 +1,262 @@
 """PDF documents: a school's protocol and the municipal analytical summary.
 
-Pages are painted with Pillow at 150 dpi (DejaVu fonts, found by scanner_import.fonts)
-and saved as a multi-page PDF: no extra dependency, no network, Cyrillic everywhere.
-Charts are the same shapes the web pages show as SVG (services.reports.charts).
+Real text documents written by reportlab: text that can be selected, searched and copied,
+a Cyrillic TrueType font embedded (DejaVu Sans from the system, found by
+``scanner_import.fonts``; none found is a clear error, never empty boxes), table cells that
+wrap instead of being cut, a header row repeated on every page, «лист N из M» in the footer,
+the document's title in its metadata. Charts are the same shapes the web pages show as SVG
+(``services.reports.charts``), drawn as vector paths and text (``ChartFlowable``).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from PIL import Image, ImageColor, ImageDraw
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
-from scanner_import.fonts import get_font, wrap_text
+from scanner_import.fonts import font_path
 
 from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from . import charts
-from .wording import CONFIRMED, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS, commission_name, flag_text, yes_no
 from .audience import FULL, Audience
 from .loader import RESTRICTED_NOTE, campaign_results
+from .wording import (CONFIRMED, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS, commission_name,
+                      flag_text, ru_delta, yes_no)
 from .xlsx import school_directory
 
-DPI = 150
-A4 = (1240, 1754)  # portrait, pixels at 150 dpi
-MARGIN = 90
 MOSCOW = ZoneInfo("Europe/Moscow")
 SIGNATURES = ("Председатель предметной комиссии", "Руководитель МО", "Представитель ОО", "Общественный наблюдатель")
+MARGIN = 15 * mm
+PAD = 3  # table cell padding, points
+CHART_SCALE = 0.85  # chart units → points: 12-unit labels print at 10.2 pt
+SANS, SANS_BOLD = "CrosscheckSans", "CrosscheckSans-Bold"
+HEADER_FILL = colors.HexColor("#eef0f5")
+RULE = colors.HexColor("#c8ccd6")
+FONT_MISSING = ("для PDF-отчётов нужен шрифт TrueType с кириллицей (DejaVu Sans): установите пакет "
+                "fonts-dejavu-core (scripts/system-deps.sh) или укажите файл шрифта .ttf в SCANNER_IMPORT_FONT")
+
+
+class FontMissing(RuntimeError):
+    """No TrueType font with Cyrillic letters on this machine."""
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> tuple[str, str]:
+    """Register the system's DejaVu Sans (regular and bold) with reportlab, once."""
+    regular, bold = font_path(False), font_path(True)
+    if regular is None or bold is None:
+        raise FontMissing(FONT_MISSING)
+    pdfmetrics.registerFont(TTFont(SANS, regular))
+    pdfmetrics.registerFont(TTFont(SANS_BOLD, bold))
+    pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
+    return SANS, SANS_BOLD
+
+
+def _style(name: str, size: float, bold: bool = False, leading: float | None = None, space_after: float = 0,
+           align: int = 0, keep_with_next: bool = False) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=SANS_BOLD if bold else SANS, fontSize=size,
+                          leading=leading or size * 1.25, spaceAfter=space_after, alignment=align,
+                          keepWithNext=int(keep_with_next), splitLongWords=1)
+
+
+TITLE = _style("title", 17, bold=True, space_after=6)
+HEADING = _style("heading", 13, bold=True, space_after=3, keep_with_next=True)
+BODY = _style("body", 10, space_after=2)
+STRONG = _style("strong", 10, bold=True, space_after=2)
+CHART_TITLE = _style("chart-title", 11, bold=True, space_after=2)
+
+
+def para(text: object, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape("" if text is None else str(text)), style)
 
 
 class Document:
-    """Pages painted top to bottom; a block that does not fit starts a new page."""
+    """Flowables collected top to bottom, then laid out on pages by reportlab."""
 
-    def __init__(self, landscape: bool = False) -> None:
-        self.size = (A4[1], A4[0]) if landscape else A4
-        self.pages: list[Image.Image] = []
-        self.y = 0
-        self.new_page()
+    def __init__(self, title: str, subject: str, footer: str, landscape_pages: bool = False) -> None:
+        register_fonts()
+        self.pagesize = landscape(A4) if landscape_pages else A4
+        self.title, self.subject, self.footer = title, subject, footer
+        self.story: list = []
 
     @property
-    def width(self) -> int:
-        return self.size[0] - 2 * MARGIN
+    def width(self) -> float:
+        return self.pagesize[0] - 2 * MARGIN
 
-    def new_page(self) -> None:
-        self.pages.append(Image.new("RGB", self.size, "white"))
-        self.draw = ImageDraw.Draw(self.pages[-1])
-        self.y = MARGIN
+    def text(self, line: str, style: ParagraphStyle = BODY) -> None:
+        self.story.append(para(line, style))
 
-    def ensure(self, height: float) -> None:
-        if self.y + height > self.size[1] - MARGIN:
-            self.new_page()
+    def space(self, height: float = 4 * mm) -> None:
+        self.story.append(Spacer(1, height))
 
-    def text(self, line: str, size: int = 22, bold: bool = False, gap: int = 8) -> None:
-        for part in wrap_text(line, get_font(size, bold), self.width) or [""]:
-            self.ensure(size + gap)
-            self.draw.text((MARGIN, self.y), part, font=get_font(size, bold), fill="black")
-            self.y += size + gap
+    def table(self, head: Sequence[str], rows: Sequence[Sequence], widths: Sequence[float | None],
+              numeric: Sequence[int] = (), size: float = 8.5) -> None:
+        """Every cell wraps (nothing is cut); the header row repeats on every page.
 
-    def space(self, height: int = 16) -> None:
-        self.y += height
+        A column of ``widths`` None is as wide as its longest word (header or value); the
+        others share the rest of the page width in their proportions, never narrower than
+        their own longest word. ``numeric`` columns are right-aligned."""
+        cell = _style(f"cell{size}", size, leading=size * 1.22)
+        number = _style(f"num{size}", size, leading=size * 1.22, align=TA_RIGHT)
+        header = _style(f"head{size}", size, bold=True, leading=size * 1.22)
+        header_number = _style(f"headnum{size}", size, bold=True, leading=size * 1.22, align=TA_RIGHT)
+        texts = [[("" if v is None else str(v)) for v in row] for row in rows]
+        data = [[para(h, header_number if i in numeric else header) for i, h in enumerate(head)]]
+        data += [[para(v, number if i in numeric else cell) for i, v in enumerate(row)] for row in texts]
+        table = Table(data, colWidths=_column_widths(head, texts, widths, self.width, size), repeatRows=1)
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), SANS),  # the cells' own default is Helvetica
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        self.story.append(table)
 
-    def table(self, head: Sequence[str], rows: Sequence[Sequence], widths: Sequence[float], size: int = 18) -> None:
-        """Columns get ``widths`` shares of the page width; the header repeats on every page."""
-        xs = _columns(widths, self.width)
-        row_h = size + 14
-        self.ensure(row_h * 2)
-        self._row(head, xs, row_h, size, bold=True)
-        for row in rows:
-            if self.y + row_h > self.size[1] - MARGIN:
-                self.new_page()
-                self._row(head, xs, row_h, size, bold=True)
-            self._row(row, xs, row_h, size)
+    def chart(self, chart: charts.Chart) -> None:
+        """The chart's title and the chart as vector graphics, kept on one page."""
+        self.story.append(KeepTogether([para(chart.title, CHART_TITLE), ChartFlowable(chart, CHART_SCALE),
+                                        Spacer(1, 3 * mm)]))
 
-    def _row(self, cells: Sequence, xs: list[tuple[int, int]], row_h: int, size: int, bold: bool = False) -> None:
-        font = get_font(size, bold)
-        if bold:
-            self.draw.rectangle((MARGIN, self.y, MARGIN + self.width, self.y + row_h), fill="#eef0f5")
-        for (x, w), value in zip(xs, cells):
-            text = _fit("" if value is None else str(value), font, w - 8)
-            self.draw.text((x + 4, self.y + 6), text, font=font, fill="black")
-        self.y += row_h
-        self.draw.line((MARGIN, self.y, MARGIN + self.width, self.y), fill="#c8ccd6")
-
-    def chart(self, chart: charts.Chart, scale: float = 2.0) -> None:
-        scale = min(scale, self.width / chart.width)
-        self.ensure(chart.height * scale + 40)
-        self.text(chart.title, 20, bold=True)
-        paint(self.draw, chart, MARGIN, self.y, scale)
-        self.y += chart.height * scale + 16
+    def chart_width(self) -> int:
+        """A chart as wide as the text, in chart units."""
+        return int(self.width / CHART_SCALE)
 
     def signatures(self, roles: Sequence[str] = SIGNATURES) -> None:
-        self.ensure(70 * len(roles) + 40)
-        self.space(30)
-        for role in roles:
-            self.text(f"{role}:  ____________________ / ____________________", 20, gap=40)
+        rows = [[para(f"{role}:"), para("____________________ / ____________________")] for role in roles]
+        table = Table(rows, colWidths=[0.4 * self.width, 0.6 * self.width])
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 14), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        self.story.append(KeepTogether([Spacer(1, 8 * mm), table]))
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        first, *rest = self.pages  # JPEG inside the PDF: ~150 KB a page, crisp enough at 150 dpi
-        first.save(path, "PDF", save_all=True, append_images=rest, resolution=DPI, quality=88)
+        doc = SimpleDocTemplate(str(path), pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+                                topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm, title=self.title,
+                                subject=self.subject, author="crosscheck", creator="crosscheck", lang="ru-RU",
+                                initialFontName=SANS)  # no unembedded Helvetica in the file
+        footer = self.footer
+
+        class Numbered(_NumberedCanvas):
+            footer_text = footer
+
+        doc.build(self.story, canvasmaker=Numbered)
         return path
 
 
-def _columns(widths: Sequence[float], total: int) -> list[tuple[int, int]]:
-    unit = total / sum(widths)
-    xs, x = [], MARGIN
-    for w in widths:
-        xs.append((round(x), round(w * unit)))
-        x += w * unit
-    return xs
+def _longest_word(texts: Sequence[str], size: float, bold: bool = False) -> float:
+    font = SANS_BOLD if bold else SANS
+    return max((pdfmetrics.stringWidth(word, font, size) for text in texts for word in text.split()), default=0.0)
 
 
-def _fit(text: str, font, width: float) -> str:
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
+def _column_widths(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float | None],
+                   total: float, size: float) -> list[float]:
+    """Fitted columns (None) as wide as their longest word, the rest shared by proportion."""
+    need = [max(_longest_word([h], size, bold=True), _longest_word([r[i] for r in rows], size)) + 2 * PAD + 1
+            for i, h in enumerate(head)]
+    out = {i: n for i, (n, w) in enumerate(zip(need, widths)) if w is None}
+    while True:  # share what is left; a column that would get less than its longest word gets that word
+        flexible = [i for i, w in enumerate(widths) if w is not None and i not in out]
+        rest = max(total - sum(out.values()), 0.0)
+        shares = sum(widths[i] for i in flexible)
+        short = [i for i in flexible if rest * widths[i] / shares < need[i]]
+        if not short:
+            out.update({i: rest * widths[i] / shares for i in flexible})
+            break
+        out.update({i: need[i] for i in short})
+    out = [out[i] for i in range(len(head))]
+    scale = min(1.0, total / sum(out))  # over-full (huge words): everything shrinks, words then break
+    return [w * scale for w in out]
 
 
-def paint(draw: ImageDraw.ImageDraw, chart: charts.Chart, x0: float, y0: float, scale: float) -> None:
-    """Chart shapes → pixels (transparency is approximated by blending with white)."""
-    for s in chart.shapes:
-        colour = _blend(s.colour, s.opacity)
-        if s.kind == "line":
-            draw.line((x0 + s.x * scale, y0 + s.y * scale, x0 + s.w * scale, y0 + s.h * scale), fill=colour,
-                      width=max(1, round(scale / 1.5)))
-        elif s.kind == "rect":
-            draw.rectangle((x0 + s.x * scale, y0 + s.y * scale, x0 + (s.x + s.w) * scale,
-                            y0 + (s.y + s.h) * scale), fill=colour)
-        elif s.kind == "circle":
-            cx, cy, r = x0 + s.x * scale, y0 + s.y * scale, s.w * scale
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
-        else:
-            font = get_font(round(s.size * scale))
-            width = font.getlength(s.text)
-            shift = {"start": 0, "middle": width / 2, "end": width}[s.anchor]
-            draw.text((x0 + s.x * scale - shift, y0 + s.y * scale - s.size * scale), s.text, font=font, fill=colour)
+class _NumberedCanvas(canvas.Canvas):
+    """Pages are kept until the end, so each footer can say «лист N из M»."""
+    footer_text = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(SANS, 8)
+            self.setFillColor(colors.HexColor("#475467"))
+            width, _ = self._pagesize
+            self.drawString(MARGIN, MARGIN - 2 * mm, self.footer_text)
+            self.drawRightString(width - MARGIN, MARGIN - 2 * mm, f"лист {self._pageNumber} из {total}")
+            super().showPage()
+        super().save()
 
 
-def _blend(colour: str, opacity: float) -> tuple[int, int, int]:
-    rgb = ImageColor.getrgb(colour)[:3]
-    return tuple(round(c * opacity + 255 * (1 - opacity)) for c in rgb)  # type: ignore[return-value]
+class ChartFlowable(Flowable):
+    """A chart drawn straight onto the page as vector paths and text (reportlab.graphics'
+    renderer would start every drawing with an unembedded Helvetica)."""
+
+    def __init__(self, chart: charts.Chart, scale: float = 1.0) -> None:
+        super().__init__()
+        self.chart, self.scale = chart, scale
+        self.width, self.height = chart.width * scale, chart.height * scale
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c, k, top = self.canv, self.scale, self.chart.height
+        c.saveState()
+        c.scale(k, k)
+        c.translate(0, top)
+        for s in self.chart.shapes:  # chart units, y downwards: flip each y by hand (texts stay upright)
+            colour = colors.HexColor(s.colour)
+            if s.kind == "line":
+                c.setStrokeColor(colour)
+                c.setLineWidth(0.8)
+                c.line(s.x, -s.y, s.w, -s.h)
+            elif s.kind == "rect":
+                c.setFillColor(colour)
+                c.rect(s.x, -s.y - s.h, s.w, s.h, stroke=0, fill=1)
+            elif s.kind == "circle":
+                c.setFillColor(colour, alpha=s.opacity)
+                c.circle(s.x, -s.y, s.w, stroke=0, fill=1)
+                c.setFillAlpha(1)
+            else:
+                c.saveState()
+                c.translate(s.x, -s.y)
+                c.rotate(-s.rotate)  # SVG turns clockwise with y down; the page has y up
+                c.setFillColor(colour)
+                c.setFont(SANS_BOLD if s.bold else SANS, s.size)
+                {"start": c.drawString, "middle": c.drawCentredString, "end": c.drawRightString}[s.anchor](0, 0, s.text)
+                c.restoreState()
+        c.restoreState()
 
 
 # --- documents ------------------------------------------------------------------------
 
 def _heading(doc: Document, title: str, campaign: Campaign) -> None:
     now = datetime.now(MOSCOW)
-    doc.text(title, 34, bold=True, gap=14)
+    doc.text(title, TITLE)
     doc.text(f"{campaign.name} ({campaign.slug})")
     doc.text(f"{campaign.template.title}. Предметная комиссия: {commission_name(campaign)}")
     doc.text(f"Кампания создана {campaign.created_at.astimezone(MOSCOW):%d.%m.%Y}; "
@@ -161,13 +265,20 @@ def _heading(doc: Document, title: str, campaign: Campaign) -> None:
 
 
 def _stats_lines(doc: Document, g: GroupStats) -> None:
-    mean = "—" if g.mean_delta is None else f"{g.mean_delta:+.2f}"
     doc.text(f"Работ: {g.papers}; проверено: {g.checked}. Отметка понижена: {g.grade_lowered}, "
              f"подтверждена: {g.grade_confirmed}, повышена: {g.grade_raised}.")
-    doc.text(f"Среднее изменение первичного балла (итог − школа): {mean}.")
+    doc.text(f"Среднее изменение первичного балла (итог − школа): {ru_delta(g.mean_delta)}.")
     doc.text(f"{SENT_TO_REVIEW_COUNT}: {g.review_required}; {CONFIRMED.lower()} итоговыми баллами: {g.significant}.")
     if g.flagged:
-        doc.text(f"Требует внимания: {flag_text(g.flag_reasons)}.", bold=True)
+        doc.text(f"Требует внимания: {flag_text(g.flag_reasons)}.", STRONG)
+
+
+def protocol_title(school_code: str) -> str:
+    return f"Протокол перепроверки — ОО {school_code}"
+
+
+def summary_title(campaign: Campaign) -> str:
+    return f"Аналитическая справка — {campaign.name}"
 
 
 # Narrow table columns: short headings, spelled out by LEGEND under the table.
@@ -185,9 +296,10 @@ def school_protocol(session: Session, campaign: Campaign, school: School, path: 
     figures, per-task chart, signatures."""
     data = campaign_results(session, campaign, school_code=school.code)
     stats = summarize(school.code, data.results, data.scheme, FlagRule())
-    doc = Document(landscape=True)
+    doc = Document(protocol_title(school.code), f"{campaign.name} ({campaign.slug}); {school.name}",
+                   f"{protocol_title(school.code)} · {campaign.slug}", landscape_pages=True)
     _heading(doc, "Протокол перепроверки работ ВПР", campaign)
-    doc.text(f"Образовательная организация: {school.code} · {school.name}", bold=True)
+    doc.text(f"Образовательная организация: {school.code} · {school.name}", STRONG)
     doc.text(f"Муниципалитет: {school.municipality or '—'}")
     _stats_lines(doc, stats)
     doc.space()
@@ -195,11 +307,13 @@ def school_protocol(session: Session, campaign: Campaign, school: School, path: 
     if audience.restricted:
         doc.text(f"Показаны {RESTRICTED_NOTE}.")
     if listed:
-        doc.table(PAPER_HEAD, _paper_rows(listed), (3, 8, 4, 8, 4, 4, 4, 4, 4, 4, 6, 7))
-        doc.text(LEGEND, 16)
+        doc.table(PAPER_HEAD, _paper_rows(listed), (None, 8, 4, 8, None, None, None, None, None, None, None, 8),
+                  numeric=(0, 4, 5, 6, 7, 8))
+        doc.text(LEGEND)
     else:
         doc.text("Работ нет.")
-    doc.chart(charts.task_bars((t.label, t.mean_delta) for t in stats.tasks), 2.0)
+    doc.space()
+    doc.chart(charts.task_bars(((t.label, t.mean_delta) for t in stats.tasks), width=doc.chart_width()))
     doc.signatures()
     return doc.save(path)
 
@@ -222,13 +336,15 @@ def municipal_summary(session: Session, campaign: Campaign, path: Path, audience
     data = campaign_results(session, campaign)
     analysis = Analysis(data.results, data.scheme, FlagRule())
     directory = school_directory(session)
-    doc = Document()
+    doc = Document(summary_title(campaign), f"{campaign.name} ({campaign.slug})",
+                   f"Аналитическая справка · {campaign.slug}")
     _heading(doc, "Аналитическая справка по результатам перепроверки", campaign)
     summary = analysis.summary()
     _stats_lines(doc, summary)
+    doc.space()
     pairs = Counter((r.original.total, r.final.total) for r in data.results if r.final is not None)
-    doc.chart(charts.scatter(pairs, sum(t.max for t in data.scheme.tasks)), 2.4)
-    doc.chart(charts.task_bars((t.label, t.mean_delta) for t in summary.tasks), 1.45)
+    doc.chart(charts.scatter(pairs, sum(t.max for t in data.scheme.tasks), size=380))
+    doc.chart(charts.task_bars(((t.label, t.mean_delta) for t in summary.tasks), width=doc.chart_width()))
     by_municipality: defaultdict[str, list[GroupStats]] = defaultdict(list)
     for g in analysis.groups("school"):
         by_municipality[directory.get(g.key, ("", ""))[1] or "—"].append(g)
@@ -240,16 +356,16 @@ def municipal_summary(session: Session, campaign: Campaign, path: Path, audience
 
 def _municipality(doc: Document, name: str, stats: GroupStats | None, schools: list[GroupStats],
                   directory: dict[str, tuple[str, str]]) -> None:
-    doc.ensure(300)
-    doc.space(24)
-    doc.text(f"Муниципалитет: {name}", 26, bold=True)
+    doc.space(6 * mm)
+    doc.text(f"Муниципалитет: {name}", HEADING)
     if stats is not None:
         _stats_lines(doc, stats)
     rows = [(g.key, directory.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered, g.grade_confirmed,
-             g.grade_raised, "—" if g.mean_delta is None else f"{g.mean_delta:+.2f}", g.review_required,
-             g.significant, flag_text(g.flag_reasons) or "") for g in schools]
-    doc.table(SCHOOL_HEAD, rows, (5, 16, 3, 3, 3, 3, 3, 4, 3, 3, 10), size=16)
-    doc.text(LEGEND_COUNTS, 14)
+             g.grade_raised, ru_delta(g.mean_delta), g.review_required, g.significant,
+             flag_text(g.flag_reasons) or "") for g in schools]
+    doc.table(SCHOOL_HEAD, rows, (None, 16, None, None, None, None, None, None, None, None, 9),
+              numeric=(2, 3, 4, 5, 6, 7, 8, 9), size=7.5)
+    doc.text(LEGEND_COUNTS)
 
 
 def _signed(delta: int | None) -> str:

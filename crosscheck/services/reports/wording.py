@@ -29,3 +29,18 @@ def commission_name(campaign: Campaign) -> str:
 
 def flag_text(reasons) -> str:
     return "; ".join(FLAG_REASONS.get(r, r) for r in reasons)
+
+
+def ru_number(value: float | None, digits: int = 2, signed: bool = False, empty: str = "—") -> str:
+    """A number as Russian documents write it: a decimal comma (``1,5``); ``signed`` puts "+"
+    before a positive value. The minus stays the ASCII hyphen-minus, so that a copied value
+    pastes into a spreadsheet as a number."""
+    if value is None:
+        return empty
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return text.replace(".", ",")
+
+
+def ru_delta(value: float | None) -> str:
+    """A mean change of the primary score: ``+0,25``, ``-1,50``, ``—`` when there is none."""
+    return ru_number(value, 2, signed=True)
