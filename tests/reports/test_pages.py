@@ -116,3 +116,17 @@ def test_history_follows_a_school_and_a_marker_across_campaigns(marked, db, fact
     marker = client.get("/analytics/history?school=500101&marker=Сидоров").get_data(as_text=True)
     assert "500101 · Сидоров" in marker and "Весенняя перепроверка" in marker
     assert "Укажите код ОО" in client.get("/analytics/history").get_data(as_text=True)
+
+
+def test_the_journal_comparison_is_on_the_campaign_and_school_pages_before_and_after(marked, login_as):
+    """10001: 5 at VPR, 5 in the journal; 10002: 5 at VPR (4 after the re-check), 4 in the
+    journal; 10003 has no journal mark. The school had raised one of two; the re-check none."""
+    import re
+
+    client = login_as("organiser")
+    for url in ("/analytics/e2e/", "/analytics/e2e/school?code=500101"):
+        html = client.get(url).get_data(as_text=True)
+        table = html[html.index('id="journal-table"'):]
+        table = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table[:table.index("</table>")]))
+        assert "по баллам школы 2 0 (0%) 1 (50%) 1 (50%)" in table, url
+        assert "после перепроверки 2 0 (0%) 2 (100%) 0 (0%)" in table, url
