@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "assignment.create": "Назначена проверка",
     "assignment.supersede": "Проверка переназначена или снята",
     "assignment.withdrawn_by_gate": "Проверка снята по правилам конфликта интересов",
+    "marks.save": "Баллы сохранены (черновик)",
     "marks.submit": "Проверка сдана",
     "marks.problem": "Эксперт сообщил о проблеме",
     "page.attach": "Страница прикреплена",
