@@ -53,19 +53,49 @@ def assign_run(slug: str):
     return redirect(url_for("organiser.campaign", slug=slug))
 
 
+PAPERS_PER_PAGE = 50
+PAPER_FILTERS = ("school", "status", "expert")  # kept in the query string across pages and after a move
+
+
+def paper_filters() -> dict[str, str]:
+    """The «Работы» filters of this request, stripped and bounded (only those set)."""
+    values = {name: request.args.get(name, "").strip()[:100] for name in PAPER_FILTERS}
+    return {name: value for name, value in values.items() if value}
+
+
+def pages_to_show(page: int, pages: int) -> list[int | None]:
+    """Page numbers for the pager: the first, the last and two around the current; None is a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    shown: list[int | None] = []
+    for n in wanted:
+        if shown and n - shown[-1] > 1:
+            shown.append(None)
+        shown.append(n)
+    return shown
+
+
 @bp.route("/<slug>/papers")
 @roles_required(Role.ORGANISER)
 def papers(slug: str):
     campaign = campaign_or_404(slug)
+    filters = paper_filters()
     page = max(1, request.args.get("page", 1, type=db_int))
-    rows, total = paper_rows(session(), campaign, school_code=request.args.get("school") or None,
-                             status=request.args.get("status") or None, offset=(page - 1) * 200)
+    rows, total = paper_rows(session(), campaign, school_code=filters.get("school"), status=filters.get("status"),
+                             expert_login=filters.get("expert"), limit=PAPERS_PER_PAGE,
+                             offset=(page - 1) * PAPERS_PER_PAGE)
+    pages = max(1, -(-total // PAPERS_PER_PAGE))
+    if page > pages:  # a page past the end (filters narrowed): the last one
+        return redirect(url_for(".papers", slug=slug, **filters, page=pages))
     experts = session().scalars(select(User).where(User.role == Role.EXPERT, User.active.is_(True))
                                 .order_by(User.login)).all()
     subject = campaign.template.subject.name
     experts = [e for e in experts if subject in e.subject_names]
+    markers = session().scalars(select(User).where(User.role.in_((Role.EXPERT, Role.REVIEWER)))
+                                .order_by(User.login)).all()
+    markers = [m for m in markers if subject in m.subject_names]
     return render_template("console/papers.html", campaign=campaign, rows=rows, total=total, page=page,
-                           experts=experts)
+                           pages=pages, per_page=PAPERS_PER_PAGE, pager=pages_to_show(page, pages),
+                           filters=filters, experts=experts, markers=markers)
 
 
 @bp.route("/<slug>/papers/<cipher>/assign", methods=["POST"])
@@ -87,7 +117,7 @@ def assign_paper(slug: str, cipher: str):
         except AssignmentRefused as exc:
             session().rollback()
             flash(f"Нельзя назначить работу {cipher} эксперту {expert.full_name}: {exc.message}.", "error")
-    return redirect(url_for(".papers", slug=slug, school=request.args.get("school", "")))
+    return redirect(url_for(".papers", slug=slug, **paper_filters(), page=request.args.get("page", 1, type=db_int)))
 
 
 @bp.route("/<slug>/experts")

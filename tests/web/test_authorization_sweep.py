@@ -60,6 +60,10 @@ ACCESS = {
     "analytics.history": READERS,
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
+    # the paper viewer: organisers any paper, reviewers only finished papers never in their queue
+    # (the sweep's paper is not done: a 404 for them); observers read progress only, experts never
+    "papers.paper": {"organiser", "reviewer"},
+    "papers.page_image": {"organiser", "reviewer"},
 }
 
 

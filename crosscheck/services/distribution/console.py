@@ -55,7 +55,10 @@ class PaperRow:
 
 
 def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None = None,
-               status: str | None = None, limit: int = 200, offset: int = 0) -> tuple[list[PaperRow], int]:
+               status: str | None = None, expert_login: str | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[PaperRow], int]:
+    """One page of the campaign's papers (by school, then participant code) and how many match.
+    ``expert_login``: papers with a live recheck or third check of that person."""
     if status and status not in {s.value for s in PaperStatus}:
         return [], 0  # no paper has a status that does not exist
     stmt = select(Paper, School).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
@@ -63,6 +66,10 @@ def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None 
         stmt = stmt.where(School.code == school_code)
     if status:
         stmt = stmt.where(Paper.status == status)
+    if expert_login:
+        stmt = stmt.where(select(Assignment.id).join(User, Assignment.expert_id == User.id).where(
+            Assignment.paper_id == Paper.id, Assignment.status != AssignmentStatus.SUPERSEDED,
+            User.login == expert_login.lower()).exists())
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = [PaperRow(p, s) for p, s in session.execute(
         stmt.order_by(School.code, Paper.participant_code).limit(limit).offset(offset))]
