@@ -60,6 +60,8 @@ ACCESS = {
     "analytics.history": READERS,
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
+    "screening.campaign": READERS,  # who reads a campaign's analytics reads its screening
+    "screening.school": READERS,
 }
 
 
