@@ -297,7 +297,7 @@ def _legend(x: float, y: float, items: list[tuple[str, str, str]], right: float)
     out = []
     start = x
     for colour, label, kind in items:
-        item = 18 + 7.2 * len(label)
+        item = 18 + 8.4 * len(label)
         if x > start and x + item > right:
             x, y = start, y + 18
         if kind == "line":
