@@ -170,3 +170,17 @@ def test_the_school_page_reads_the_marks_in_one_statement(client, login_as, camp
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert sum("original_scores" in s for s in seen) == 1
+
+
+def test_teacher_level_views_say_they_are_for_methodological_support(client, login_as, factory):
+    factory.user("org", role="organiser")
+    teacher = factory.user("teacher", role="expert")
+    campaign = factory.campaign("vpr-math-5-2026")
+    factory.paper(campaign, factory.school("500101"), marker=teacher)
+    factory.commit()
+    login_as("org")
+    school = client.get("/analytics/vpr-math-5-2026/school?code=500101").get_data(as_text=True)
+    assert 'class="teacher-note"' in school and "только для методической поддержки" in school
+    history = client.get("/analytics/history?marker=teacher").get_data(as_text=True)
+    assert 'class="teacher-note"' in history and "нельзя оценивать работу учителя" in history
+    assert 'class="teacher-note"' not in client.get("/analytics/history?school=500101").get_data(as_text=True)
