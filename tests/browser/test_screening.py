@@ -88,3 +88,22 @@ def test_the_flagged_school_comes_first_and_its_histogram_marks_the_minimums(pag
     assert page.locator("#histogram-table").is_visible()
     no_sideways_scroll(page)
     screenshot(page, f"screening-school-{size}")
+
+
+@pytest.mark.parametrize("size", ["laptop"])
+def test_a_long_list_is_paged_and_keeps_the_risk_order(page, live_server, planted, size, monkeypatch):
+    from crosscheck.web import screening as screening_view
+
+    monkeypatch.setattr(screening_view, "PER_PAGE", 5)  # 12 schools stand in for 300
+    sign_in(page, live_server, "org", home="/organiser/")
+    page.goto(f"{live_server}/organiser/campaigns/vpr-math-5-2026/")
+    page.click("nav.tabs >> text=Скрининг")
+    page.wait_for_url("**/screening")
+    first_page = page.locator("tr.school-row td:first-child").all_inner_texts()
+    assert first_page == ["1", "2", "3", "4", "5"]
+    page.click("nav.pager >> text=дальше →")
+    page.wait_for_url("**page=2**")
+    assert page.locator("tr.school-row td:first-child").all_inner_texts() == ["6", "7", "8", "9", "10"]
+    assert page.locator(".pager .current").inner_text() == "2"
+    no_sideways_scroll(page)
+    screenshot(page, "screening-list-page-2")
