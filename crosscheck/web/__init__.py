@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, papers,
-                   scans, security, templates_admin)
+                   scans, screening, security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(papers.bp)
+    app.register_blueprint(screening.bp)
     errors.register(app)
     security.register(app)
     filters.register(app)

@@ -78,3 +78,17 @@ def test_papers_without_original_scores_are_not_screened_and_incomplete_ones_are
     assert result.screening.participants == 15 and result.incomplete == 1
     assert any("неполными первичными баллами (не все задания): 1" in n for n in result.notes)
     assert {row["school"] for row in result.as_dict()["schools"]} == {"500500", "500501", "500502"}
+
+
+def test_a_schools_page_figures_come_from_the_same_single_read(db, factory):
+    from crosscheck.services.screening.screen import screen_school
+
+    campaign = _campaign_with(factory, 12, seed=4)
+    db.expire_all()
+    found, statements = _statements(db, lambda: screen_school(db, campaign, "500501"))
+    assert sum("original_scores" in s for s in statements) == 1
+    assert found.school.school == "500501" and found.info.name == "Школа 500501"
+    assert found.detail.participants == found.school.participants == 12 == sum(found.detail.histogram)
+    assert found.detail.campaign_participants == found.campaign.screening.participants == 36
+    assert found.campaign.as_dict() == screen_campaign(db, campaign).as_dict()  # the command's screen, unchanged
+    assert screen_school(db, campaign, "999999") is None

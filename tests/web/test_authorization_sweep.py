@@ -64,6 +64,8 @@ ACCESS = {
     # (the sweep's paper is not done: a 404 for them); observers read progress only, experts never
     "papers.paper": {"organiser", "reviewer"},
     "papers.page_image": {"organiser", "reviewer"},
+    "screening.campaign": READERS,  # who reads a campaign's analytics reads its screening
+    "screening.school": READERS,
 }
 
 

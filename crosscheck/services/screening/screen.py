@@ -17,7 +17,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ...domain.discrepancy import Scheme
-from ...domain.screening import ScreeningRules, Screening, ScreenPaper, screen
+from ...domain.screening import SchoolScreen, ScreeningRules, Screening, ScreenPaper, screen
+from ...domain.screening_detail import SchoolDetail, school_detail
 from ...models import Campaign, OriginalScore, Paper, School, TemplateTask
 from ..marking.schemes import scheme_for
 from ..reports.loader import BYTE, SHIFTS, _packed_columns as packed_columns
@@ -59,13 +60,43 @@ class CampaignScreening:
 
 def screen_campaign(session: Session, campaign: Campaign, rules: ScreeningRules = ScreeningRules()) -> CampaignScreening:
     """Screen every school of ``campaign`` against the rest of it, from the original marks alone."""
+    return _screen(session, campaign, rules)[0]
+
+
+@dataclass(frozen=True)
+class SchoolScreening:
+    """One school's screen (its row of the campaign's) with what its page draws."""
+
+    campaign: CampaignScreening
+    school: SchoolScreen
+    info: SchoolInfo | None
+    detail: SchoolDetail
+
+
+def screen_school(session: Session, campaign: Campaign, code: str,
+                  rules: ScreeningRules = ScreeningRules()) -> SchoolScreening | None:
+    """The campaign's screen and school ``code``'s histogram, task profile and journal counts,
+    from the same single read of the papers; None when the school has no screened paper."""
+    result, papers, scheme = _screen(session, campaign, rules)
+    row = result.screening.school(code)
+    if row is None:
+        return None
+    detail = school_detail(papers, scheme.tasks, scheme.grades, code, rules)
+    if detail is None:  # pragma: no cover - a screened school has papers
+        return None
+    return SchoolScreening(result, row, result.schools.get(code), detail)
+
+
+def _screen(session: Session, campaign: Campaign, rules: ScreeningRules
+            ) -> tuple[CampaignScreening, list[ScreenPaper], Scheme]:
     scheme = scheme_for(campaign.template)
     tasks = list(campaign.template.tasks)
     papers, incomplete = load_screen_papers(session, campaign, tasks, scheme)
     names = {code: SchoolInfo(name, municipality or "") for code, name, municipality in session.execute(
         select(School.code, School.name, School.municipality)
         .where(School.id.in_(select(Paper.school_id).where(Paper.campaign_id == campaign.id))))}
-    return CampaignScreening(campaign, screen(papers, scheme.tasks, scheme.grades, rules), names, incomplete)
+    result = CampaignScreening(campaign, screen(papers, scheme.tasks, scheme.grades, rules), names, incomplete)
+    return result, papers, scheme
 
 
 def load_screen_papers(session: Session, campaign: Campaign, tasks: list[TemplateTask],
