@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...domain.sampling import ALL, FLAGGED, Sample, SampleError, SamplePaper, choose, describe_rules, parse_schools
@@ -145,10 +145,6 @@ def refusal_to_fix(session: Session, campaign: Campaign) -> str | None:
 def current_sample(session: Session, campaign: Campaign) -> CampaignSample | None:
     return session.scalar(select(CampaignSample).where(CampaignSample.campaign_id == campaign.id)
                           .order_by(CampaignSample.id.desc()).limit(1))
-
-
-def has_sample(session: Session, campaign: Campaign) -> bool:
-    return bool(session.scalar(select(exists().where(CampaignSample.campaign_id == campaign.id))))
 
 
 def fix(session: Session, drawn: Drawn, actor: Actor | None, *, expected: str | None = None) -> CampaignSample:
