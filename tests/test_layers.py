@@ -83,7 +83,7 @@ def test_screening_sits_on_top_of_the_services():
     others = [p for p in modules_under("crosscheck", "services") if "screening" not in p.relative_to(SERVICES).parts]
     assert offending(others, ("crosscheck.services.screening",)) == {}
     allowed = ("crosscheck.domain", "crosscheck.models", "crosscheck.db", "crosscheck.services.screening",
-               "crosscheck.services.marking", "crosscheck.services.reports")
+               "crosscheck.services.marking", "crosscheck.services.reports", "crosscheck.services.audit")
     for path in modules_under("crosscheck", "services", "screening"):
         own = {m for m in imports_of(path) if m.startswith("crosscheck")}
         assert all(any(m == a or m.startswith(a + ".") for a in allowed) for m in own), (path, own)

@@ -597,6 +597,37 @@ def screen(campaign_slug: str, as_json: bool, output: str | None) -> None:
     click.echo(DISCLAIMER)
 
 
+@main.command()
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--per-school", type=int, default=None, metavar="N",
+              help="N papers from every school (all where it has fewer), spread over its classes")
+@click.option("--schools", default=None, metavar="flagged|all|CODE,…",
+              help="schools taken whole: those the screen flags, all, or these codes")
+@click.option("--seed", type=int, default=None, metavar="S", help="seed of the draw (default: a new random one, printed)")
+def sample(campaign_slug: str, per_school: int | None, schools: str | None, seed: int | None) -> None:
+    """Choose the papers to re-check (SPEC §8); the others become excluded."""
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.audit.trail import Actor
+    from ..services.screening.sample import SampleRefused, draw, fix
+
+    try:
+        with app_session() as s:
+            drawn = draw(s, get_campaign(s, campaign_slug), per_school=per_school, schools=schools, seed=seed)
+            fix(s, drawn, Actor.cli())
+    except (CampaignError, SampleRefused) as exc:
+        raise CliFailure(str(exc)) from exc
+    for row in drawn.sample.schools:
+        classes = ", ".join(f"{c.label} {c.sampled}/{c.papers}" for c in row.classes)
+        mark = " (целиком)" if row.whole else ""
+        click.echo(f"ОО {row.school}: {row.sampled} из {row.papers}{mark} — {classes}")
+    for note in drawn.notes:
+        click.echo(f"crosscheck: {note}", err=True)
+    click.echo(drawn.summary())
+    click.echo(f"выборка зафиксирована; повторить её: crosscheck sample {campaign_slug}"
+               + (f" --per-school {drawn.sample.per_school}" if drawn.sample.per_school else "")
+               + (f" --schools {schools}" if schools else "") + f" --seed {drawn.sample.seed}")
+
+
 # --- operations -----------------------------------------------------------------------
 
 @main.command("backup")

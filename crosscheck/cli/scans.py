@@ -93,5 +93,10 @@ def _summary(report: dict | None) -> list[str]:
         lines.append(f"страниц под сомнением: {report['pages_in_doubt']}; задержано работ: {report['held_back']} "
                      f"({', '.join(shown)}{more}) — их не получит никто, пока организатор не подтвердит "
                      f"их страницы в просмотре работы")
+    if report.get("excluded"):
+        shown = report["excluded_ciphers"]
+        more = f" и ещё {report['excluded'] - len(shown)}" if report["excluded"] > len(shown) else ""
+        lines.append(f"работ вне выборки: {report['excluded']} ({', '.join(shown)}{more}) — сканы сохранены, "
+                     f"но на перепроверку эти работы не пойдут")
     lines += [f"предупреждение: {w}" for w in report.get("warnings", [])]
     return lines

@@ -3,7 +3,8 @@
 A group is any set of papers: a class, a school, an original marker, a
 municipality or the whole campaign. Only *checked* papers (those with final
 marks) enter the discrepancy statistics; ``papers`` counts all of them so the
-organiser sees how far the check has got.
+organiser sees how far the check has got. Papers outside the campaign's sample
+(status ``excluded``, SPEC §8) count nowhere: not in ``papers``, not in any statistic.
 
 Deltas are always final − original: negative means the school over-marked
 (завышение). See docs/discrepancy.md for the flag rule and why its defaults.
@@ -18,6 +19,7 @@ from operator import attrgetter
 from . import stats
 from .discrepancy import PaperMarks, PaperResult, Scheme
 from .grading import TaskSpec
+from .sampling import EXCLUDED
 from .tally import Layout, Tally
 
 #: Flag reasons (machine codes; the UI translates them).
@@ -147,7 +149,7 @@ class Analysis:
     """A campaign's verdicts, encoded once (see tally.py), aggregated any number of ways."""
 
     def __init__(self, results: Iterable[PaperResult], scheme: Scheme, rule: FlagRule = FlagRule()) -> None:
-        self.results = list(results)
+        self.results = sampled(results)
         self.scheme = scheme
         self.rule = rule
         self._layout = Layout(scheme)
@@ -181,7 +183,12 @@ def summarize(
     key: Hashable, results: Iterable[PaperResult], scheme: Scheme, rule: FlagRule = FlagRule()
 ) -> GroupStats:
     """Statistics of one arbitrary group of results."""
-    return from_tally(key, Layout(scheme).tally(results), scheme.tasks, rule)
+    return from_tally(key, Layout(scheme).tally(sampled(results)), scheme.tasks, rule)
+
+
+def sampled(results: Iterable[PaperResult]) -> list[PaperResult]:
+    """The results that count: every paper but those outside the sample (SPEC §8)."""
+    return [r for r in results if r.paper.status != EXCLUDED]
 
 
 def _sort_key(key: Hashable) -> tuple[str, ...]:

@@ -3,7 +3,7 @@ from ..db import Base
 from .audit import AuditEvent
 from .campaigns import Campaign, CampaignExpert, CampaignStatus, PaperTemplate, TemplateTask
 from .marking import ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStatus, ProblemKind, TaskScore
-from .papers import (BatchStatus, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch, held_back,
+from .papers import (BatchStatus, CampaignSample, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch, held_back,
                      in_doubt)
 from .reports import ReportRun, ReportStatus
 from .uploads import MarksUpload, UploadStatus
@@ -12,6 +12,6 @@ from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, Use
 __all__ = [
     "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "TaskScore",
-    "BatchStatus", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch", "held_back", "in_doubt",
+    "BatchStatus", "CampaignSample", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch", "held_back", "in_doubt",
     "ReportRun", "ReportStatus", "MarksUpload", "UploadStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
 ]

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ColumnElement, Exists, ForeignKey, ForeignKeyConstraint,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ColumnElement, Exists, ForeignKey, ForeignKeyConstraint,
                         Index, Integer, String, Text, UniqueConstraint, and_, exists, text)
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
@@ -20,6 +20,9 @@ class PaperStatus(str, enum.Enum):
     MARKING = "marking"
     REVIEW = "review"
     DONE = "done"
+    # Outside the campaign's sample (SPEC §8, ``CampaignSample``): no cover, no assignment,
+    # in the report with this status and in no statistic.
+    EXCLUDED = "excluded"
 
 
 class Paper(Base):
@@ -172,3 +175,44 @@ def held_back(paper_id: Any) -> Exists:
     given it, until an organiser confirms its pages."""
     page = aliased(Page)
     return exists().where(page.paper_id == paper_id, in_doubt(page))
+
+
+class CampaignSample(Base):
+    """A fixed sample of a campaign's papers (SPEC §8, ``crosscheck sample``): the rules, the
+    seed, who fixed it and when. The newest row is the campaign's sample; older rows are the
+    samples it replaced (a sample may be fixed again until assignment begins).
+
+    Storage decision: membership is the paper's own status, not a flag beside it. A paper
+    outside the sample has ``PaperStatus.EXCLUDED``. The status is what every path already
+    reads — assignment takes ``unassigned`` papers, the report prints the status verbatim
+    (SPEC §7: ``"status": "excluded"``), the campaign's counts and stage group by it — so the
+    areas below read the sample from the models with no new column to remember in every
+    query, and an excluded paper cannot also be "in marking": the two are one value. This
+    row keeps what the status cannot: how the sample was drawn, so it can be drawn again
+    (``domain/sampling.py`` gives the same sample for the same papers, rules and seed) and
+    audited. ``whole_schools`` are the codes taken whole as resolved when it was fixed (the
+    flagged schools of that day's screening).
+    """
+
+    __tablename__ = "campaign_samples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    per_school: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    schools: Mapped[str] = mapped_column(String(16), default="")  # "", "flagged", "all" or "codes"
+    whole_schools: Mapped[list] = mapped_column(JSON, default=list)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    papers: Mapped[int] = mapped_column(Integer)
+    sampled: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("per_school IS NULL OR per_school >= 1", name="per_school_positive"),
+        CheckConstraint("schools IN ('', 'flagged', 'all', 'codes')", name="schools_known"),
+        CheckConstraint("per_school IS NOT NULL OR schools <> ''", name="some_rule"),
+        CheckConstraint("sampled >= 0 AND sampled <= papers", name="sampled_within_papers"),
+        CheckConstraint("seed >= 0", name="seed_not_negative"),
+    )

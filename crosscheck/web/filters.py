@@ -10,7 +10,7 @@ ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт"
 CAMPAIGN_STAGE = {"preparing": "Подготовка", "loading": "Загрузка", "marking": "Проверка",
                   "review": "Третья проверка", "finished": "Завершена"}
 PAPER_STATUS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
-                "done": "Завершена"}
+                "done": "Завершена", "excluded": "Вне выборки"}
 ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
                      "superseded": "Переназначена"}
 
@@ -20,7 +20,18 @@ def label(value, table: dict[str, str]) -> str:
     return table.get(key, str(key))
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian noun form for ``n``: plural(12, "работу", "работы", "работ") → "работ"."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["plural"] = plural
     app.jinja_env.filters["role_label"] = lambda v: label(v, ROLE_LABELS)
     app.jinja_env.filters["campaign_stage"] = lambda v: label(v, CAMPAIGN_STAGE)
     app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)

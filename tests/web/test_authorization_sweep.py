@@ -36,6 +36,7 @@ ACCESS = {
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
     "console.withdraw": {"organiser"},
+    "sampling.sample_page": {"organiser"},
     "observer.campaign": {"organiser", "observer"},
     "scans.covers": {"organiser"},
     "scans.progress": {"organiser", "observer"},

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "campaign.settings": "Настройки распределения изменены",
     "campaign.expert_capacity": "Лимит работ эксперта изменён",
     "campaign.withdraw_expert": "Эксперт выведен из кампании",
+    "campaign.sample": "Выборка работ зафиксирована",
     "template.create": "Шаблон работы сохранён",
     "scales.import": "Шкалы перевода импортированы",
     # original marks and papers
@@ -95,6 +96,7 @@ FIELD_LABELS = {
     "papers": "Работ", "pages_placed": "Страниц разложено", "unidentified": "Не распознано",
     "conflicts": "Конфликтов", "conflict_ciphers": "Шифры с конфликтами", "blank": "Пустых страниц",
     "pages_in_doubt": "Страниц под сомнением", "held_back": "Задержано", "held_back_ciphers": "Задержанные шифры",
+    "excluded_ciphers": "Шифры вне выборки",
     "warnings": "Предупреждения", "page_count": "Страниц в файле",
     # distribution
     "created": "Создано назначений", "unassigned": "Не назначено", "max_load": "Наибольшая нагрузка",
@@ -102,6 +104,10 @@ FIELD_LABELS = {
     "slug": "Код кампании", "name": "Название", "template": "Шаблон", "per_paper": "Проверок на работу",
     "deadline": "Срок проверки", "exclude_same_municipality": "Не назначать экспертам своего муниципалитета",
     "capacity": "Лимит работ",
+    # sampling (SPEC §8)
+    "rules": "Правила выборки", "per_school": "Работ от ОО", "schools": "ОО целиком", "whole_schools": "ОО взяты целиком",
+    "seed": "Зерно", "sampled": "В выборке", "excluded": "Вне выборки", "short_schools": "ОО, где работ меньше N",
+    "replaced_sample": "Заменена выборка №",
     # people
     "login": "Логин", "full_name": "ФИО", "role": "Роль", "subjects": "Предметы", "active": "Допущен",
     "school": "ОО", "code": "Код ОО", "municipality": "Муниципалитет", "address": "IP-адрес",
@@ -115,7 +121,7 @@ HIDDEN_FIELDS = frozenset({"version"})
 VALUE_LABELS = {
     "status": {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                "done": "Завершена", "assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
-               "superseded": "Снята", "placed": "Разложена", "discarded": "Отброшена", "unidentified": "Не распознана",
+               "superseded": "Снята", "excluded": "Вне выборки", "placed": "Разложена", "discarded": "Отброшена", "unidentified": "Не распознана",
                "preparing": "Подготовка", "closed": "Завершена"},
     "kind": {"recheck": "перепроверка", "review": "третья проверка"},
     "role": {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",

@@ -14,12 +14,16 @@ from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, C
 
 @dataclass(frozen=True)
 class CampaignSummary:
+    """A campaign's papers by status. ``papers`` counts the papers to re-check: once a sample
+    is fixed (SPEC §8) the ``excluded`` ones are left out of it, of the stage and the progress."""
+
     campaign: Campaign
     papers: int
     unassigned: int
     marking: int
     review: int
     done: int
+    excluded: int = 0
 
     @property
     def stage(self) -> str:
@@ -46,10 +50,14 @@ def campaign_summaries(session: Session, subject_ids: list[int] | None = None) -
     )
     if subject_ids is not None:
         stmt = stmt.where(PaperTemplate.subject_id.in_(subject_ids))
-    return [
-        CampaignSummary(campaign, total, *(int(v) for v in values))
-        for campaign, total, *values in session.execute(stmt)
-    ]
+    rows = []
+    for campaign, total, *values in session.execute(stmt):
+        by_status = dict(zip(counts, (int(v) for v in values)))
+        excluded = by_status[PaperStatus.EXCLUDED]
+        rows.append(CampaignSummary(campaign, total - excluded, by_status[PaperStatus.UNASSIGNED],
+                                    by_status[PaperStatus.MARKING], by_status[PaperStatus.REVIEW],
+                                    by_status[PaperStatus.DONE], excluded))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Distribution of work (SPEC §5): load the campaign, ask the pure engine, write the plan.
 
+Only papers in the campaign's sample are given out (SPEC §8: a paper outside it has
+status ``excluded`` and is not even loaded here).
 Every path that creates an assignment — the automatic run, a manual move, a withdrawal,
 a third check — passes the same gate (``domain.conflicts.allowed`` / ``check_plan``), and
 none gives out a paper held back (a page of it in doubt: ``models.held_back``) until an
@@ -41,7 +43,8 @@ def load_inputs(session: Session, campaign: Campaign) -> Inputs:
               for pid, school_id, municipality, marker in session.execute(
                   select(Paper.id, Paper.school_id, School.municipality, Paper.original_marker_id)
                   .join(School, Paper.school_id == School.id)
-                  .where(Paper.campaign_id == campaign.id).order_by(Paper.id))]
+                  .where(Paper.campaign_id == campaign.id, Paper.status != PaperStatus.EXCLUDED)
+                  .order_by(Paper.id))]
     existing = [ExistingAssignment(p, e, k.value, r, s.value) for p, e, k, r, s in session.execute(
         select(Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round, Assignment.status)
         .join(Paper, Assignment.paper_id == Paper.id).where(Paper.campaign_id == campaign.id))]
@@ -156,6 +159,9 @@ def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *,
 
 # --- manual moves -----------------------------------------------------------------------
 
+NOT_SAMPLED = "работа не входит в выборку кампании: её не перепроверяют"
+
+
 class AssignmentRefused(ValueError):
     def __init__(self, refusal: Refusal | str):
         self.message = refusal.message if isinstance(refusal, Refusal) else refusal
@@ -167,6 +173,8 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
     """Put ``expert`` on (paper, round), superseding unstarted or draft work there; the gate decides."""
     if paper.campaign_id != campaign.id:
         raise AssignmentRefused("работа не из этой кампании")
+    if paper.status == PaperStatus.EXCLUDED:
+        raise AssignmentRefused(NOT_SAMPLED)
     if not 1 <= round_ <= campaign.per_paper:
         raise AssignmentRefused(f"в кампании {campaign.per_paper} перепроверк(и) на работу")
     inputs = load_inputs(session, campaign)

@@ -17,7 +17,7 @@ from ...domain import forms
 from ...domain.grading import GradeScale, TaskSpec
 from ...imports.tabular import (Book, ImportRejected, RowError, Sheet, TableReadError, make_sheet, open_book, quote,
                                too_long)
-from ...models import Campaign, OriginalScore, Paper, School, TemplateTask, User
+from ...models import Campaign, CampaignSample, OriginalScore, Paper, PaperStatus, School, TemplateTask, User
 from ..audit.trail import Actor, record
 from ..distribution.regate import GateWithdrawal, recheck_live_assignments
 from .ciphers import new_cipher
@@ -59,10 +59,14 @@ class MarksResult:
     linked_markers: int = 0
     unlinked_markers: set[str] = field(default_factory=set)
     withdrawn: list[GateWithdrawal] = field(default_factory=list)  # live work the gate no longer allows
+    outside_sample: int = 0  # new papers of a campaign whose sample is fixed: excluded (SPEC §8)
 
     def summary(self) -> str:
         text = (f"работ создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}, "
                 f"отсутствовавших участников пропущено: {self.absent}")
+        if self.outside_sample:
+            text += (f"; выборка уже зафиксирована — новые работы ({self.outside_sample}) в неё не вошли: "
+                     f"чтобы включить их, зафиксируйте выборку заново")
         if self.unlinked_markers:
             text += f"; эксперты первичной проверки не найдены среди пользователей: {len(self.unlinked_markers)}"
         return text
@@ -320,6 +324,8 @@ def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: 
               for p in session.scalars(select(Paper).where(Paper.campaign_id == campaign.id))}
     taken = set(session.scalars(select(Paper.cipher)))
     markers = _marker_index(session)
+    # A fixed sample is not changed behind the organiser's back: new papers stay outside it.
+    sampled = session.scalar(select(CampaignSample.id).where(CampaignSample.campaign_id == campaign.id).limit(1))
     updated: list[int] = []
     for r in rows:
         marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
@@ -335,6 +341,9 @@ def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: 
             taken.add(cipher)
             paper = Paper(campaign_id=campaign.id, school_id=schools[r.school_code].id,
                           participant_code=r.participant, cipher=cipher, **fields)
+            if sampled is not None:
+                paper.status = PaperStatus.EXCLUDED
+                result.outside_sample += 1
             paper.original_scores = [OriginalScore(task_id=tasks[label].id, max_score=tasks[label].max_score,
                                                    score=score, attempted=attempted)
                                      for label, (score, attempted) in r.scores.items()]

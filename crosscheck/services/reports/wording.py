@@ -10,7 +10,7 @@ SENT_TO_REVIEW_COUNT = "Ушли на третью проверку"  # GroupSta
 CONFIRMED_SHARE = "Доля подтверждённых расхождений"  # GroupStats.significant_share
 
 STATUS_LABELS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
-                 "done": "Завершена"}
+                 "done": "Завершена", "excluded": "Вне выборки"}
 FLAG_REASONS = {
     "significant_share": "много подтверждённых расхождений",
     "systematic_over_marking": "систематическое завышение",

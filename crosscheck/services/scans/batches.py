@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ...db import utcnow
 from ...filenames import shown_name
-from ...models import BatchStatus, Campaign, Page, PageStatus, Paper, ScanBatch
+from ...models import BatchStatus, Campaign, Page, PageStatus, Paper, PaperStatus, ScanBatch
 from ..audit.trail import Actor, record
 from .pages import pages_root
 
@@ -197,7 +197,7 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
     with_pages = set(session.scalars(select(Page.paper_id).where(
         Page.campaign_id == campaign_id, Page.status == PageStatus.PLACED, Page.batch_id != batch.id)))
     placed = conflicts = unidentified = in_doubt = 0
-    conflict_ciphers, held_back = [], []
+    conflict_ciphers, held_back, excluded = [], [], []
     for found in result.papers:
         paper = papers.get(found.cipher)
         clash = paper is not None and paper.id in with_pages
@@ -223,6 +223,10 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
                                  masked_sha256=page.masked.sha256, doubt=page.doubt, **common))
                 placed += 1
                 in_doubt += bool(page.doubt)
+                # Outside the sample (SPEC §8): the scan is kept, but nobody will be given it;
+                # the report says so rather than letting it pass unnoticed.
+                if paper.status == PaperStatus.EXCLUDED and found.cipher not in excluded:
+                    excluded.append(found.cipher)
                 if page.doubt and found.cipher not in held_back:
                     held_back.append(found.cipher)
     for page in result.unidentified:
@@ -236,6 +240,7 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
     summary = {"papers": len(result.papers), "pages_placed": placed, "unidentified": unidentified,
                "conflicts": conflicts, "conflict_ciphers": conflict_ciphers, "blank": result.blank_count,
                "pages_in_doubt": in_doubt, "held_back": len(held_back), "held_back_ciphers": held_back[:50],
+               "excluded": len(excluded), "excluded_ciphers": excluded[:50],
                "warnings": [w.message_ru for w in result.warnings][:50], "page_count": result.page_count}
     batch.report = summary
     batch.status = BatchStatus.DONE

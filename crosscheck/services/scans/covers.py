@@ -7,7 +7,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Paper, School
+from ...models import Paper, PaperStatus, School
 from ..campaigns.store import get_campaign
 
 
@@ -22,10 +22,14 @@ def write_school_covers(session: Session, campaign_slug: str, school_code: str, 
     school = session.scalar(select(School).where(School.code == school_code))
     if school is None:
         raise CoversError(f"--school: неизвестный код ОО «{school_code}»")
-    entries = [CoverEntry(code, cipher) for code, cipher in session.execute(
-        select(Paper.participant_code, Paper.cipher).where(Paper.campaign_id == campaign.id,
-                                                           Paper.school_id == school.id))]
-    if not entries:
+    rows = session.execute(select(Paper.participant_code, Paper.cipher, Paper.status).where(
+        Paper.campaign_id == campaign.id, Paper.school_id == school.id).order_by(Paper.participant_code)).all()
+    if not rows:
         raise CoversError(f"в кампании «{campaign.slug}» нет работ ОО {school_code}: сначала загрузите первичные баллы")
+    # Once a sample is fixed (SPEC §8), only its papers get covers: the others are not scanned.
+    entries = [CoverEntry(code, cipher) for code, cipher, status in rows if status != PaperStatus.EXCLUDED]
+    if not entries:
+        raise CoversError(f"ни одна работа ОО {school_code} не вошла в выборку кампании «{campaign.slug}»: "
+                          f"обложки не нужны")
     sheets = CoverSheetSet(campaign.slug, campaign.name, school.code, school.name, entries)
     return write_covers_pdf(sheets, dest)
