@@ -16,7 +16,7 @@ from ..models import Paper, Role, User
 from ..services.distribution.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
                                    withdraw_expert)
 from ..services.audit.trail import Actor, record
-from ..services.distribution.console import expert_rows, paper_rows
+from ..services.distribution.console import expert_rows, paper_rows, reassignment_offers
 from .access import roles_required
 from .ids import db_int
 from .organiser import campaign_or_404
@@ -86,16 +86,14 @@ def papers(slug: str):
     pages = max(1, -(-total // PAPERS_PER_PAGE))
     if page > pages:  # a page past the end (filters narrowed): the last one
         return redirect(url_for(".papers", slug=slug, **filters, page=pages))
-    experts = session().scalars(select(User).where(User.role == Role.EXPERT, User.active.is_(True))
-                                .order_by(User.login)).all()
+    offers = reassignment_offers(session(), campaign, [r.paper.id for r in rows])
     subject = campaign.template.subject.name
-    experts = [e for e in experts if subject in e.subject_names]
     markers = session().scalars(select(User).where(User.role.in_((Role.EXPERT, Role.REVIEWER)))
                                 .order_by(User.login)).all()
     markers = [m for m in markers if subject in m.subject_names]
     return render_template("console/papers.html", campaign=campaign, rows=rows, total=total, page=page,
                            pages=pages, per_page=PAPERS_PER_PAGE, pager=pages_to_show(page, pages),
-                           filters=filters, experts=experts, markers=markers)
+                           filters=filters, offers=offers, markers=markers)
 
 
 @bp.route("/<slug>/papers/<cipher>/assign", methods=["POST"])
@@ -103,8 +101,15 @@ def papers(slug: str):
 def assign_paper(slug: str, cipher: str):
     campaign = campaign_or_404(slug)
     paper = session().scalar(select(Paper).where(Paper.campaign_id == campaign.id, Paper.cipher == cipher))
-    expert = session().scalar(select(User).where(User.login == request.form.get("expert", "")))
+    choice = request.form.get("expert", "")
     round_ = request.form.get("round", 1, type=db_int)
+    if ":" in choice:  # «round:login» from a two-recheck campaign's drop-down, grouped by round
+        head, _, choice = choice.partition(":")
+        try:
+            round_ = db_int(head)
+        except ValueError:
+            round_ = 0
+    expert = session().scalar(select(User).where(User.login == choice))
     if paper is None:
         abort(404)
     if expert is None:

@@ -130,3 +130,35 @@ def test_expert_sees_the_deadline(client, factory, login_as, db):
     factory.commit()
     login_as("exp01")
     assert "Срок проверки: <strong>1 декабря 2026" in client.get("/expert/").get_data(as_text=True)
+
+
+def test_the_move_drop_down_offers_only_experts_the_gate_allows_with_their_load(client, login_as,
+                                                                                  campaign_with_papers, db, factory):
+    """A paper of school 500101 is never offered to exp0 (who works there), nor to a withdrawn
+    expert; each offer says how many papers the expert already has."""
+    import re
+
+    from crosscheck.models import Paper
+    from crosscheck.services.distribution.assignment import withdraw_expert
+
+    campaign, schools = campaign_with_papers
+    login_as("org")
+    post(client, "/organiser/campaigns/vpr-math-5-2026/assign", "/organiser/campaigns/vpr-math-5-2026/assign")
+    leaving = factory.user("exp9", school=schools[2])
+    factory.commit()
+    withdraw_expert(db, campaign, leaving, None)
+    db.commit()
+    paper = db.scalars(select(Paper).where(Paper.school_id == schools[0].id)).first()
+    html = client.get("/organiser/campaigns/vpr-math-5-2026/papers").get_data(as_text=True)
+    row = html[html.index(f'cipher={paper.cipher}') if f'cipher={paper.cipher}' in html else html.index(paper.cipher):]
+    form = row[row.index("<select name=\"expert\""):row.index("</select>")]
+    offered = re.findall(r'<option value="1:(\w+)">', form)
+    assert "exp0" not in offered and "exp9" not in offered and offered
+    assert re.search(r"exp1 · .* — работ: 3", form)
+    # the «round:login» value really moves the recheck
+    response = post(client, f"/organiser/campaigns/vpr-math-5-2026/papers/{paper.cipher}/assign",
+                    "/organiser/campaigns/vpr-math-5-2026/papers", {"expert": f"1:{offered[0]}"})
+    assert "назначена" in client.get(response.headers["Location"]).get_data(as_text=True)
+    bad = post(client, f"/organiser/campaigns/vpr-math-5-2026/papers/{paper.cipher}/assign",
+               "/organiser/campaigns/vpr-math-5-2026/papers", {"expert": "99999999999999999999:exp1"})
+    assert bad.status_code == 302

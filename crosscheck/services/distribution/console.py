@@ -87,3 +87,38 @@ def problem_assignments(session: Session, campaign: Campaign) -> list[Assignment
         select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
         .where(Paper.campaign_id == campaign.id, Assignment.problem.is_not(None),
                Assignment.status != AssignmentStatus.SUPERSEDED)))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An expert the gate allows for one recheck slot, with their current load."""
+    login: str
+    full_name: str
+    school_code: str
+    load: int
+
+
+def reassignment_offers(session: Session, campaign: Campaign, paper_ids: list[int]) -> dict[tuple[int, int], list[Offer]]:
+    """(paper id, round) → the experts a manual move may give that recheck to: only those the
+    gate allows (active in the campaign, of the subject, no conflict, not the paper's other
+    rechecker, under capacity), least loaded first. Excluded papers get no offers."""
+    from ...domain.assignment import candidates
+    from .assignment import load_inputs
+
+    if not paper_ids:
+        return {}
+    inputs = load_inputs(session, campaign)
+    wanted = set(paper_ids)
+    papers = [p for p in inputs.papers if p.id in wanted]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([e.id for e in inputs.experts])))}
+    schools = {s.id: s.code for s in session.scalars(select(School))}
+    offers: dict[tuple[int, int], list[Offer]] = {}
+    for paper in papers:
+        for round_ in range(1, campaign.per_paper + 1):
+            found = candidates(paper, round_, inputs.experts, inputs.existing,
+                               exclude_same_municipality=campaign.exclude_same_municipality)
+            offers[(paper.id, round_)] = [
+                Offer(users[c.expert_id].login, users[c.expert_id].full_name,
+                      schools.get(users[c.expert_id].school_id, ""), c.load)
+                for c in found if c.allowed]
+    return offers
