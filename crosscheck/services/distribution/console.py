@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Paper, PaperStatus,
-                      School, User)
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Page, PageStatus, Paper,
+                      PaperStatus, School, User, held_back)
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,21 @@ class PaperRow:
     work: list[Assignment] = field(default_factory=list)
 
 
+#: The «Страницы» filter of «Работы»: what the scans of a paper look like against the template.
+PAGE_FILTERS = {"short": "меньше страниц, чем в шаблоне", "extra": "больше страниц, чем в шаблоне",
+                "held": "задержаны: положение страниц под сомнением", "none": "сканов нет"}
+
+
 def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None = None,
-               status: str | None = None, expert_login: str | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[list[PaperRow], int]:
+               status: str | None = None, expert_login: str | None = None, pages: str | None = None,
+               limit: int = 50, offset: int = 0) -> tuple[list[PaperRow], int]:
     """One page of the campaign's papers (by school, then participant code) and how many match.
-    ``expert_login``: papers with a live recheck or third check of that person."""
+    ``expert_login``: papers with a live recheck or third check of that person; ``pages``: one
+    of PAGE_FILTERS (papers with scans, fewer or more placed pages than the template's)."""
     if status and status not in {s.value for s in PaperStatus}:
         return [], 0  # no paper has a status that does not exist
+    if pages and pages not in PAGE_FILTERS:
+        return [], 0
     stmt = select(Paper, School).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
     if school_code:
         stmt = stmt.where(School.code == school_code)
@@ -70,6 +78,12 @@ def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None 
         stmt = stmt.where(select(Assignment.id).join(User, Assignment.expert_id == User.id).where(
             Assignment.paper_id == Paper.id, Assignment.status != AssignmentStatus.SUPERSEDED,
             User.login == expert_login.lower()).exists())
+    if pages:
+        placed = (select(func.count()).select_from(Page)
+                  .where(Page.paper_id == Paper.id, Page.status == PageStatus.PLACED).scalar_subquery())
+        expected = campaign.template.pages
+        stmt = stmt.where({"short": and_(placed > 0, placed < expected), "extra": placed > expected,
+                           "held": held_back(Paper.id), "none": placed == 0}[pages])
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = [PaperRow(p, s) for p, s in session.execute(
         stmt.order_by(School.code, Paper.participant_code).limit(limit).offset(offset))]

@@ -80,6 +80,12 @@ class PaperView:
     original_total: int | None
     pages: list[ShownPage]
     history: list[HistoryEvent] = field(default_factory=list)
+    placed: int = 0            # pages of the paper's scans placed, shown or not
+    expected: int = 0          # pages the template says a paper has
+
+    @property
+    def page_count_differs(self) -> bool:
+        return self.placed > 0 and self.placed != self.expected
 
     @property
     def participant_code(self) -> str | None:
@@ -156,12 +162,14 @@ def paper_view(session: Session, user: User, campaign: Campaign, cipher: str) ->
     held = bool(session.scalar(select(held_back(paper.id))))
     page_rows = session.scalars(select(Page).where(Page.paper_id == paper.id, Page.status == PageStatus.PLACED)
                                 .order_by(Page.position, Page.id)).all()
+    placed = len(page_rows)
     if restricted:  # masked renders only, and none of a paper held back or of a page in doubt
         page_rows = [] if held else [p for p in page_rows if not p.doubt]
     pages = [ShownPage(p.id, p.position, p.doubt) for p in page_rows]
     original_total = sum(s.score for s in paper.original_scores) if paper.original_scores else None
     return PaperView(paper, restricted, held, checks, rows, original_total, pages,
-                     history(session, paper, [a.id for a in work], restricted))
+                     history(session, paper, [a.id for a in work], restricted), placed=placed,
+                     expected=campaign.template.pages)
 
 
 def history(session: Session, paper: Paper, assignment_ids: list[int], restricted: bool) -> list[HistoryEvent]:
