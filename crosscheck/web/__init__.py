@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, scans,
-                   security, templates_admin)
+    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser,
+                   problems, scans, security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(templates_admin.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(scans.bp)
+    app.register_blueprint(problems.bp)
     app.register_blueprint(observer.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(expert.bp)
