@@ -33,6 +33,11 @@ class ProblemKind(str, enum.Enum):
     OTHER = "other"
 
 
+class ProblemStatus(str, enum.Enum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 ACTIVE_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
 
 
@@ -71,6 +76,29 @@ class Assignment(Base):
         # One live piece of work per (paper, kind, round); superseded rows stay as history.
         Index("uq_assignments_live_round", "paper_id", "kind", "round", unique=True,
               sqlite_where=text("status <> 'superseded'"), postgresql_where=text("status <> 'superseded'")),
+    )
+
+
+class ProblemReport(Base):
+    """The organiser's handling of an expert's problem report on one assignment (the kind and
+    the expert's note stay on the assignment). A new report on the same assignment reopens it;
+    earlier resolutions are kept in the audit trail."""
+
+    __tablename__ = "problem_reports"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[ProblemStatus] = mapped_column(str_enum(ProblemStatus, "problem_status"),
+                                                  default=ProblemStatus.OPEN, index=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[Assignment] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    __table_args__ = (
+        CheckConstraint("(status = 'resolved') = (resolved_at IS NOT NULL)", name="resolved_iff_time"),
     )
 
 

@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, papers,
-                   sampling, scans, screening, security, templates_admin)
+                   problems, sampling, scans, screening, security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(console.bp)
     app.register_blueprint(sampling.bp)
     app.register_blueprint(scans.bp)
+    app.register_blueprint(problems.bp)
     app.register_blueprint(observer.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(expert.bp)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..extensions import session
 from ..models import AssignmentStatus, Role
 from ..services.marking.assignments import assignment_json, my_assignments, remaining_count
+from ..services.marking.problems import open_problem_ids, report_for
 from ..services.marking.scoring import NotYours, marking_state
 from .access import roles_required
 from .api import page_url
@@ -18,8 +19,11 @@ MARKERS = (Role.EXPERT, Role.REVIEWER)
 @bp.route("/next")
 @roles_required(*MARKERS)
 def next_paper():
-    """Straight to the first unfinished paper (in progress first, then untouched)."""
-    todo = [a for a in my_assignments(session(), current_user) if a.status != AssignmentStatus.SUBMITTED]
+    """Straight to the first unfinished paper (in progress first, then untouched); papers
+    waiting for the organiser's answer to a problem report are left alone."""
+    waiting = open_problem_ids(session(), current_user)
+    todo = [a for a in my_assignments(session(), current_user)
+            if a.status != AssignmentStatus.SUBMITTED and a.id not in waiting]
     todo.sort(key=lambda a: (a.status != AssignmentStatus.IN_PROGRESS, a.created_at, a.id))
     if not todo:
         return redirect(url_for("home.index"))
@@ -37,4 +41,5 @@ def score(assignment_id: int):
     remaining = remaining_count(session(), current_user, state.id)
     # The template embeds ``a`` with |tojson, which escapes <, >, & and ' (a criterion reading
     # "</script>…" must not end the script element).
-    return render_template("expert/score.html", a=data, remaining=remaining)
+    return render_template("expert/score.html", a=data, remaining=remaining,
+                           problem=report_for(session(), state.id))

@@ -16,8 +16,7 @@ from ..imports.limits import MAX_FILE_BYTES
 from ..imports.tabular import RowError, too_big
 from ..models import MarksUpload, Role, School
 from ..services.campaigns.progress import campaigns_by_slug, school_rows
-from ..services.distribution.console import problem_assignments
-from ..services.marking.scoring import PROBLEM_LABELS
+from ..services.marking.problems import open_count, report_count
 from ..services.marks import uploads
 from ..services.marks.importer import MarksPreview
 from ..services.campaigns.overview import campaign_summaries
@@ -63,7 +62,7 @@ def campaign(slug: str):
     summary = next(s for s in campaign_summaries(session()) if s.campaign.id == c.id)
     return render_template("organiser/campaign.html", campaign=c, summary=summary,
                            schools=school_rows(session(), c), marks_form=_marks_form(),
-                           problems=problem_assignments(session(), c), problem_labels=PROBLEM_LABELS,
+                           open_problems=open_count(session(), c), any_problems=report_count(session(), c),
                            moscow=ZoneInfo("Europe/Moscow"), scan_batches=batches(session(), c),
                            unidentified=unidentified_count(session(), c), held_back=held_back_count(session(), c),
                            batch_labels=BATCH_LABELS, marks_uploads=uploads.uploads_of(session(), c),

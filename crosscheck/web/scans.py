@@ -113,7 +113,11 @@ def progress(slug: str, batch_id: int):
 @roles_required(Role.ORGANISER)
 def unidentified(slug: str):
     campaign = campaign_or_404(slug)
-    return render_template("scans/unidentified.html", campaign=campaign, pages=waiting(session(), campaign))
+    # ``?cipher=…`` (from an expert's problem report): the attach forms come filled in for that paper
+    target = paper_by_cipher(session(), campaign, request.args.get("cipher", "")[:64]) \
+        if request.args.get("cipher") else None
+    return render_template("scans/unidentified.html", campaign=campaign, pages=waiting(session(), campaign),
+                           target=target)
 
 
 def _page_of(campaign, page_id: int) -> Page:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from crosscheck.models import ProblemKind, ProblemReport
 from tests.conftest import login
 
 ROLES = ("anonymous", "organiser", "expert", "reviewer", "observer")
@@ -46,6 +47,8 @@ ACCESS = {
     "scans.masked": {"organiser"},  # a page as the organiser checks it (served to markers only via the API)
     "scans.doubts": {"organiser"},
     "scans.doubt_paper": {"organiser"},
+    "problems.index": {"organiser"},  # experts' problem reports: organisers only
+    "problems.reassign": {"organiser"},
     "audit.index": {"organiser", "observer"},
     "audit.export": {"organiser", "observer"},
     "expert.next_paper": MARKERS,
@@ -80,6 +83,8 @@ def world(factory, data_dir):
     campaign = factory.campaign("c1")
     paper = factory.paper(campaign, school_a)
     assignment = factory.assignment(paper, expert)
+    assignment.problem = ProblemKind.UNREADABLE  # an open problem report: the organiser's pages about it answer
+    factory.s.add(ProblemReport(assignment_id=assignment.id))
     page = factory.page(paper, 1, data_dir)
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,

@@ -60,6 +60,8 @@ ACTION_LABELS = {
     "marks.save": "Баллы сохранены (черновик)",
     "marks.submit": "Проверка сдана",
     "marks.problem": "Эксперт сообщил о проблеме с работой",
+    "problem.resolve": "Проблема с работой решена",
+    "problem.reassign": "Работа с проблемой передана другому эксперту",
 }
 
 # Who acted when no user did (``trail.Actor`` labels; a user is shown by login).
@@ -79,6 +81,7 @@ def actor_label(label: str, is_user: bool) -> str:
 FIELD_LABELS = {
     # marks and marking
     "scores": "Баллы", "draft": "Черновик (не сдан)", "comment": "Комментарий", "problem": "Проблема", "note": "Пояснение",
+    "report": "Сообщение о проблеме", "resolution": "Решение организатора",
     "status": "Статус", "kind": "Вид проверки", "round": "Проверка №",
     "paper_id": "Работа", "cipher": "Шифр", "expert_id": "Эксперт", "expert": "Эксперт",
     "reason": "Причина", "message": "Причина",
@@ -129,6 +132,7 @@ VALUE_LABELS = {
     "problem": {"page_missing": "не хватает страницы", "unreadable": "страница не читается",
                 "wrong_subject": "работа не по этому предмету", "other": "другое"},
     "password": {"changed": "изменён"},
+    "report": {"open": "ждёт решения", "resolved": "решено"},
 }
 
 #: Where one entity's values read differently (a campaign's status is not a paper's).

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ...domain.conflicts import kind_for_role
 from ...domain.stage import PaperCounts, campaign_stage
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, PaperStatus,
-                      PaperTemplate, User)
+                      PaperTemplate, ProblemReport, ProblemStatus, User)
 
 
 @dataclass(frozen=True)
@@ -66,25 +66,34 @@ class QueueItem:
     cipher: str
     campaign_name: str
     deadline: object = None
+    problem_open: bool = False  # reported, the organiser has not answered yet
+    resolution: str | None = None  # the organiser's answer to the expert's problem report
 
 
 def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     """The caller's own live assignments (of the kind their role does), grouped as the queue
-    page shows them."""
+    page shows them; a paper whose problem the organiser has not handled yet waits apart
+    (``problem``) and comes back to its place, with the organiser's note, once resolved."""
     kind = kind_for_role(user.role.value)
     rows = session.execute(
-        select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline)
+        select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline, ProblemReport.status,
+               ProblemReport.resolution)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)
+        .outerjoin(ProblemReport, ProblemReport.assignment_id == Assignment.id)
         .where(Assignment.expert_id == user.id, Assignment.kind == (AssignmentKind(kind) if kind else None),
                Assignment.status != AssignmentStatus.SUPERSEDED)
         .order_by(Assignment.created_at, Assignment.id)
     ).all()
-    groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": []}
+    groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": [], "problem": []}
     key = {AssignmentStatus.ASSIGNED: "todo", AssignmentStatus.IN_PROGRESS: "in_progress",
            AssignmentStatus.SUBMITTED: "submitted"}
-    for assignment, cipher, campaign_name, deadline in rows:
-        groups[key[assignment.status]].append(QueueItem(assignment, cipher, campaign_name, deadline))
+    for assignment, cipher, campaign_name, deadline, report, resolution in rows:
+        problem_open = report == ProblemStatus.OPEN and assignment.problem is not None
+        item = QueueItem(assignment, cipher, campaign_name, deadline, problem_open,
+                         resolution if report == ProblemStatus.RESOLVED else None)
+        group = key[assignment.status]
+        groups["problem" if problem_open and group != "submitted" else group].append(item)
     return groups
 
 

@@ -169,8 +169,9 @@ class AssignmentRefused(ValueError):
 
 
 def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: int, expert: User,
-                    actor: Actor | None) -> Assignment:
-    """Put ``expert`` on (paper, round), superseding unstarted or draft work there; the gate decides."""
+                    actor: Actor | None, *, keep_draft: bool = False) -> Assignment:
+    """Put ``expert`` on (paper, round), superseding unstarted or draft work there; the gate decides.
+    With ``keep_draft``, a draft in progress is written into the supersede event."""
     if paper.campaign_id != campaign.id:
         raise AssignmentRefused("работа не из этой кампании")
     if paper.status == PaperStatus.EXCLUDED:
@@ -200,7 +201,7 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
     before = None
     if current is not None:
         before = {"expert_id": current.expert_id, "status": current.status.value}
-        supersede(session, current, actor)
+        supersede(session, current, actor, draft=keep_draft and current.status == AssignmentStatus.IN_PROGRESS)
     new = Assignment(paper_id=paper.id, expert_id=expert.id, kind=AssignmentKind.RECHECK, round=round_,
                      created_by_id=actor.user.id if actor and actor.user else None)
     session.add(new)

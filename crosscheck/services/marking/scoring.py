@@ -319,7 +319,7 @@ PROBLEM_LABELS = {
 
 def flag_problem(session: Session, user: User, assignment_id: int, kind: object, note: object) -> Assignment:
     """Instead of a score: tell the organiser the paper cannot be marked as it is."""
-    from ...models import ProblemKind
+    from ...models import ProblemKind, ProblemReport, ProblemStatus
 
     assignment = own_assignment(session, user, assignment_id, for_update=True)
     if assignment.status == AssignmentStatus.SUBMITTED:
@@ -332,6 +332,15 @@ def flag_problem(session: Session, user: User, assignment_id: int, kind: object,
               "note": assignment.problem_note}
     assignment.problem = ProblemKind(kind)
     assignment.problem_note = (note or "")[:2000]
+    # The report is open again, whatever the organiser decided about an earlier one (that
+    # decision stays in the audit trail).
+    report = session.get(ProblemReport, assignment.id)
+    if report is None:
+        session.add(ProblemReport(assignment_id=assignment.id, status=ProblemStatus.OPEN, reported_at=utcnow()))
+    else:
+        before["report"] = report.status.value
+        report.status, report.reported_at = ProblemStatus.OPEN, utcnow()
+        report.resolved_at, report.resolved_by_id, report.resolution = None, None, ""
     session.flush()
     record(session, Actor(user), "marks.problem", "assignment", assignment.id,
            campaign_id=assignment.paper.campaign_id, before=before,
