@@ -54,7 +54,7 @@ def test_the_page_lists_the_report_and_the_campaign_page_counts_it(client, login
     html = client.get(URL).get_data(as_text=True)
     cipher = reported["paper"].cipher
     assert cipher in html and "страница не читается" in html and "«страница 2 размыта»" in html
-    assert f"/organiser/campaigns/c1/doubts/{cipher}" in html  # the paper's pages
+    assert f"/campaigns/c1/papers/{cipher}" in html  # the paper's pages
     assert f"/organiser/campaigns/c1/unidentified?cipher={cipher}" in html  # re-attach or replace a page
     assert "Эксперт прочитает это пояснение" in html
     assert cipher not in client.get(f"{URL}?status=resolved").get_data(as_text=True)
