@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import session
 from ..models import Role
-from ..services.campaigns.overview import campaign_summaries, expert_queue, review_counts
+from ..services.campaigns.overview import campaign_summaries, expert_queue, next_steps_by_campaign, review_counts
 from .access import roles_required
 
 bp = Blueprint("home", __name__)
@@ -67,7 +67,9 @@ def readyz():
 @bp.route("/organiser/")
 @roles_required(Role.ORGANISER)
 def organiser():
-    return render_template("home/organiser.html", summaries=campaign_summaries(session()))
+    summaries = campaign_summaries(session())
+    return render_template("home/organiser.html", summaries=summaries,
+                           steps=next_steps_by_campaign(session(), summaries))
 
 
 @bp.route("/expert/")

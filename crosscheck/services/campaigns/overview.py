@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...domain.conflicts import kind_for_role
+from ...domain.next_steps import CampaignFacts, Step, next_steps
 from ...domain.stage import PaperCounts, campaign_stage
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, PaperStatus,
                       PaperTemplate, ProblemReport, ProblemStatus, User)
@@ -107,3 +108,60 @@ def review_counts(session: Session, user: User) -> dict[int, int]:
         .group_by(Paper.campaign_id)
     ).all()
     return dict(rows)
+
+
+def next_steps_by_campaign(session: Session, summaries: list[CampaignSummary]) -> dict[int, list[Step]]:
+    """Per campaign, what the organiser should do next (``domain/next_steps.py``), from a
+    handful of grouped counts over every campaign at once."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import and_, exists
+    from sqlalchemy.orm import aliased
+
+    from ...models import Page, PageStatus, School, in_doubt
+
+    if not summaries:
+        return {}
+    ids = [s.campaign.id for s in summaries]
+
+    def grouped(stmt) -> dict[int, int]:
+        return {cid: int(n) for cid, n in session.execute(stmt)}
+
+    live = Paper.status != PaperStatus.EXCLUDED
+    schools_total = session.scalar(select(func.count()).select_from(School)) or 0
+    schools_with_papers = grouped(select(Paper.campaign_id, func.count(func.distinct(Paper.school_id)))
+                                  .where(Paper.campaign_id.in_(ids)).group_by(Paper.campaign_id))
+    unidentified = grouped(select(Page.campaign_id, func.count()).where(
+        Page.campaign_id.in_(ids), Page.status == PageStatus.UNIDENTIFIED).group_by(Page.campaign_id))
+    held = grouped(select(Page.campaign_id, func.count(func.distinct(Page.paper_id))).where(
+        Page.campaign_id.in_(ids), in_doubt()).group_by(Page.campaign_id))
+    placed = aliased(Page)
+    without_scans = grouped(select(Paper.campaign_id, func.count()).where(
+        Paper.campaign_id.in_(ids), live,
+        ~exists().where(placed.paper_id == Paper.id, placed.status == PageStatus.PLACED)).group_by(Paper.campaign_id))
+    problems = grouped(select(Paper.campaign_id, func.count()).select_from(ProblemReport)
+                       .join(Assignment, Assignment.id == ProblemReport.assignment_id)
+                       .join(Paper, Paper.id == Assignment.paper_id)
+                       .where(Paper.campaign_id.in_(ids), ProblemReport.status == ProblemStatus.OPEN,
+                              Assignment.status != AssignmentStatus.SUPERSEDED)
+                       .group_by(Paper.campaign_id))
+    review = aliased(Assignment)
+    reviews_unassigned = grouped(select(Paper.campaign_id, func.count()).where(
+        Paper.campaign_id.in_(ids), Paper.status == PaperStatus.REVIEW,
+        ~exists().where(and_(review.paper_id == Paper.id, review.kind == AssignmentKind.REVIEW,
+                             review.status != AssignmentStatus.SUPERSEDED))).group_by(Paper.campaign_id))
+    now = datetime.now(timezone.utc)
+    out: dict[int, list[Step]] = {}
+    for s in summaries:
+        cid = s.campaign.id
+        deadline = s.campaign.deadline
+        facts = CampaignFacts(
+            papers=s.papers, unassigned=s.unassigned, review=s.review, done=s.done,
+            schools_without_marks=max(schools_total - schools_with_papers.get(cid, 0), 0) if s.papers else 0,
+            unidentified_pages=unidentified.get(cid, 0), held_back=held.get(cid, 0),
+            without_scans=without_scans.get(cid, 0), open_problems=problems.get(cid, 0),
+            reviews_unassigned=reviews_unassigned.get(cid, 0),
+            deadline_passed=deadline is not None and deadline < now,
+            closed=s.campaign.status == CampaignStatus.CLOSED)
+        out[cid] = next_steps(facts)
+    return out
