@@ -9,10 +9,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-TOP_KEYS = {"name", "title", "subject", "grade_level", "pages", "tasks", "grades", "masks", "discrepancy"}
+TOP_KEYS = {"name", "title", "subject", "grade_level", "pages", "tasks", "grades", "masks", "identity", "discrepancy"}
 REQUIRED_TOP = ("name", "title", "subject", "grade_level", "pages", "tasks", "grades")
 TASK_KEYS = {"label", "max", "criteria"}
 MASK_KEYS = {"page", "box"}
+IDENTITY_KEYS = {"page", "box", "digits"}
+MAX_IDENTITY_DIGITS = 10  # the participant codes crosscheck accepts (SPEC §2)
 GRADE_KEYS = ("3", "4", "5")
 DISCREPANCY_DEFAULTS = {"task_threshold": 2, "total_threshold": 3, "grade_change": True, "double_tolerance": 1}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -38,6 +40,14 @@ class MaskSpec:
 
 
 @dataclass(frozen=True)
+class IdentitySpec:
+    """Where the pupil writes the participant code by hand (SPEC §1, scans without covers)."""
+    page: int
+    box: tuple[float, float, float, float]
+    digits: int = 5
+
+
+@dataclass(frozen=True)
 class TemplateSpec:
     name: str
     title: str
@@ -48,6 +58,15 @@ class TemplateSpec:
     grades: dict[str, int]
     masks: tuple[MaskSpec, ...] = ()
     discrepancy: dict[str, Any] = field(default_factory=lambda: dict(DISCREPANCY_DEFAULTS))
+    identity: IdentitySpec | None = None
+
+    @property
+    def all_masks(self) -> tuple[MaskSpec, ...]:
+        """The masks an expert's page gets: the template's, plus the identity box, which is
+        always masked as well (SPEC §1)."""
+        if self.identity is None:
+            return self.masks
+        return self.masks + (MaskSpec(page=self.identity.page, box=self.identity.box),)
 
     @property
     def max_total(self) -> int:
@@ -61,6 +80,8 @@ class TemplateSpec:
             "tasks": [{"label": t.label, "max": t.max, "criteria": t.criteria} for t in self.tasks],
             "grades": dict(self.grades),
             "masks": [{"page": "*" if m.page is None else m.page, "box": list(m.box)} for m in self.masks],
+            **({"identity": {"page": self.identity.page, "box": list(self.identity.box),
+                             "digits": self.identity.digits}} if self.identity is not None else {}),
             "discrepancy": dict(self.discrepancy),
         }
 
@@ -124,11 +145,13 @@ def parse_template(doc: Any) -> TemplateSpec:
     max_total = sum(t.max for t in tasks)
     grades = _parse_grades(errors, doc.get("grades"), max_total) if "grades" in doc else {}
     masks = _parse_masks(errors, doc.get("masks") or [])
+    identity = _parse_identity(errors, doc["identity"], pages) if doc.get("identity") is not None else None
     discrepancy = _parse_discrepancy(errors, doc.get("discrepancy") or {})
     if errors:
         raise TemplateError(errors)
     return TemplateSpec(name=name, title=title, subject=subject, grade_level=grade_level or 0,
-                        pages=pages or 0, tasks=tasks, grades=grades, masks=masks, discrepancy=discrepancy)
+                        pages=pages or 0, tasks=tasks, grades=grades, masks=masks, discrepancy=discrepancy,
+                        identity=identity)
 
 
 def _parse_tasks(errors: list[str], raw: Any) -> tuple[TaskSpec, ...]:
@@ -177,6 +200,37 @@ def _parse_grades(errors: list[str], raw: Any, max_total: int) -> dict[str, int]
         if max_total and grades["5"] > max_total:
             errors.append(f"grades.5: порог {grades['5']} больше максимального первичного балла {max_total}")
     return grades
+
+
+def _box(errors: list[str], where: str, box: Any) -> tuple[float, float, float, float] | None:
+    if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
+        errors.append(f"{where}.box: нужны четыре числа [x0, y0, x1, y1]")
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    if not all(0.0 <= v <= 1.0 for v in (x0, y0, x1, y1)):
+        errors.append(f"{where}.box: координаты должны быть долями страницы в пределах [0, 1]")
+        return None
+    if x0 >= x1 or y0 >= y1:
+        errors.append(f"{where}.box: нужно x0 < x1 и y0 < y1")
+        return None
+    return (x0, y0, x1, y1)
+
+
+def _parse_identity(errors: list[str], raw: Any, pages: int | None) -> IdentitySpec | None:
+    if not isinstance(raw, dict):
+        errors.append("identity: ожидается словарь с ключами page, box, digits")
+        return None
+    _unknown(errors, "identity.", raw, IDENTITY_KEYS)
+    page = raw.get("page", 1)
+    if not _is_int(page) or page < 1 or (pages and page > pages):
+        errors.append(f"identity.page: номер страницы от 1 до {pages or 'числа страниц'}")
+        return None
+    digits = raw.get("digits", 5)
+    if not _is_int(digits) or not 1 <= digits <= MAX_IDENTITY_DIGITS:
+        errors.append(f"identity.digits: число клеток кода от 1 до {MAX_IDENTITY_DIGITS}")
+        return None
+    box = _box(errors, "identity", raw.get("box"))
+    return IdentitySpec(page=page, box=box, digits=digits) if box is not None else None
 
 
 def _parse_masks(errors: list[str], raw: Any) -> tuple[MaskSpec, ...]:

@@ -24,6 +24,10 @@ DEFAULT_MASKS = (
     {"page": "*", "box": [0.55, 0.0, 1.0, 0.10]},
     {"page": 1, "box": [0.03, 0.78, 0.97, 0.98]},
 )
+#: The handwritten participant code boxes, top right of the title page: the region a reader of
+#: real St Petersburg VPR title pages uses (x 1489–2400 of 2400 px, y 0–400 of ~3400 px;
+#: shared/vpr/title_page_labels.yaml), five digits. To be adjusted on a real scanned page.
+DEFAULT_IDENTITY = {"page": 1, "box": [0.62, 0.0, 1.0, 0.12], "digits": 5}
 _GRADES_ITEM = re.compile(r"^\s*([345])\s*:\s*(\d{1,4})\s*$")
 
 
@@ -96,4 +100,5 @@ def draft_template(tasks: Sequence[tuple[str, int]], *, subject: str, grade: int
                   for label, max_score in tasks],
         "grades": {key: grades[key] for key in GRADE_KEYS},
         "masks": [dict(m, box=list(m["box"])) for m in DEFAULT_MASKS],
+        "identity": dict(DEFAULT_IDENTITY, box=list(DEFAULT_IDENTITY["box"])),
     }

@@ -158,3 +158,37 @@ def test_the_length_limits_are_the_database_columns():
     columns = {"name": PaperTemplate.__table__.c.name, "title": PaperTemplate.__table__.c.title,
                "subject": Subject.__table__.c.name, "label": TemplateTask.__table__.c.label}
     assert MAX_LENGTHS == {key: column.type.length for key, column in columns.items()}
+
+
+# --- the identity box (SPEC §1: scans without cover sheets) ---------------------------------
+
+def _with_identity(identity):
+    import copy
+
+    doc = copy.deepcopy(VALID)
+    doc["identity"] = identity
+    return doc
+
+
+def test_the_identity_box_is_read_round_trips_and_is_always_masked():
+    spec = parse_template(_with_identity({"page": 1, "box": [0.62, 0.02, 0.97, 0.08], "digits": 5}))
+    assert spec.identity.page == 1 and spec.identity.box == (0.62, 0.02, 0.97, 0.08) and spec.identity.digits == 5
+    assert parse_template(spec.to_document()) == spec
+    assert spec.all_masks[-1].page == 1 and spec.all_masks[-1].box == spec.identity.box
+    assert "identity" not in parse_template(_with_identity(None)).to_document()
+
+
+def test_a_bad_identity_box_is_refused_naming_the_key():
+    import pytest
+
+    from crosscheck.domain.template import TemplateError
+
+    for identity, message in (
+            ({"page": 1, "box": [0.9, 0.02, 0.5, 0.08]}, "identity.box: нужно x0 < x1"),
+            ({"page": 9, "box": [0.5, 0.02, 0.9, 0.08]}, "identity.page"),
+            ({"page": 1, "box": [0.5, 0.02, 0.9, 0.08], "digits": 0}, "identity.digits"),
+            ({"page": 1, "box": [0.5, 0.02, 0.9, 0.08], "cells": 5}, "identity.cells: неизвестный ключ"),
+            ("top right", "identity: ожидается словарь")):
+        with pytest.raises(TemplateError) as caught:
+            parse_template(_with_identity(identity))
+        assert any(message in e for e in caught.value.errors), (identity, caught.value.errors)

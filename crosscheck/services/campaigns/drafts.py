@@ -18,7 +18,7 @@ import yaml
 from ...domain import forms
 from ...domain.scales import Scale, find_scale
 from ...domain.template import GRADE_KEYS, TemplateSpec, parse_template
-from ...domain.template_draft import DEFAULT_MASKS, DEFAULT_PAGES, DraftError, draft_template, form_tasks, scale_grades
+from ...domain.template_draft import DEFAULT_IDENTITY, DEFAULT_MASKS, DEFAULT_PAGES, DraftError, draft_template, form_tasks, scale_grades
 from ...imports.tabular import TableReadError, open_book
 
 Task = tuple[str, int]  # (label, max) as the form's header gives it
@@ -133,6 +133,7 @@ def edited_document(*, name: Any, title: Any, subject: Any, grade_level: Any, pa
         "tasks": [{"label": label, "max": max_score, "criteria": criteria} for label, max_score, criteria in tasks],
         "grades": {key: grades[key] for key in GRADE_KEYS if grades.get(key) is not None},
         "masks": [dict(m, box=list(m["box"])) for m in DEFAULT_MASKS],
+        "identity": dict(DEFAULT_IDENTITY, box=list(DEFAULT_IDENTITY["box"])),
     }
 
 

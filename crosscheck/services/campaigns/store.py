@@ -59,7 +59,9 @@ def store_template(session: Session, spec: TemplateSpec) -> PaperTemplate:
         name=spec.name, title=spec.title, subject=_subject(session, spec.subject),
         grade_level=spec.grade_level, pages=spec.pages,
         grade3_min=spec.grades["3"], grade4_min=spec.grades["4"], grade5_min=spec.grades["5"],
-        masks=spec.to_document()["masks"], task_threshold=d["task_threshold"],
+        # the identity box is masked like any mask (SPEC §1); where it is stays in ``source``
+        masks=[{"page": "*" if m.page is None else m.page, "box": list(m.box)} for m in spec.all_masks],
+        task_threshold=d["task_threshold"],
         total_threshold=d["total_threshold"], grade_change=d["grade_change"],
         double_tolerance=d["double_tolerance"], source=source,
         tasks=[TemplateTask(position=i, label=t.label, max_score=t.max, criteria=t.criteria)
