@@ -17,9 +17,47 @@
   let timer = null;
   let retryTimer = null;
 
+  // #save-state reports saving only; a validation message sits next to its field (its own
+  // role=alert paragraph, tied to the field by aria-describedby and aria-invalid) until the
+  // field is fixed, so an autosave's «Сохранено» never replaces it (issue 16, item 12).
   function setState(text, kind) {
     stateEl.textContent = text;
     stateEl.className = "save-state" + (kind ? " " + kind : "");
+  }
+
+  function errorFor(field) {
+    return field === comment ? document.getElementById("comment-error")
+      : document.getElementById("e-" + field.id.slice(2));
+  }
+  function showFieldError(field, message) {
+    const el = errorFor(field);
+    if (el) el.textContent = message;
+    field.setAttribute("aria-invalid", "true");
+    field.classList.add("invalid");
+  }
+  function clearFieldError(field) {
+    const el = errorFor(field);
+    if (el) el.textContent = "";
+    field.removeAttribute("aria-invalid");
+    field.classList.remove("invalid", "missing");
+  }
+  const submitError = document.getElementById("submit-error");
+  function missingInputs() {
+    return inputs.filter(function (i) { return i.value === "" || !valid(i); });
+  }
+  function showMissing() {
+    const missing = missingInputs();
+    submitError.textContent = missing.length
+      ? "Не выставлены баллы за задания: " + missing.map(function (i) { return i.name; }).join(", ") : "";
+    missing.forEach(function (i) { i.classList.add("missing"); i.setAttribute("aria-invalid", "true"); });
+    return missing;
+  }
+  function fieldFixed(input) {
+    if (!valid(input)) return;
+    clearFieldError(input);
+    if (submitError.dataset.kind === "missing") {
+      if (!showMissing().length) submitError.dataset.kind = "";
+    }
   }
 
   function collect() {
@@ -35,7 +73,7 @@
   function updateTotal() {
     let total = 0, filled = 0;
     inputs.forEach(function (i) {
-      i.classList.toggle("invalid", !valid(i));
+      if (!valid(i)) i.classList.add("invalid");
       if (i.value !== "" && valid(i)) { total += parseInt(i.value, 10); filled += 1; }
     });
     document.getElementById("total").textContent = total;
@@ -139,11 +177,11 @@
         const max = parseInt(input.dataset.max, 10);
         const candidate = max >= 10 && input.value.length === 1 && input.selectionStart === 1 ? input.value + ev.key : ev.key;
         if (parseInt(candidate, 10) > max) {
-          input.classList.add("invalid");
-          setState("Балл за задание " + input.name + " — от 0 до " + max, "error");
+          showFieldError(input, "Балл за задание " + input.name + " — от 0 до " + max);
           return;
         }
         input.value = candidate;
+        fieldFixed(input);
         changed();
         if (String(max).length === candidate.length || parseInt(candidate + "0", 10) > max) focusInput(index + 1);
         return;
@@ -152,6 +190,7 @@
       if (ev.key === "Backspace" || ev.key === "Delete") {
         ev.preventDefault();
         input.value = "";
+        if (submitError.dataset.kind === "missing") showMissing();
         changed();
         return;
       }
@@ -163,9 +202,15 @@
       document.querySelectorAll("tr.task.current").forEach(function (r) { r.classList.remove("current"); });
       if (row) row.classList.add("current");
     });
-    input.addEventListener("input", function () { changed(); });
+    input.addEventListener("input", function () {
+      if (valid(input)) fieldFixed(input); else showFieldError(input, "Балл за задание " + input.name + " — от 0 до " + input.dataset.max);
+      changed();
+    });
   });
-  if (comment) comment.addEventListener("input", function () { changed(800); });
+  if (comment) comment.addEventListener("input", function () {
+    if (comment.value.trim()) clearFieldError(comment);
+    changed(800);
+  });
 
   // --- submit and problem ------------------------------------------------------------
   const confirmDialog = document.getElementById("confirm-dialog");
@@ -173,12 +218,19 @@
     if (locked) return;
     const t = updateTotal();
     if (t.filled < inputs.length) {
-      const missing = inputs.filter(function (i) { return i.value === "" || !valid(i); }).map(function (i) { return i.name; });
-      setState("Не выставлены баллы за задания: " + missing.join(", "), "error");
-      focusInput(inputs.indexOf(inputs.find(function (i) { return i.value === "" || !valid(i); })));
+      submitError.dataset.kind = "missing";
+      const missing = showMissing();
+      focusInput(inputs.indexOf(missing[0]));
       return;
     }
-    if (comment && !comment.value.trim()) { setState("Напишите обоснование итоговых баллов", "error"); comment.focus(); return; }
+    submitError.dataset.kind = "";
+    submitError.textContent = "";
+    if (comment && !comment.value.trim()) {
+      showFieldError(comment, "Напишите обоснование итоговых баллов");
+      comment.focus();
+      errorFor(comment).scrollIntoView({ block: "nearest" });
+      return;
+    }
     document.getElementById("confirm-total").textContent = t.total;
     confirmDialog.showModal();
     document.getElementById("confirm-yes").focus();
@@ -191,13 +243,13 @@
       if (!ok) return;
       return request("POST", api + "/submit").then(function (res) {
         return res.json().then(function (body) {
-          if (!res.ok) { setState(body.error || "Не удалось сдать работу", "error"); return; }
+          if (!res.ok) { submitError.textContent = body.error || "Не удалось сдать работу"; return; }
           try { localStorage.removeItem(draftKey); } catch (e) { /* ignore */ }
           lock("Работа сдана", "saved");
           const next = parseInt(root.dataset.remaining, 10) > 0 ? root.dataset.nextUrl : root.dataset.homeUrl;
           setTimeout(function () { window.location.assign(next); }, 700);
         });
-      }).catch(function () { setState("Нет связи с сервером — работа не сдана, повторите", "offline"); });
+      }).catch(function () { submitError.textContent = "Нет связи с сервером — работа не сдана, повторите"; });
     });
   });
 
@@ -213,8 +265,26 @@
     }).catch(function () { problemDialog.close(); setState("Нет связи с сервером", "offline"); });
   });
 
+  // --- criteria: one line each, the current task's in full, «?» shows them all (item 14) ---
+  const tasksTable = document.getElementById("tasks");
+  const criteriaToggle = document.getElementById("criteria-toggle");
+  const criteriaState = document.getElementById("criteria-state");
+  function toggleCriteria() {
+    const open = !tasksTable.classList.contains("criteria-open");
+    tasksTable.classList.toggle("criteria-open", open);
+    criteriaToggle.setAttribute("aria-pressed", open ? "true" : "false");
+    criteriaState.textContent = open ? "Критерии всех заданий развёрнуты"
+      : "Критерии свёрнуты: полностью показаны только у текущего задания";
+  }
+  criteriaToggle.addEventListener("click", toggleCriteria);
+
   // --- page viewer ----------------------------------------------------------------------
+  // The image is laid out at its rotated size: a stage box as wide as the frame (times the
+  // zoom) and as tall as the turned page, the image centred in it and turned about its centre,
+  // so a turned page is never cropped and every part of it scrolls into view (item 4).
   const img = document.getElementById("page-img");
+  const frame = document.getElementById("page-frame");
+  const stage = document.getElementById("page-stage");
   let page = 0, zoom = 1;
   const rotation = {};
   function showPage(i) {
@@ -228,16 +298,42 @@
   }
   function applyView() {
     if (!img) return;
-    img.style.width = (100 * zoom) + "%";
-    img.style.transform = "rotate(" + (rotation[page] || 0) + "deg)";
+    const turn = rotation[page] || 0;
+    const sideways = turn === 90 || turn === 270;
+    const ratio = img.naturalWidth && img.naturalHeight ? img.naturalHeight / img.naturalWidth : Math.SQRT2;
+    const width = Math.max(1, frame.clientWidth) * zoom;       // what the reader sees across
+    const height = sideways ? width / ratio : width * ratio;   // and down
+    const imgWidth = sideways ? height : width;                // the image before turning
+    const imgHeight = sideways ? width : height;
+    stage.style.width = width + "px";
+    stage.style.height = height + "px";
+    img.style.width = imgWidth + "px";
+    img.style.height = imgHeight + "px";
+    img.style.left = (width - imgWidth) / 2 + "px";
+    img.style.top = (height - imgHeight) / 2 + "px";
+    img.style.transform = turn ? "rotate(" + turn + "deg)" : "";
+  }
+  function zoomTo(next) {
+    // keep the point at the middle of the frame where it was
+    const cx = (frame.scrollLeft + frame.clientWidth / 2) / Math.max(1, stage.offsetWidth);
+    const cy = (frame.scrollTop + frame.clientHeight / 2) / Math.max(1, stage.offsetHeight);
+    const was = zoom;
+    zoom = next;
+    if (was <= 1 && zoom > 1) showPage(page); else applyView();
+    frame.scrollLeft = cx * stage.offsetWidth - frame.clientWidth / 2;
+    frame.scrollTop = cy * stage.offsetHeight - frame.clientHeight / 2;
   }
   function act(name) {
     if (name === "prev") showPage(page - 1);
     else if (name === "next") showPage(page + 1);
     else if (name === "fit") { zoom = 1; showPage(page); }
-    else if (name === "zoom-in") { const was = zoom; zoom = Math.min(4, zoom * 1.25); if (was <= 1) showPage(page); else applyView(); }
-    else if (name === "zoom-out") { zoom = Math.max(0.5, zoom / 1.25); applyView(); }
+    else if (name === "zoom-in") zoomTo(Math.min(4, zoom * 1.25));
+    else if (name === "zoom-out") zoomTo(Math.max(0.5, zoom / 1.25));
     else if (name === "rotate") { rotation[page] = ((rotation[page] || 0) + 90) % 360; applyView(); }
+  }
+  if (img) {
+    img.addEventListener("load", applyView);
+    window.addEventListener("resize", applyView);
   }
   document.querySelectorAll(".viewer-tools button").forEach(function (b) { b.addEventListener("click", function () { act(b.dataset.act); }); });
   document.querySelectorAll(".thumb").forEach(function (t) { t.addEventListener("click", function () { showPage(parseInt(t.dataset.page, 10)); }); });
@@ -250,6 +346,7 @@
     else if (ev.key === "+" || ev.key === "=") { ev.preventDefault(); act("zoom-in"); }
     else if (ev.key === "-") { ev.preventDefault(); act("zoom-out"); }
     else if (ev.key === "r" || ev.key === "R" || ev.key === "к" || ev.key === "К") { ev.preventDefault(); act("rotate"); }
+    else if (ev.key === "?") { ev.preventDefault(); toggleCriteria(); }
   });
 
   window.addEventListener("online", function () { save(); });

@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from ..extensions import session
 from ..models import AssignmentStatus, Role
-from ..services.marking.assignments import assignment_json, my_assignments, remaining_count
+from ..services.marking.assignments import (assignment_json, my_assignments, queue_position,
+                                              remaining_count)
 from ..services.marking.problems import open_problem_ids, report_for
 from ..services.marking.scoring import NotYours, marking_state
 from .access import roles_required
@@ -39,7 +40,8 @@ def score(assignment_id: int):
         abort(404)
     data = assignment_json(session(), state, page_url)
     remaining = remaining_count(session(), current_user, state.id)
+    position, total = queue_position(session(), current_user, state)
     # The template embeds ``a`` with |tojson, which escapes <, >, & and ' (a criterion reading
     # "</script>…" must not end the script element).
     return render_template("expert/score.html", a=data, remaining=remaining,
-                           problem=report_for(session(), state.id))
+                           problem=report_for(session(), state.id), position=position, total=total)

@@ -66,7 +66,9 @@ def test_a_score_above_the_maximum_is_not_accepted(page, live_server, assigned):
     page.goto(f"{live_server}/marking/{assigned.id}")
     page.keyboard.type("5")
     assert page.locator("input.score").first.input_value() == ""
-    assert "от 0 до 1" in page.locator("#save-state").inner_text()
+    # next to its field (issue 16, item 12), not in the autosave status
+    assert "от 0 до 1" in page.locator("#e-1").inner_text()
+    assert page.locator("#s-1").get_attribute("aria-invalid") == "true"
 
 
 def test_a_stale_second_tab_gets_the_conflict_message(browser, live_server, assigned):

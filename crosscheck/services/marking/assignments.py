@@ -30,6 +30,19 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
 
 
+def queue_position(session: Session, user: User, state: MarkingState) -> tuple[int, int]:
+    """«работа N из M» on the scoring screen: N is this assignment's place among the user's
+    live assignments (submitted ones included) of its campaign, in the queue page's order
+    (created, then id), M how many there are. One statement of ids."""
+    ids = list(session.scalars(
+        select(Assignment.id)
+        .join(Paper, Paper.id == Assignment.paper_id)
+        .where(Assignment.expert_id == user.id, Assignment.kind == state.kind,
+               Assignment.status != AssignmentStatus.SUPERSEDED, Paper.campaign_id == state.campaign_id)
+        .order_by(Assignment.created_at, Assignment.id)))
+    return (ids.index(state.id) + 1 if state.id in ids else 0), len(ids)
+
+
 def assignment_json(session: Session, state: MarkingState, page_url: Callable[[int, int], str]) -> dict:
     data = {
         "id": state.id,
