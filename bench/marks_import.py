@@ -21,8 +21,10 @@ d. ``import_marks``, the first import, commit included;
 e. the same file imported again (every paper unchanged), commit included;
 f. ``preview_marks`` after the import.
 
-Prints medians of ``--repeat`` and the ratio of each to (a); then the peak RSS of (a), (b)
-and (c) at each of ``--mem-rows`` (its growth over the process's RSS before the stage).
+Prints medians of ``--repeat`` and the ratio of each to (a), in wall time and in the child's
+own CPU time (on a shared machine the CPU time is the steadier figure; on PostgreSQL it leaves
+out the server's work); then the peak RSS of (a), (b) and (c) at each of ``--mem-rows`` (its
+growth over the process's RSS before the stage). Progress goes to stderr.
 SQLite always (a file in a temporary folder, unless ``--skip-sqlite``); PostgreSQL when
 ``--database-url`` names one (a scratch database: its schema is dropped).
 """
@@ -227,16 +229,16 @@ def child(stage: str, path: Path, url: str | None, profile: str | None) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = run()
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if db:
         db.dispose()
-    return {"stage": stage, "seconds": seconds, "rss_before": before, "rss_peak": peak, **out}
+    return {"stage": stage, "seconds": seconds, "cpu": cpu, "rss_before": before, "rss_peak": peak, **out}
 
 
 def run_child(stage: str, path: Path, url: str | None) -> dict:
@@ -246,7 +248,10 @@ def run_child(stage: str, path: Path, url: str | None) -> dict:
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  {stage}: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), load {os.getloadavg()[0]:.1f}",
+          file=sys.stderr, flush=True)
+    return result
 
 
 # --- the parent ----------------------------------------------------------------------------------
@@ -264,27 +269,41 @@ def machine() -> str:
 
 
 def timings(label: str, url: str | None, path: Path, rows: int, n_tasks: int, repeat: int,
-            workdir: Path) -> None:
+            workdir: Path, stages: list[str]) -> None:
+    """Each repeat: (a) and (b), then a fresh database through (c)–(f); the database stages
+    not asked for still run when a later one needs them (an import before a re-import)."""
     runs: dict[str, list[dict]] = {s: [] for s in STAGES}
+    wanted = set(stages) | {"openpyxl"}
+    needs = {"reimport": "import", "preview_after": "import"}
+    db_stages = [s for s in STAGES[2:] if s in wanted or any(needs.get(w) == s for w in wanted)]
+    started = machine()
     for n in range(repeat):
         for stage in ("openpyxl", "reader"):
-            runs[stage].append(run_child(stage, path, None))
-        db_url = fresh_database(url, workdir, f"{rows}-{n}")
-        seed(db_url, rows, n_tasks)
-        for stage in STAGES[2:]:
-            runs[stage].append(run_child(stage, path, db_url))
+            if stage in wanted:
+                runs[stage].append(run_child(stage, path, None))
+        if db_stages:
+            db_url = fresh_database(url, workdir, f"{rows}-{n}")
+            seed(db_url, rows, n_tasks)
+            for stage in db_stages:
+                runs[stage].append(run_child(stage, path, db_url))
     base = statistics.median(r["seconds"] for r in runs["openpyxl"])
-    print(f"\n{label}: {rows:,} rows × {n_tasks} tasks, median of {repeat} ({machine()})")
-    print("| stage | median s | runs s | × openpyxl | peak RSS MiB | outcome |")
-    print("|---|---|---|---|---|---|")
+    base_cpu = statistics.median(r["cpu"] for r in runs["openpyxl"])
+    print(f"\n{label}: {rows:,} rows × {n_tasks} tasks, median of {repeat}\n"
+          f"start: {started}\nend:   {machine()}")
+    print("| stage | median s | runs s | × openpyxl | CPU s (this process) | CPU × openpyxl | peak RSS MiB | outcome |")
+    print("|---|---|---|---|---|---|---|---|")
     for stage in STAGES:
+        if not runs[stage]:
+            continue
         secs = [r["seconds"] for r in runs[stage]]
         med = statistics.median(secs)
+        cpu = statistics.median(r["cpu"] for r in runs[stage])
         last = runs[stage][-1]
         outcome = ", ".join(f"{k} {v:,}" for k, v in last.items()
-                            if k not in ("stage", "seconds", "rss_before", "rss_peak"))
+                            if k not in ("stage", "seconds", "cpu", "rss_before", "rss_peak"))
         print(f"| {NAMES[stage]} | **{med:.2f}** | {' / '.join(f'{s:.2f}' for s in secs)} | {med / base:.2f}× | "
-              f"{statistics.median(r['rss_peak'] for r in runs[stage]):.0f} | {outcome} |", flush=True)
+              f"{cpu:.2f} | {cpu / base_cpu:.2f}× | {statistics.median(r['rss_peak'] for r in runs[stage]):.0f} | "
+              f"{outcome} |", flush=True)
 
 
 def memory(sizes: list[int], n_tasks: int, url: str | None, workdir: Path) -> None:
@@ -311,6 +330,7 @@ def main() -> None:
                         help="PostgreSQL URL of a scratch database (its schema is dropped)")
     parser.add_argument("--mem-rows", default="5000,15000,30000", help="sizes for the memory table ('' = none)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of " + ",".join(STAGES))
     parser.add_argument("--profile", metavar="STAGE", help="cProfile one stage on SQLite into bench/out/")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-url", help=argparse.SUPPRESS)
@@ -330,7 +350,7 @@ def main() -> None:
         backends = ([] if args.skip_sqlite else [("SQLite", None)]) + \
             ([("PostgreSQL", args.database_url)] if args.database_url else [])
         for label, url in backends:
-            timings(label, url, path, args.rows, args.tasks, args.repeat, workdir)
+            timings(label, url, path, args.rows, args.tasks, args.repeat, workdir, args.stages.split(","))
         sizes = [int(x) for x in args.mem_rows.split(",") if x]
         if sizes:
             memory(sizes, args.tasks, None, workdir)

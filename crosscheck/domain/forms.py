@@ -62,6 +62,11 @@ def norm(value: object) -> str:
 
 def text(value: object) -> str:
     """A cell as text: 12.0 from Excel is "12"; an empty cell is ""."""
+    kind = type(value)  # the common kinds first: this runs for every cell of a file
+    if kind is str:
+        return value.strip()
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -125,8 +130,13 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
 
 def is_difficulty_row(cells: Sequence[object]) -> bool:
     """The municipal export's row of `Б`/`П` (basic / advanced task) and nothing else."""
-    marks = [norm(c) for c in cells if text(c)]
-    return bool(marks) and all(m in DIFFICULTY_MARKS for m in marks)
+    found = False
+    for cell in cells:  # stops at the first other cell: every pupil's row is asked
+        if text(cell):
+            if norm(cell) not in DIFFICULTY_MARKS:
+                return False
+            found = True
+    return found
 
 
 def school_key(value: object) -> str:
@@ -282,6 +292,8 @@ def read_row(layout: Layout, row: Sequence[object], tasks: Sequence[TaskSpec], s
 
 
 def _score(problems: list[Problem], task: TaskSpec, column: Column, value: object) -> tuple[int, bool]:
+    if type(value) is int and 0 <= value <= task.max:  # most cells: what parse_score would accept
+        return (value, True)
     cell = text(value)
     if cell == "":
         problems.append(Problem(column.title, "нет балла (для невыполненного задания ставится Х)"))
