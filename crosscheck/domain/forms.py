@@ -291,17 +291,26 @@ def read_row(layout: Layout, row: Sequence[object], tasks: Sequence[TaskSpec], s
                    cell_text(row, layout.marker)), []
 
 
+# One shared (score, attempted) pair per value: a file's rows hold hundreds of thousands of them.
+_SCORED = tuple((n, True) for n in range(101))
+_NOT_ATTEMPTED = (0, False)
+
+
+def _scored(score: int) -> tuple[int, bool]:
+    return _SCORED[score] if score < len(_SCORED) else (score, True)
+
+
 def _score(problems: list[Problem], task: TaskSpec, column: Column, value: object) -> tuple[int, bool]:
     if type(value) is int and 0 <= value <= task.max:  # most cells: what parse_score would accept
-        return (value, True)
+        return _scored(value)
     cell = text(value)
     if cell == "":
         problems.append(Problem(column.title, "нет балла (для невыполненного задания ставится Х)"))
         return (0, True)
     if cell in NOT_ATTEMPTED:
-        return (0, False)
+        return _NOT_ATTEMPTED
     try:
-        return (parse_score(value, task), True)
+        return _scored(parse_score(value, task))
     except ScoreError:
         problems.append(Problem(column.title,
                                 f"«{quote(cell)}» — недопустимый балл: нужно целое от 0 до {task.max} или Х"))

@@ -108,7 +108,12 @@ class _Parser:
     def parse(self) -> list[MarksRow]:
         rows: list[MarksRow] = []
         layout = self.layout
-        for rownum, row in self.sheet.body:
+        # Each raw row is let go once read (the sheet's rows are not needed again): the peak
+        # memory is then the parsed rows plus what is left of the raw ones, not both in full.
+        body, self.sheet.body = self.sheet.body, []
+        body.reverse()
+        while body:
+            rownum, row = body.pop()
             if forms.is_blank(layout, row) or forms.is_difficulty_row(row):
                 continue
             absent, problems = forms.absence(layout, row)
@@ -192,6 +197,7 @@ def read_marks(session: Session, campaign: Campaign, path: str | Path, *, school
     book = open_book(path, data)
     index, rows, header = find_header(path.name, book)
     sheet = make_sheet(path.name, rows, [], header_index=header)
+    del rows  # the sheet's body holds the rows below the header; the parser lets them go one by one
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
     if school_code and school_code not in schools:
