@@ -322,7 +322,8 @@ def memory(sizes: list[int], n_tasks: int, url: str | None, workdir: Path) -> No
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="The municipal export previewed and imported, beside a bare "
+                                                 "openpyxl read of the same file.")
     parser.add_argument("--rows", type=int, default=30_000)
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
@@ -331,7 +332,7 @@ def main() -> None:
     parser.add_argument("--mem-rows", default="5000,15000,30000", help="sizes for the memory table ('' = none)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of " + ",".join(STAGES))
-    parser.add_argument("--profile", metavar="STAGE", help="cProfile one stage on SQLite into bench/out/")
+    parser.add_argument("--profile", metavar="STAGE", help="cProfile one stage (SQLite, or --database-url) into bench/out/ and print its top")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
