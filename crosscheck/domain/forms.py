@@ -62,6 +62,11 @@ def norm(value: object) -> str:
 
 def text(value: object) -> str:
     """A cell as text: 12.0 from Excel is "12"; an empty cell is ""."""
+    kind = type(value)  # the common kinds first: this runs for every cell of a file
+    if kind is str:
+        return value.strip()
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -125,8 +130,13 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
 
 def is_difficulty_row(cells: Sequence[object]) -> bool:
     """The municipal export's row of `Б`/`П` (basic / advanced task) and nothing else."""
-    marks = [norm(c) for c in cells if text(c)]
-    return bool(marks) and all(m in DIFFICULTY_MARKS for m in marks)
+    found = False
+    for cell in cells:  # stops at the first other cell: every pupil's row is asked
+        if text(cell):
+            if norm(cell) not in DIFFICULTY_MARKS:
+                return False
+            found = True
+    return found
 
 
 def school_key(value: object) -> str:
@@ -281,15 +291,26 @@ def read_row(layout: Layout, row: Sequence[object], tasks: Sequence[TaskSpec], s
                    cell_text(row, layout.marker)), []
 
 
+# One shared (score, attempted) pair per value: a file's rows hold hundreds of thousands of them.
+_SCORED = tuple((n, True) for n in range(101))
+_NOT_ATTEMPTED = (0, False)
+
+
+def _scored(score: int) -> tuple[int, bool]:
+    return _SCORED[score] if score < len(_SCORED) else (score, True)
+
+
 def _score(problems: list[Problem], task: TaskSpec, column: Column, value: object) -> tuple[int, bool]:
+    if type(value) is int and 0 <= value <= task.max:  # most cells: what parse_score would accept
+        return _scored(value)
     cell = text(value)
     if cell == "":
         problems.append(Problem(column.title, "нет балла (для невыполненного задания ставится Х)"))
         return (0, True)
     if cell in NOT_ATTEMPTED:
-        return (0, False)
+        return _NOT_ATTEMPTED
     try:
-        return (parse_score(value, task), True)
+        return _scored(parse_score(value, task))
     except ScoreError:
         problems.append(Problem(column.title,
                                 f"«{quote(cell)}» — недопустимый балл: нужно целое от 0 до {task.max} или Х"))

@@ -381,6 +381,7 @@ class _SheetHandler(_RichText):
         self.column = -1
         self.kind = "n"
         self.in_v = False
+        self.columns: dict[str, int] = {}  # a cell reference's letters -> its column
 
     # expat callbacks
 
@@ -388,21 +389,20 @@ class _SheetHandler(_RichText):
         tag = _SHEET_TAGS.get(name)
         if tag is None:
             return
-        if tag == "sheetData":
-            self.in_data = True
-        elif not self.in_data:
-            return
-        elif tag == "row":
-            self.row_number = self._row_number(attrs.get("r"))
-            self.row, self.column = {}, -1
-        elif tag == "c":
+        if not self.in_data:
+            if tag == "sheetData":
+                self.in_data = True
+        elif tag == "c":  # the elements of every cell first: this runs for each of them
             self.column = self._column(attrs.get("r"))
             self.kind, self.text = attrs.get("t", "n"), None
         elif tag == "v":
             self.in_v, self.text = True, _Text()
+        elif tag == "row":
+            self.row_number = self._row_number(attrs.get("r"))
+            self.row, self.column = {}, -1
         elif tag == "is":
             self.text = _Text()
-        else:
+        elif tag != "sheetData":
             self.rich_start(tag)
 
     def end(self, name):
@@ -442,6 +442,15 @@ class _SheetHandler(_RichText):
     def _column(self, ref: str | None) -> int:
         if not ref:
             return self.column + 1
+        letters = ref.rstrip("0123456789")  # "AB12" -> "AB": the few columns of a sheet, each read once
+        index = self.columns.get(letters)
+        if index is None:
+            index = self._read_column(ref)
+            if letters.isascii() and letters.isalpha():
+                self.columns[letters] = index
+        return index
+
+    def _read_column(self, ref: str) -> int:
         index = 0
         for ch in ref:
             if "A" <= ch <= "Z" or "a" <= ch <= "z":

@@ -201,3 +201,57 @@ def test_the_export_s_header_difficulty_row_and_logins_are_recognised():
     assert forms.resolve_school("sch730101", ["730101", "730102"]) == "730101"
     assert forms.resolve_school("730101", ["sch730101"]) == "sch730101"
     assert forms.resolve_school("sch730109", ["730101"]) is None
+
+
+# --- a big export, written in bulk -------------------------------------------------------
+
+def test_a_2000_row_export_gets_one_event_per_paper_and_reimports_unchanged(db, factory, tmp_path):
+    """The bulk write path (issue 13, performance): every created paper has its scores, a
+    unique cipher and one `paper.create` event; the same file again changes nothing; a
+    corrected file updates exactly the changed papers, one `paper.marks_update` each."""
+    for n in range(20):
+        factory.school(f"7302{n:02d}")
+    campaign = factory.campaign()
+    rows = [absent(f"sch7302{i // 100:02d}", 50000 + i % 100) if i % 50 == 7 else
+            pupil(f"sch7302{i // 100:02d}", 50000 + i % 100, PARTIAL if i % 3 else FULL,
+                  journal=[5, 4, "-", 3][i % 4]) for i in range(2000)]
+    path = export(tmp_path, rows, name="big.xlsx")
+    result = import_marks(db, campaign, path)
+    db.commit()
+    assert (result.created, result.updated, result.unchanged, result.absent) == (1960, 0, 0, 40)
+    found = papers(db)
+    assert len(found) == 1960 and len({p.cipher for p in found.values()}) == 1960
+    assert count(db, OriginalScore) == 1960 * len(TASKS)
+    created = {e.entity_id: e for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "paper.create"))}
+    assert sorted(created) == sorted(p.id for p in found.values())
+    third = found[("730200", "50002")]  # row i = 2: PARTIAL, journal "-"
+    event = created[third.id]
+    assert (event.entity_type, event.campaign_id, event.before) == ("paper", campaign.id, None)
+    assert event.after == {"school_id": third.school_id, "participant": "50002", "class": "5А", "variant": "1",
+                           "journal_mark": None, "original_marker": "",
+                           "scores": {label: ("Х" if score in ("Х", "X", "х", "x") else score)
+                                      for (label, _), score in zip(TASKS, PARTIAL)}}
+    events = count(db, AuditEvent)
+
+    again = import_marks(db, campaign, path)
+    db.commit()
+    assert (again.created, again.updated, again.unchanged, again.absent) == (0, 0, 1960, 40)
+    assert count(db, AuditEvent) == events and count(db, Paper) == 1960
+
+    held = found[("730200", "50000")]  # held by the session across the import: refreshed
+    assert held.journal_mark == 5
+    corrected = list(rows)
+    corrected[0] = pupil("sch730200", 50000, FULL, journal=4)  # the journal mark only
+    corrected[4] = pupil("sch730200", 50004, [*PARTIAL[:-1], 0], journal=5)  # one score: 1 → 0
+    fixed = import_marks(db, campaign, export(tmp_path, corrected, name="fixed.xlsx"))
+    db.commit()
+    assert (fixed.created, fixed.updated, fixed.unchanged) == (0, 2, 1958)
+    updates = db.scalars(select(AuditEvent).where(AuditEvent.action == "paper.marks_update")
+                         .order_by(AuditEvent.entity_id)).all()
+    assert [e.entity_id for e in updates] == sorted([held.id, found[("730200", "50004")].id])
+    assert updates[0].before["journal_mark"] == 5 and updates[0].after["journal_mark"] == 4
+    last = TASKS[-1][0]
+    assert updates[1].before["scores"][last] == 1 and updates[1].after["scores"][last] == 0
+    assert held.journal_mark == 4
+    scores = {s.task.label: s.score for s in found[("730200", "50004")].original_scores}
+    assert scores[last] == 0 and count(db, OriginalScore) == 1960 * len(TASKS)

@@ -5,22 +5,26 @@ file finds every paper and score as it is and changes nothing.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from ...bulk import bulk_insert
+from ...db import utcnow
 from ...domain import forms
 from ...domain.grading import GradeScale, TaskSpec
 from ...imports.tabular import (Book, ImportRejected, RowError, Sheet, TableReadError, make_sheet, open_book, quote,
                                too_long)
-from ...models import Campaign, CampaignSample, OriginalScore, Paper, PaperStatus, School, TemplateTask, User
-from ..audit.trail import Actor, record
+from ...models import (AuditEvent, Campaign, CampaignSample, OriginalScore, Paper, PaperStatus, School,
+                       TemplateTask, User)
+from ..audit.trail import Actor
 from ..distribution.regate import GateWithdrawal, recheck_live_assignments
-from .ciphers import new_cipher
+from .ciphers import new_ciphers
 
 CODE = "Код участника"
 CLASSES_SHEET = "Классы"
@@ -108,7 +112,12 @@ class _Parser:
     def parse(self) -> list[MarksRow]:
         rows: list[MarksRow] = []
         layout = self.layout
-        for rownum, row in self.sheet.body:
+        # Each raw row is let go once read (the sheet's rows are not needed again): the peak
+        # memory is then the parsed rows plus what is left of the raw ones, not both in full.
+        body, self.sheet.body = self.sheet.body, []
+        body.reverse()
+        while body:
+            rownum, row = body.pop()
             if forms.is_blank(layout, row) or forms.is_difficulty_row(row):
                 continue
             absent, problems = forms.absence(layout, row)
@@ -192,6 +201,7 @@ def read_marks(session: Session, campaign: Campaign, path: str | Path, *, school
     book = open_book(path, data)
     index, rows, header = find_header(path.name, book)
     sheet = make_sheet(path.name, rows, [], header_index=header)
+    del rows  # the sheet's body holds the rows below the header; the parser lets them go one by one
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
     if school_code and school_code not in schools:
@@ -291,7 +301,13 @@ def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, sch
 def _current_marks(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[tuple, dict]]:
     """(school id, participant) -> ((class, variant, journal mark, marker id, marker text),
     {task id: (score, attempted)}) of the campaign's papers, in two queries."""
-    current: dict[tuple[int, str], tuple[tuple, dict]] = {}
+    return {key: (fields, scores) for key, (_, fields, scores) in _current_papers(session, campaign).items()}
+
+
+def _current_papers(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[int, tuple, dict]]:
+    """(school id, participant) -> (paper id, (class, variant, journal mark, marker id, marker
+    text), {task id: (score, attempted)}) of the campaign's papers, in two queries."""
+    current: dict[tuple[int, str], tuple[int, tuple, dict]] = {}
     by_id: dict[int, dict] = {}
     for row in session.execute(select(Paper.id, Paper.school_id, Paper.participant_code, Paper.class_name,
                                       Paper.variant, Paper.journal_mark, Paper.original_marker_id,
@@ -299,7 +315,7 @@ def _current_marks(session: Session, campaign: Campaign) -> dict[tuple[int, str]
         scores: dict = {}
         by_id[row.id] = scores
         current[(row.school_id, row.participant_code)] = (
-            (row.class_name, row.variant, row.journal_mark, row.original_marker_id, row.original_marker_name),
+            row.id, (row.class_name, row.variant, row.journal_mark, row.original_marker_id, row.original_marker_name),
             scores)
     for paper_id, task_id, score, attempted in session.execute(
             select(OriginalScore.paper_id, OriginalScore.task_id, OriginalScore.score, OriginalScore.attempted)
@@ -317,79 +333,143 @@ def _marker_index(session: Session) -> dict[str, User]:
     return index
 
 
+# Columns of the rows the import writes in bulk (crosscheck.bulk), in the order given.
+PAPER_COLUMNS = ("campaign_id", "school_id", "participant_code", "cipher", "class_name", "variant", "journal_mark",
+                 "original_marker_id", "original_marker_name", "status", "created_at")
+SCORE_COLUMNS = ("paper_id", "task_id", "max_score", "score", "attempted")
+EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "entity_type", "entity_id", "campaign_id", "before",
+                 "after")
+FIELDS = ("class_name", "variant", "journal_mark", "original_marker_id", "original_marker_name")
+
+
+@dataclass
+class _Change:
+    paper_id: int
+    school_id: int
+    row: MarksRow
+    fields: tuple  # FIELDS, as the file gives them
+    before: tuple  # FIELDS, as stored
+    scores: dict[int, tuple[int, bool]]  # task id -> (score, attempted), as stored
+
+
 def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: dict[str, School],
            result: MarksResult, actor: Actor | None) -> None:
+    """Create the new papers, update the changed ones, leave the rest as they are; one audit
+    event per created or updated paper. Flushes, never commits.
+
+    A municipal export holds tens of thousands of papers: the campaign's papers and scores
+    are read in two queries (as the preview reads them), new papers, their scores and the
+    events go to the driver in bulk (``crosscheck.bulk``: COPY on PostgreSQL, executemany on
+    SQLite) and the new ids are read back by their ciphers; changed papers are updated by
+    executemany. Papers the session holds are expired where the import changed them."""
+    session.flush()
     tasks = {t.label: t for t in campaign.template.tasks}
-    papers = {(p.school_id, p.participant_code): p
-              for p in session.scalars(select(Paper).where(Paper.campaign_id == campaign.id))}
-    taken = set(session.scalars(select(Paper.cipher)))
+    current = _current_papers(session, campaign)
     markers = _marker_index(session)
     # A fixed sample is not changed behind the organiser's back: new papers stay outside it.
     sampled = session.scalar(select(CampaignSample.id).where(CampaignSample.campaign_id == campaign.id).limit(1))
-    updated: list[int] = []
+    created: list[tuple[int, MarksRow, tuple]] = []
+    changes: list[_Change] = []
     for r in rows:
         marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
         if marker is not None:
             result.linked_markers += 1
         elif r.marker_text:
             result.unlinked_markers.add(r.marker_text)
-        fields = {"class_name": r.class_name, "variant": r.variant, "journal_mark": r.journal_mark,
-                  "original_marker_id": marker.id if marker else None, "original_marker_name": r.marker_text}
-        paper = papers.get((schools[r.school_code].id, r.participant))
-        if paper is None:
-            cipher = new_cipher(taken)
-            taken.add(cipher)
-            paper = Paper(campaign_id=campaign.id, school_id=schools[r.school_code].id,
-                          participant_code=r.participant, cipher=cipher, **fields)
-            if sampled is not None:
-                paper.status = PaperStatus.EXCLUDED
-                result.outside_sample += 1
-            paper.original_scores = [OriginalScore(task_id=tasks[label].id, max_score=tasks[label].max_score,
-                                                   score=score, attempted=attempted)
-                                     for label, (score, attempted) in r.scores.items()]
-            session.add(paper)
-            session.flush()
-            record(session, actor, "paper.create", "paper", paper.id, campaign_id=campaign.id,
-                   after=_paper_view(paper, r.scores))
-            result.created += 1
-        elif _update(session, paper, fields, r.scores, tasks, actor):
-            result.updated += 1
-            updated.append(paper.id)
-        else:
+        fields = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
+        school_id = schools[r.school_code].id
+        state = current.get((school_id, r.participant))
+        if state is None:
+            created.append((school_id, r, fields))
+            continue
+        paper_id, stored, scores = state
+        if stored == fields and scores == {tasks[label].id: value for label, value in r.scores.items()}:
             result.unchanged += 1
-    session.flush()
-    # A changed original marker may now hold the paper's recheck: re-run the gate (SPEC §5).
-    result.withdrawn = recheck_live_assignments(session, None, actor, paper_ids=updated)
-
-
-def _paper_view(paper: Paper, scores: dict[str, tuple[int, bool]]) -> dict:
-    return {"school_id": paper.school_id, "participant": paper.participant_code, "class": paper.class_name,
-            "variant": paper.variant, "journal_mark": paper.journal_mark,
-            "original_marker": paper.original_marker_name,
-            "scores": {label: ("Х" if not attempted else score) for label, (score, attempted) in scores.items()}}
-
-
-def _update(session: Session, paper: Paper, fields: dict, scores: dict[str, tuple[int, bool]],
-            tasks: dict[str, TemplateTask], actor: Actor | None) -> bool:
-    by_task = {s.task_id: s for s in paper.original_scores}
-    current = {label: (by_task[t.id].score, by_task[t.id].attempted) for label, t in tasks.items()
-               if t.id in by_task}
-    before = _paper_view(paper, current)
-    if all(getattr(paper, k) == v for k, v in fields.items()) and current == scores:
-        return False
-    for key, value in fields.items():
-        setattr(paper, key, value)
-    for label, (score, attempted) in scores.items():
-        row = by_task.get(tasks[label].id)
-        if row is None:
-            paper.original_scores.append(OriginalScore(task_id=tasks[label].id, max_score=tasks[label].max_score,
-                                                       score=score, attempted=attempted))
         else:
-            row.score, row.attempted = score, attempted
-    session.flush()
-    record(session, actor, "paper.marks_update", "paper", paper.id, campaign_id=paper.campaign_id,
-           before=before, after=_paper_view(paper, scores))
-    return True
+            changes.append(_Change(paper_id, school_id, r, fields, stored, scores))
+    now = utcnow()
+    events: list[tuple] = []
+    if created:
+        events += _create(session, campaign, created, tasks, now, excluded=sampled is not None)
+        result.created = len(created)
+        if sampled is not None:
+            result.outside_sample = len(created)
+    if changes:
+        events += _update(session, campaign, changes, tasks)
+        result.updated = len(changes)
+    if events:
+        label, actor_id = (actor.label, actor.user.id if actor.user else None) if actor else ("system", None)
+        bulk_insert(session, AuditEvent.__table__, EVENT_COLUMNS,
+                    ((now, actor_id, label, action, "paper", paper_id, campaign.id,
+                      None if before is None else json.dumps(before), json.dumps(after))
+                     for action, paper_id, before, after in events))
+    # A changed original marker may now hold the paper's recheck: re-run the gate (SPEC §5).
+    result.withdrawn = recheck_live_assignments(session, None, actor, paper_ids=[c.paper_id for c in changes])
+
+
+def _create(session: Session, campaign: Campaign, created: list[tuple[int, MarksRow, tuple]],
+            tasks: dict[str, TemplateTask], now, *, excluded: bool = False) -> list[tuple]:
+    """Insert the new papers and their scores; their `paper.create` events (action, paper
+    id, before, after). Each paper gets a cipher no paper of any campaign has; ``excluded``:
+    the campaign's sample is fixed, so the new papers start outside it."""
+    ciphers = new_ciphers(len(created), set(session.scalars(select(Paper.cipher))))
+    status = (PaperStatus.EXCLUDED if excluded else PaperStatus.UNASSIGNED).value
+    bulk_insert(session, Paper.__table__, PAPER_COLUMNS,
+                ((campaign.id, school_id, r.participant, cipher, *fields, status, now)
+                 for (school_id, r, fields), cipher in zip(created, ciphers)))
+    wanted = set(ciphers)
+    ids = {cipher: paper_id for cipher, paper_id in session.execute(
+        select(Paper.cipher, Paper.id).where(Paper.campaign_id == campaign.id)) if cipher in wanted}
+    paper_ids = [ids[cipher] for cipher in ciphers]
+    task_of = [(label, t.id, t.max_score) for label, t in tasks.items()]
+    bulk_insert(session, OriginalScore.__table__, SCORE_COLUMNS,
+                ((paper_id, task_id, max_score, *r.scores[label])
+                 for paper_id, (_, r, _) in zip(paper_ids, created)
+                 for label, task_id, max_score in task_of if label in r.scores))
+    return [("paper.create", paper_id, None, _paper_view(school_id, r.participant, fields, r.scores))
+            for paper_id, (school_id, r, fields) in zip(paper_ids, created)]
+
+
+def _update(session: Session, campaign: Campaign, changes: list[_Change],
+            tasks: dict[str, TemplateTask]) -> list[tuple]:
+    """Write the changed fields and scores of papers already there; their
+    `paper.marks_update` events (action, paper id, before, after)."""
+    papers, scores = Paper.__table__, OriginalScore.__table__
+    connection = session.connection()
+    connection.execute(update(papers).where(papers.c.id == bindparam("paper_id")),
+                       [{"paper_id": c.paper_id, **dict(zip(FIELDS, c.fields))} for c in changes])
+    changed_scores, new_scores, events = [], [], []
+    for c in changes:
+        for label, (score, attempted) in c.row.scores.items():
+            task = tasks[label]
+            old = c.scores.get(task.id)
+            if old is None:
+                new_scores.append((c.paper_id, task.id, task.max_score, score, attempted))
+            elif old != (score, attempted):
+                changed_scores.append({"b_paper": c.paper_id, "b_task": task.id, "score": score,
+                                       "attempted": attempted})
+        stored = {label: c.scores[t.id] for label, t in tasks.items() if t.id in c.scores}
+        events.append(("paper.marks_update", c.paper_id,
+                       _paper_view(c.school_id, c.row.participant, c.before, stored),
+                       _paper_view(c.school_id, c.row.participant, c.fields, c.row.scores)))
+    if changed_scores:
+        connection.execute(update(scores).where(scores.c.paper_id == bindparam("b_paper"),
+                                                scores.c.task_id == bindparam("b_task")), changed_scores)
+    if new_scores:
+        bulk_insert(session, scores, SCORE_COLUMNS, new_scores)
+    # The statements went round the unit of work: what the session holds of these papers is stale.
+    ids = {c.paper_id for c in changes}
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Paper) and obj.id in ids) or (isinstance(obj, OriginalScore) and obj.paper_id in ids):
+            session.expire(obj)
+    return events
+
+
+def _paper_view(school_id: int, participant: str, fields: tuple, scores: dict[str, tuple[int, bool]]) -> dict:
+    class_name, variant, journal_mark, _, marker_name = fields
+    return {"school_id": school_id, "participant": participant, "class": class_name, "variant": variant,
+            "journal_mark": journal_mark, "original_marker": marker_name,
+            "scores": {label: ("Х" if not attempted else score) for label, (score, attempted) in scores.items()}}
 
 
 def paper_count(session: Session, campaign: Campaign) -> int:
