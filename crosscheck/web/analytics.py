@@ -19,7 +19,7 @@ from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
 from ..services.reports.files import KINDS, download_name
-from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS, ru_delta
+from ..services.reports.wording import FLAG_REASONS, INSUFFICIENT_HINT, STATUS_LABELS, ru_delta
 from .access import roles_required
 from .downloads import attachment_name
 
@@ -36,7 +36,7 @@ MIMETYPES = {
 
 @bp.app_context_processor
 def labels():
-    return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS}
+    return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS, "insufficient_hint": INSUFFICIENT_HINT}
 
 
 @bp.app_template_filter("ru_delta")

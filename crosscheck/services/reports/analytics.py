@@ -27,8 +27,9 @@ SORT_KEYS = {
     "raised": lambda r: r.stats.grade_raised,
     "mean": lambda r: r.stats.mean_delta,
     "significant": lambda r: r.stats.significant_share,
-    "p": lambda r: r.stats.wilcoxon.pvalue if r.stats.wilcoxon else None,
-    "flagged": lambda r: r.stats.flagged,
+    "p": lambda r: r.stats.sign.pvalue if r.stats.sign else None,
+    # flagged first (descending), then «недостаточно данных», then the rest
+    "flagged": lambda r: (r.stats.flagged, r.stats.evidence == "insufficient"),
 }
 
 

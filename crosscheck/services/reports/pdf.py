@@ -36,8 +36,8 @@ from ...models import Campaign, School
 from . import charts
 from .audience import FULL, Audience
 from .loader import RESTRICTED_NOTE, campaign_results
-from .wording import (CONFIRMED, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS, commission_name,
-                      flag_text, ru_delta, yes_no)
+from .wording import (CONFIRMED, INSUFFICIENT, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
+                      commission_name, flag_text, flag_verdict, ru_delta, yes_no)
 from .xlsx import school_directory
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -271,6 +271,9 @@ def _stats_lines(doc: Document, g: GroupStats) -> None:
     doc.text(f"{SENT_TO_REVIEW_COUNT}: {g.review_required}; {CONFIRMED.lower()} итоговыми баллами: {g.significant}.")
     if g.flagged:
         doc.text(f"Требует внимания: {flag_text(g.flag_reasons)}.", STRONG)
+    elif g.evidence == "insufficient" and g.key != "":  # the campaign itself is never judged
+        doc.text(f"Вывод о систематическом расхождении: {INSUFFICIENT} (проверено работ: {g.checked}, "
+                 f"нужно не меньше {FlagRule().min_evidence}).")
 
 
 def protocol_title(school_code: str) -> str:
@@ -362,7 +365,7 @@ def _municipality(doc: Document, name: str, stats: GroupStats | None, schools: l
         _stats_lines(doc, stats)
     rows = [(g.key, directory.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered, g.grade_confirmed,
              g.grade_raised, ru_delta(g.mean_delta), g.review_required, g.significant,
-             flag_text(g.flag_reasons) or "") for g in schools]
+             flag_verdict(g)) for g in schools]
     doc.table(SCHOOL_HEAD, rows, (None, 16, None, None, None, None, None, None, None, None, 9),
               numeric=(2, 3, 4, 5, 6, 7, 8, 9), size=7.5)
     doc.text(LEGEND_COUNTS)

@@ -27,7 +27,7 @@ from ...models import Campaign, School
 from .audience import FULL, Audience
 from .loader import CampaignResults, campaign_results
 from .wording import (CONFIRMED, CONFIRMED_SHARE, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
-                      commission_name, flag_text, yes_no)
+                      EVIDENCE, commission_name, flag_text, flagged_cell, yes_no)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BOLD = Font(bold=True)
@@ -41,7 +41,7 @@ HIDDEN = ("Код участника", "Эксперт первичной про
 GROUP_HEAD = ["Работ", "Проверено", "Отметка понижена", "Отметка подтверждена", "Отметка повышена",
               "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", SENT_TO_REVIEW_COUNT, CONFIRMED,
               CONFIRMED_SHARE, "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
-              "Причины"]
+              "Причины", "Данных для вывода", "p (критерий знаков)", "Подтв. завышений", "Подтв. занижений"]
 PROTOCOL_HEAD = ["№", "Код ОО", "Образовательная организация", "Работ", "Проверено", "Понижено",
                  "Подтверждено", "Повышено", "Ср. расхождение", SENT_TO_REVIEW_COUNT, CONFIRMED, "Отмечено"]
 
@@ -130,8 +130,9 @@ def group_cells(g: GroupStats) -> list:
     ci_low, ci_high = g.delta.low, g.delta.high
     return [g.papers, g.checked, g.grade_lowered, g.grade_confirmed, g.grade_raised, _r(g.mean_delta),
             g.median_delta, _r(ci_low), _r(ci_high), g.review_required, g.significant, _r(g.significant_share),
-            _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), yes_no(g.flagged),
-            flag_text(g.flag_reasons)]
+            _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), flagged_cell(g),
+            flag_text(g.flag_reasons), EVIDENCE.get(g.evidence, g.evidence), _p(g.sign), g.significant_over,
+            g.significant_under]
 
 
 def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, list]]) -> None:
@@ -154,7 +155,7 @@ def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: di
     for n, g in enumerate(groups, start=1):
         append(ws, [n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
                    g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.review_required, g.significant,
-                   yes_no(g.flagged)])
+                   flagged_cell(g)])
     for line in signature_block():
         append(ws, line)
 
