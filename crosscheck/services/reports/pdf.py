@@ -382,8 +382,8 @@ def _followup(doc: Document, f: Followup, directory: dict[str, tuple[str, str]])
                      sampled, r.rechecked, _conclusion(r)))
     doc.table(FOLLOWUP_HEAD, rows, (None, 14, 12, None, None, 12), numeric=(4,), size=7.5)
     doc.text("«Скрининг» — признаки необъективности по первичным баллам школы (до перепроверки); "
-             "«После перепроверки» — вывод по итоговым баллам: подтверждено, если не меньше "
-             f"{FlagRule().min_significant} работ значимо расходятся в одну сторону и критерий знаков даёт p < "
+             "«После перепроверки» — вывод по итоговым баллам: подтверждено, если расхождение подтверждено не меньше "
+             f"чем в {FlagRule().min_significant} работах в одну сторону и критерий знаков даёт p < "
              f"{ru_number(FlagRule().alpha)}; «{INSUFFICIENT}» — проверенных работ меньше "
              f"{FlagRule().min_evidence}, вывод сделать нельзя.")
     doc.space()
