@@ -23,37 +23,59 @@ from .sampling import EXCLUDED
 from .tally import Layout, Tally
 
 #: Flag reasons (machine codes; the UI translates them).
-REASON_SHARE = "significant_share"
 REASON_OVER = "systematic_over_marking"
 REASON_UNDER = "systematic_under_marking"
+
+#: ``GroupStats.evidence``: could the rule's test say anything about this group at all?
+SUFFICIENT = "sufficient"
+INSUFFICIENT = "insufficient"
 
 
 @dataclass(frozen=True, slots=True)
 class FlagRule:
-    """When a school or an original marker is flagged: size AND evidence.
+    """When a school or an original marker is flagged (SPEC §7, docs/discrepancy.md).
 
-    Flagged iff ``checked ≥ min_checked`` and either
-    - at least ``min_significant`` checked papers, and a share ≥ ``significant_share``,
-      differ significantly after the cross-check; or
-    - the paired test (``bias_test``: "wilcoxon" or "sign") of final vs original
-      totals has p < ``alpha`` and |mean delta| ≥ ``min_mean_shift`` points.
+    Flagged iff ``checked ≥ min_checked`` and, in one direction (over- or under-marking),
+    - at least ``min_significant`` checked papers have a significant *final* discrepancy, and
+    - the paired test (``bias_test``: the exact two-sided "sign" test by default, or
+      "wilcoxon") of the papers' ``delta_total`` gives p < ``alpha`` in that direction,
+      with |mean delta| ≥ ``min_mean_shift`` (0: no size condition).
+
+    The defaults are the SPEC's: 6 of 6 over-marked papers flag a school (p = 0.031),
+    5 of 5 do not (p = 0.0625). ``min_evidence`` is the smallest number of checked
+    papers with which the rule could flag at all; a group with fewer has
+    ``evidence = "insufficient"`` — "too few papers to say", never "not flagged".
     """
 
-    min_checked: int = 10
-    significant_share: float = 0.25
     min_significant: int = 3
     alpha: float = 0.05
-    min_mean_shift: float = 1.0
-    bias_test: str = "wilcoxon"
+    bias_test: str = "sign"
+    min_checked: int = 1
+    min_mean_shift: float = 0.0
 
     def __post_init__(self) -> None:
         if self.bias_test not in ("wilcoxon", "sign"):
             raise ValueError("bias_test must be 'wilcoxon' or 'sign'")
-        if not 0 < self.significant_share <= 1 or not 0 < self.alpha < 1:
-            raise ValueError("significant_share must be in (0, 1] and alpha in (0, 1)")
+        if not 0 < self.alpha < 1:
+            raise ValueError("alpha must be in (0, 1)")
+        if self.min_significant < 0 or self.min_checked < 0 or self.min_mean_shift < 0:
+            raise ValueError("min_significant, min_checked and min_mean_shift must not be negative")
+
+    @property
+    def min_evidence(self) -> int:
+        """Fewest checked papers with which the rule can flag: the test's smallest p with n
+        papers (all differences one way, no ties) is 2·2⁻ⁿ for both the sign test and the
+        exact Wilcoxon test, so n must make that < alpha (6 for alpha = 0.05)."""
+        n = 1
+        while 2.0 ** (1 - n) >= self.alpha:
+            n += 1
+        return max(n, self.min_significant, self.min_checked)
+
+    def evidence(self, checked: int) -> str:
+        return SUFFICIENT if checked >= self.min_evidence else INSUFFICIENT
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return asdict(self) | {"min_evidence": self.min_evidence}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +114,8 @@ class GroupStats:
     over_marked: int  # checked papers whose original total exceeds the final
     under_marked: int
     significant: int  # checked papers whose final differs significantly
+    significant_over: int  # … of them over-marked (final total below the school's)
+    significant_under: int  # … of them under-marked
     review_required: int  # papers whose rechecks called for a third check
     delta: stats.MeanCI  # mean of delta_total with its 95% CI
     median_delta: float | None
@@ -103,6 +127,7 @@ class GroupStats:
     journal_original: JournalStats
     journal_final: JournalStats
     flag_reasons: tuple[str, ...]
+    evidence: str = SUFFICIENT  # "insufficient": too few checked papers for the rule to say anything
 
     @property
     def flagged(self) -> bool:
@@ -214,6 +239,8 @@ def from_tally(key: Hashable, t: Tally, tasks: Sequence[TaskSpec], rule: FlagRul
         over_marked=sum(c for d, c in deltas.items() if d < 0),
         under_marked=sum(c for d, c in deltas.items() if d > 0),
         significant=t.significant,
+        significant_over=t.significant_over,
+        significant_under=t.significant_under,
         review_required=t.review_required,
         delta=delta,
         median_delta=stats.median_freq(deltas),
@@ -224,8 +251,20 @@ def from_tally(key: Hashable, t: Tally, tasks: Sequence[TaskSpec], rule: FlagRul
         tasks=tuple(task_stats(task, counts, t.checked) for task, counts in zip(tasks, t.tasks)),
         journal_original=journal_stats(t.journal_original),
         journal_final=journal_stats(t.journal_final),
-        flag_reasons=flag_reasons(rule, t.checked, t.significant, bias, delta.mean),
+        flag_reasons=flag_reasons(rule, t.checked, t.significant_over, t.significant_under, bias,
+                                  _direction(rule, deltas, delta.mean), delta.mean),
+        evidence=rule.evidence(t.checked),
     )
+
+
+def _direction(rule: FlagRule, deltas: Mapping[int, int], mean: float | None) -> int:
+    """Which way the test points: −1 over-marking, +1 under-marking, 0 neither. The sign
+    test counts signs; Wilcoxon weighs sizes too, so its direction is the mean's."""
+    if rule.bias_test == "sign":
+        balance = sum(c for d, c in deltas.items() if d > 0) - sum(c for d, c in deltas.items() if d < 0)
+    else:
+        balance = mean or 0.0
+    return (balance > 0) - (balance < 0)
 
 
 def task_stats(task: TaskSpec, counts: Mapping[int, int], n: int) -> TaskStats:
@@ -256,15 +295,16 @@ def journal_stats(table: Mapping[tuple[int, int], int]) -> JournalStats:
 
 
 def flag_reasons(
-    rule: FlagRule, checked: int, significant: int, bias: stats.TestResult | None, mean_delta: float | None
+    rule: FlagRule, checked: int, significant_over: int, significant_under: int,
+    bias: stats.TestResult | None, direction: int, mean_delta: float | None,
 ) -> tuple[str, ...]:
-    """Why a group is flagged (empty: not flagged). Size first, then evidence."""
-    if checked < rule.min_checked:
+    """Why a group is flagged (empty: not flagged): enough significant final discrepancies
+    in the direction the paired test points to, and the test significant (SPEC §7)."""
+    if checked < rule.min_checked or bias is None or direction == 0 or bias.pvalue >= rule.alpha:
         return ()
-    reasons = []
-    if significant >= max(rule.min_significant, rule.significant_share * checked):
-        reasons.append(REASON_SHARE)
-    shift = mean_delta or 0.0
-    if bias is not None and bias.pvalue < rule.alpha and abs(shift) >= rule.min_mean_shift:
-        reasons.append(REASON_OVER if shift < 0 else REASON_UNDER)
-    return tuple(reasons)
+    if abs(mean_delta or 0.0) < rule.min_mean_shift:
+        return ()
+    same_way = significant_over if direction < 0 else significant_under
+    if same_way < rule.min_significant:
+        return ()
+    return (REASON_OVER if direction < 0 else REASON_UNDER,)

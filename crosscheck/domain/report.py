@@ -56,7 +56,7 @@ def build_report(
     for grouping in groupings:
         report[SECTIONS[grouping]] = [group_row(grouping, g) for g in analysis.groups(grouping)]
     summary = group_row("campaign", analysis.summary())
-    for key in ("flagged", "flag_reasons"):  # the campaign is the baseline, never flagged
+    for key in ("flagged", "flag_reasons", "evidence"):  # the campaign is the baseline, never flagged
         summary.pop(key)
     report["summary"] = summary
     return report
@@ -157,11 +157,14 @@ def group_row(grouping: str, g: GroupStats) -> Row:
         "mean_delta": _round(g.mean_delta),
         "flagged": g.flagged,
         "flag_reasons": list(g.flag_reasons),
+        "evidence": g.evidence,
         "median_delta": g.median_delta,
         "ci95": ci,
         "over_marked": g.over_marked,
         "under_marked": g.under_marked,
         "significant": g.significant,
+        "significant_over": g.significant_over,
+        "significant_under": g.significant_under,
         "significant_share": _round(g.significant_share),
         "review_required": g.review_required,
         "wilcoxon": _test_json(g.wilcoxon),

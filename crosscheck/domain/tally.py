@@ -27,6 +27,8 @@ class Tally(NamedTuple):
     papers: int
     checked: int
     significant: int  # checked papers whose final differs significantly
+    significant_over: int  # … of them with final total below the school's (over-marked)
+    significant_under: int  # … with final total above the school's (under-marked)
     review_required: int
     deltas: dict[int, int]  # final − original total → papers
     grades: dict[tuple[int, int], int]  # (original grade, final grade) → checked papers
@@ -48,6 +50,8 @@ class Layout:
         self._papers = self._field(("papers", None))
         self._checked = self._field(("checked", None))
         self._significant = self._field(("significant", None))
+        self._significant_over = self._field(("significant_over", None))
+        self._significant_under = self._field(("significant_under", None))
         self._review = self._field(("review_required", None))
         top = sum(t.max for t in scheme.tasks)
         self._deltas = {d: self._field(("deltas", d)) for d in range(-top, top + 1)}
@@ -72,6 +76,10 @@ class Layout:
             code += self._checked + self._deltas[r.delta_total] + self._grades[r.original.grade, r.final.grade]  # type: ignore[index]
             if r.final_significant:
                 code += self._significant
+                if r.delta_total < 0:  # type: ignore[operator]
+                    code += self._significant_over
+                elif r.delta_total > 0:  # type: ignore[operator]
+                    code += self._significant_under
             if journal is not None:
                 code += self._journal(self._journal_final, r.final.grade, journal)
         return code

@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -96,6 +97,9 @@ class Campaign(Base):
         str_enum(CampaignStatus, "campaign_status"), default=CampaignStatus.PREPARING
     )
     exclude_same_municipality: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per-marker (teacher) tables, pages and report sections: methodological support only;
+    # the organiser may switch them off for the campaign (issue 17).
+    teacher_views: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ..domain.followup import after_text, before_text
 from ..extensions import session
 from ..models import ReportRun, ReportStatus, Role
 from ..services.reports import analytics as view
@@ -19,7 +20,8 @@ from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
 from ..services.reports.files import KINDS, download_name
-from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS, ru_delta
+from ..services.screening.screen import screen_campaign
+from ..services.reports.wording import FLAG_REASONS, INSUFFICIENT_HINT, STATUS_LABELS, ru_delta
 from .access import roles_required
 from .downloads import attachment_name
 
@@ -36,7 +38,7 @@ MIMETYPES = {
 
 @bp.app_context_processor
 def labels():
-    return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS}
+    return {"flag_reasons": FLAG_REASONS, "status_labels": STATUS_LABELS, "insufficient_hint": INSUFFICIENT_HINT}
 
 
 @bp.app_template_filter("ru_delta")
@@ -81,7 +83,10 @@ def school(slug: str):
     detail = view.school_detail(session(), c, request.args.get("code", ""), current_user)
     if detail is None:
         abort(404)
-    return render_template("analytics/school.html", campaign=c, d=detail)
+    # Side by side: what the screen of the original marks said before, what the re-check says after.
+    screened = screen_campaign(session(), c).screening.school(detail.school.code)
+    return render_template("analytics/school.html", campaign=c, d=detail, screened=screened,
+                           before=before_text(screened), after=after_text(detail.stats))
 
 
 @bp.route("/history")

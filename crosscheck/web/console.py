@@ -180,14 +180,17 @@ def deadline(slug: str):
 @roles_required(Role.ORGANISER)
 def settings(slug: str):
     campaign = campaign_or_404(slug)
-    value = request.form.get("exclude_same_municipality") == "1"
-    if value != campaign.exclude_same_municipality:
+    wanted = {"exclude_same_municipality": request.form.get("exclude_same_municipality") == "1",
+              "teacher_views": request.form.get("teacher_views") == "1"}
+    before = {name: getattr(campaign, name) for name in wanted}
+    changed = [name for name in wanted if wanted[name] != before[name]]
+    if changed:
         record(session(), Actor(current_user), "campaign.settings", "campaign", campaign.id, campaign_id=campaign.id,
-               before={"exclude_same_municipality": campaign.exclude_same_municipality},
-               after={"exclude_same_municipality": value})
-        campaign.exclude_same_municipality = value
+               before={name: before[name] for name in changed}, after={name: wanted[name] for name in changed})
+        for name in changed:
+            setattr(campaign, name, wanted[name])
         session().commit()
-    flash("Настройки распределения сохранены. Они действуют для новых назначений.", "info")
+    flash("Настройки кампании сохранены. Настройки распределения действуют для новых назначений.", "info")
     return redirect(url_for("organiser.campaign", slug=slug))
 
 

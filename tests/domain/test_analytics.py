@@ -10,9 +10,10 @@ from scipy import stats as sp
 from crosscheck.domain import stats
 from crosscheck.domain.analytics import (
     REASON_OVER,
-    REASON_SHARE,
     REASON_UNDER,
     Analysis,
+    INSUFFICIENT,
+    SUFFICIENT,
     FlagRule,
     aggregate,
     flag_reasons,
@@ -107,41 +108,78 @@ def _school(n_papers, n_significant, shift=(1, 1, 1, 1, 1), original=MID):
     return papers
 
 
-def test_share_rule_needs_enough_papers():
-    assert _stats(_school(10, 3)).flag_reasons[:1] == (REASON_SHARE,)
-    assert not _stats(_school(9, 3)).flagged  # below min_checked
-    assert not _stats(_school(13, 3)).flagged  # 3/13 < 25 %
+def test_six_of_six_over_marked_is_flagged():
+    g = _stats(_school(6, 6))
+    assert g.significant_over == 6 and g.sign.pvalue == 0.03125
+    assert g.flag_reasons == (REASON_OVER,) and g.evidence == SUFFICIENT
 
 
-def test_min_significant_guards_small_shares():
-    rule = FlagRule(min_checked=4, significant_share=0.2, min_significant=3)
-    assert not _stats(_school(4, 2), rule).flagged
-    assert _stats(_school(4, 3), rule).flagged
+def test_five_of_five_is_not_flagged_and_evidence_is_insufficient():
+    g = _stats(_school(5, 5))
+    assert g.significant_over == 5 and g.sign.pvalue == 0.0625
+    assert not g.flagged and g.flag_reasons == ()
+    assert g.evidence == INSUFFICIENT  # even 5 of 5 cannot reach p < 0.05: too few papers to say
 
 
-def test_bias_rule_needs_a_mean_shift_of_one_point():
-    minus_one = (1, 1, 1, 1, 0)  # total 4: grade 3 kept, never significant
-    g = _stats(_school(20, 0, shift=minus_one))
-    assert g.significant == 0 and g.mean_delta == -1 and g.wilcoxon.pvalue < 1e-4
+def test_evidence_is_about_the_number_of_checked_papers_only():
+    assert _stats(_school(6, 0)).evidence == SUFFICIENT  # six confirmed papers: "not flagged" is an answer
+    g = _stats([paper(MID, review=(0, 0, 0, 0, 0), n=i) for i in range(5)] + [paper(MID, n=9)])
+    assert (g.papers, g.checked, g.evidence) == (6, 5, INSUFFICIENT)  # the unchecked paper does not count
+
+
+def test_fewer_than_three_significant_is_not_flagged_even_with_a_significant_test():
+    minus_one = (1, 1, 1, 1, 0)  # total 4: over-marked by one point, never significant
+    g = _stats(_school(20, 2, shift=minus_one))
+    assert g.over_marked == 20 and g.sign.pvalue < 1e-5 and g.significant_over == 2
+    assert not g.flagged and g.evidence == SUFFICIENT
+    g = _stats(_school(20, 3, shift=minus_one))
     assert g.flag_reasons == (REASON_OVER,)
-    half = [paper(MID, minus_one if i % 2 else MID, n=i) for i in range(40)]
-    g = _stats(half)
-    assert g.wilcoxon.pvalue < 0.05 and g.mean_delta == -0.5 and not g.flagged
 
 
-def test_bias_rule_reports_under_marking_and_can_use_the_sign_test():
-    six, seven = (1, 2, 2, 1, 0), (1, 2, 2, 1, 1)  # grade 4 both
-    g = _stats(_school(12, 0, shift=seven, original=six), FlagRule(bias_test="sign"))
+def test_mixed_directions_are_not_flagged():
+    up = (1, 2, 2, 2, 3)  # 5 → 10: under-marked, significant
+    papers = _school(4, 4) + [paper(MID, review=up, n=10 + i) for i in range(4)]
+    g = _stats(papers)
+    assert (g.significant_over, g.significant_under) == (4, 4) and g.sign.pvalue == 1.0
+    assert not g.flagged and g.evidence == SUFFICIENT
+
+
+def test_significant_papers_must_point_the_way_the_test_does():
+    """Three significant papers up, but the test points down: no flag either way."""
+    up = (1, 2, 2, 2, 3)
+    minus_one = (1, 1, 1, 1, 0)
+    papers = [paper(MID, review=up, n=i) for i in range(3)] + [paper(MID, minus_one, n=10 + i) for i in range(20)]
+    g = _stats(papers)
+    assert g.significant_under == 3 and g.significant_over == 0 and g.sign.pvalue < 0.01
+    assert not g.flagged
+
+
+def test_under_marking_is_flagged_too_and_wilcoxon_can_be_chosen():
+    up = (1, 2, 2, 2, 3)
+    g = _stats([paper(MID, review=up, n=i) for i in range(6)])
     assert g.flag_reasons == (REASON_UNDER,)
+    g = _stats([paper(MID, review=up, n=i) for i in range(6)], FlagRule(bias_test="wilcoxon"))
+    assert g.flag_reasons == (REASON_UNDER,) and g.wilcoxon.pvalue < 0.05
+
+
+def test_thresholds_are_configurable():
+    strict = FlagRule(min_significant=4, alpha=0.01, min_checked=8)
+    assert strict.min_evidence == 8
+    assert not _stats(_school(7, 7), strict).flagged and _stats(_school(7, 7), strict).evidence == INSUFFICIENT
+    assert _stats(_school(8, 8), strict).flagged
+    assert FlagRule(alpha=0.01).min_evidence == 8  # 2·2⁻⁷ = 0.0156 ≥ 0.01; 2·2⁻⁸ < 0.01
+    assert not _stats(_school(6, 6), FlagRule(min_mean_shift=6)).flagged
 
 
 def test_flag_reasons_directly():
     rule = FlagRule()
-    significant_bias = stats.TestResult(0.0, 0.001, 30, "approx")
-    assert flag_reasons(rule, 9, 9, significant_bias, -3.0) == ()
-    assert flag_reasons(rule, 10, 3, significant_bias, -3.0) == (REASON_SHARE, REASON_OVER)
-    assert flag_reasons(rule, 10, 2, significant_bias, 0.99) == ()
-    assert flag_reasons(rule, 10, 0, None, None) == ()
+    significant = stats.TestResult(0.0, 0.001, 30, "exact")
+    assert flag_reasons(rule, 30, 3, 0, significant, -1, -3.0) == (REASON_OVER,)
+    assert flag_reasons(rule, 30, 0, 3, significant, 1, 3.0) == (REASON_UNDER,)
+    assert flag_reasons(rule, 30, 2, 5, significant, -1, -3.0) == ()  # significant ones the other way
+    assert flag_reasons(rule, 30, 9, 0, stats.TestResult(0.0, 0.05, 30, "exact"), -1, -3.0) == ()
+    assert flag_reasons(rule, 30, 9, 0, significant, 0, 0.0) == ()
+    assert flag_reasons(rule, 0, 0, 0, None, 0, None) == ()
 
 
 def test_flag_rule_validation():
@@ -149,7 +187,10 @@ def test_flag_rule_validation():
         FlagRule(bias_test="t")
     with pytest.raises(ValueError):
         FlagRule(alpha=1.5)
-    assert FlagRule().as_dict()["min_checked"] == 10
+    with pytest.raises(ValueError):
+        FlagRule(min_significant=-1)
+    assert FlagRule().as_dict() | {} == {"min_significant": 3, "alpha": 0.05, "bias_test": "sign",
+                                         "min_checked": 1, "min_mean_shift": 0.0, "min_evidence": 6}
 
 
 # --- groupings --------------------------------------------------------------------
@@ -204,6 +245,8 @@ def test_tally_equals_naive_counting(rows):
     assert t.deltas == dict(Counter(r.delta_total for r in checked))
     assert t.grades == dict(Counter((r.original.grade, r.final.grade) for r in checked))
     assert t.significant == sum(bool(r.final_significant) for r in checked)
+    assert t.significant_over == sum(bool(r.final_significant) and r.delta_total < 0 for r in checked)
+    assert t.significant_under == sum(bool(r.final_significant) and r.delta_total > 0 for r in checked)
     assert t.journal_final == dict(Counter((r.final.grade, r.paper.journal_mark) for r in checked
                                            if r.paper.journal_mark is not None))
     for i, table in enumerate(t.tasks):
@@ -214,7 +257,7 @@ def test_tally_equals_naive_counting(rows):
 @given(st.lists(score_sets, min_size=1, max_size=40))
 def test_recheck_equal_to_original_flags_nothing(originals):
     papers = [paper(o, o, n=i, school=f"S{i % 2}", original_marker="m") for i, o in enumerate(originals)]
-    rule = FlagRule(min_checked=1, min_significant=1, significant_share=0.01)
+    rule = FlagRule(min_significant=1, alpha=0.5)
     results = compare_all(papers, SCHEME)
     for grouping in ("school", "original_marker", "campaign"):
         for g in aggregate(results, grouping, SCHEME, rule):

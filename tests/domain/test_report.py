@@ -56,11 +56,13 @@ def test_school_rows_and_flag():
     schools = {s["school"]: s for s in build_report("c", _campaign(), SCHEME)["schools"]}
     b = schools["B"]
     assert (b["papers"], b["checked"], b["grade_lowered"], b["grade_confirmed"], b["grade_raised"]) == (10, 10, 10, 0, 0)
-    assert b["mean_delta"] == -3.0 and b["flagged"] and "significant_share" in b["flag_reasons"]
+    assert b["mean_delta"] == -3.0 and b["flagged"] and b["flag_reasons"] == ["systematic_over_marking"]
+    assert b["evidence"] == "sufficient" and b["significant_over"] == 10 and b["significant_under"] == 0
     assert b["top_over_marked"] == ["10К1", "4(2)"] and b["significant_share"] == 1.0
     a = schools["A"]
     assert (a["papers"], a["checked"], a["grade_confirmed"], a["mean_delta"], a["flagged"]) == (3, 1, 1, 0.0, False)
     assert a["ci95"] is None and a["review_required"] == 1
+    assert a["flag_reasons"] == [] and a["evidence"] == "insufficient"  # 1 checked paper: too few to say
     assert a["journal"]["original"] == {"n": 1, "lowered": 0, "confirmed": 1, "raised": 0,
                                         "lowered_share": 0.0, "confirmed_share": 1.0, "raised_share": 0.0}
 
@@ -70,6 +72,7 @@ def test_other_sections_and_summary():
     assert report["classes"] == [{**report["classes"][0], "school": "A", "class": "5А", "papers": 2}]
     assert report["original_markers"][0]["marker"] == "petrov"
     assert report["summary"]["papers"] == 13 and "flagged" not in report["summary"]
+    assert "evidence" not in report["summary"] and report["flag_rule"]["min_evidence"] == 6
     only_schools = build_report("c", _campaign(), SCHEME, groupings=("school",))
     assert "classes" not in only_schools and "schools" in only_schools
 

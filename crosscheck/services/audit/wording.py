@@ -106,6 +106,7 @@ FIELD_LABELS = {
     # campaigns
     "slug": "Код кампании", "name": "Название", "template": "Шаблон", "per_paper": "Проверок на работу",
     "deadline": "Срок проверки", "exclude_same_municipality": "Не назначать экспертам своего муниципалитета",
+    "teacher_views": "Сведения по учителям в аналитике",
     "capacity": "Лимит работ",
     # sampling (SPEC §8)
     "rules": "Правила выборки", "per_school": "Работ от ОО", "schools": "ОО целиком", "whole_schools": "ОО взяты целиком",

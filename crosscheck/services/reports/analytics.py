@@ -27,8 +27,9 @@ SORT_KEYS = {
     "raised": lambda r: r.stats.grade_raised,
     "mean": lambda r: r.stats.mean_delta,
     "significant": lambda r: r.stats.significant_share,
-    "p": lambda r: r.stats.wilcoxon.pvalue if r.stats.wilcoxon else None,
-    "flagged": lambda r: r.stats.flagged,
+    "p": lambda r: r.stats.sign.pvalue if r.stats.sign else None,
+    # flagged first (descending), then «недостаточно данных», then the rest
+    "flagged": lambda r: (r.stats.flagged, r.stats.evidence == "insufficient"),
 }
 
 
@@ -118,6 +119,7 @@ class SchoolDetail:
     tasks: charts.ChartView
     strips: charts.ChartView
     restricted: bool = False  # a reviewer's view: some papers and columns left out
+    teacher_views: bool = True  # the campaign shows per-marker tables (``Campaign.teacher_views``)
 
 
 def school_detail(session: Session, campaign: Campaign, code: str, reader: User) -> SchoolDetail | None:
@@ -132,12 +134,14 @@ def school_detail(session: Session, campaign: Campaign, code: str, reader: User)
     stats = summarize(code, data.results, data.scheme, FlagRule())
     papers = sorted(audience.papers(data.results),
                     key=lambda r: (r.paper.class_name or "", r.paper.participant or "", r.paper.cipher))
-    markers = Analysis(data.results, data.scheme, FlagRule()).groups("original_marker")
+    markers = Analysis(data.results, data.scheme, FlagRule()).groups("original_marker") \
+        if campaign.teacher_views else []  # switched off: not built at all
     deltas = Counter(r.delta_total for r in data.results if r.delta_total is not None)
     return SchoolDetail(school, stats, papers, markers, data.labels,
                         charts.task_bars((t.label, t.mean_delta) for t in stats.tasks).view("chart-tasks"),
                         charts.delta_strips([(code, deltas)], "Распределение разницы баллов по работам школы "
-                                            "(итог − школа)").view("chart-strips"), audience.restricted)
+                                            "(итог − школа)").view("chart-strips"), audience.restricted,
+                        campaign.teacher_views)
 
 
 # --- history across campaigns ---------------------------------------------------------------
@@ -150,7 +154,8 @@ class HistoryRow:
 
 
 def history(session: Session, user: User, school_code: str = "", marker: str = "") -> list[HistoryRow]:
-    """The school's (or the original marker's) statistics in every campaign the user may see."""
+    """The school's (or the original marker's) statistics in every campaign the user may see;
+    a marker's only in campaigns whose teacher views are on (``Campaign.teacher_views``)."""
     if not school_code and not marker:
         return []
     rows = []
@@ -169,6 +174,8 @@ def _campaigns_with(session: Session, user: User, school_code: str, marker: str)
     stmt = (select(Campaign).join(PaperTemplate, Campaign.template_id == PaperTemplate.id)
             .where(Campaign.id.in_(_campaign_ids(school_code, marker)))
             .order_by(Campaign.created_at, Campaign.id))
+    if marker:
+        stmt = stmt.where(Campaign.teacher_views.is_(True))
     subjects = visible_subject_ids(user)
     if subjects is not None:
         stmt = stmt.where(PaperTemplate.subject_id.in_(subjects))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.analytics import FlagRule
 from ...domain.discrepancy import PaperMarks, PaperResult, Scheme, compare_all
-from ...domain.report import build_report, gc_paused
+from ...domain.report import DEFAULT_GROUPINGS, build_report, gc_paused
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, OriginalScore, Paper, School,
                       TaskScore, TemplateTask)
 from ..marking.schemes import paper_marks, scheme_for
@@ -63,12 +63,22 @@ def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagR
     """The SPEC §7 report as a dict (plus the engine's extra sections). A restricted
     ``audience`` (a reviewer) gets the papers section it may see (``audience.py``)."""
     data = campaign_results(session, campaign, parallel=parallel)
+    groupings = report_groupings(campaign)
     with gc_paused():
         if not audience.restricted:
-            return build_report(campaign.slug, data.results, data.scheme, rule)
-        report = build_report(campaign.slug, data.results, data.scheme, rule, listed=audience.papers(data.results))
-        report["papers_listed"] = RESTRICTED_NOTE
+            report = build_report(campaign.slug, data.results, data.scheme, rule, groupings)
+        else:
+            report = build_report(campaign.slug, data.results, data.scheme, rule, groupings,
+                                  listed=audience.papers(data.results))
+            report["papers_listed"] = RESTRICTED_NOTE
+        report["teacher_views"] = campaign.teacher_views
         return report
+
+
+def report_groupings(campaign: Campaign) -> tuple[str, ...]:
+    """The report's group sections: ``original_markers`` (not required by SPEC §7) only while
+    the campaign's teacher views are on."""
+    return tuple(g for g in DEFAULT_GROUPINGS if campaign.teacher_views or g != "original_marker")
 
 
 RESTRICTED_NOTE = ("только завершённые работы, которых не было в вашей очереди проверки, без кода участника "

@@ -32,12 +32,14 @@ from scanner_import.fonts import font_path
 
 from ...domain.analytics import Analysis, FlagRule, GroupStats, summarize
 from ...domain.discrepancy import PaperResult
+from ...domain.followup import Followup, FollowupRow
 from ...models import Campaign, School
 from . import charts
 from .audience import FULL, Audience
+from .followup import campaign_followup
 from .loader import RESTRICTED_NOTE, campaign_results
-from .wording import (CONFIRMED, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS, commission_name,
-                      flag_text, ru_delta, yes_no)
+from .wording import (CONFIRMED, INSUFFICIENT, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
+                      commission_name, flag_text, flag_verdict, ru_delta, ru_number, yes_no)
 from .xlsx import school_directory
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -271,6 +273,9 @@ def _stats_lines(doc: Document, g: GroupStats) -> None:
     doc.text(f"{SENT_TO_REVIEW_COUNT}: {g.review_required}; {CONFIRMED.lower()} итоговыми баллами: {g.significant}.")
     if g.flagged:
         doc.text(f"Требует внимания: {flag_text(g.flag_reasons)}.", STRONG)
+    elif g.evidence == "insufficient" and g.key != "":  # the campaign itself is never judged
+        doc.text(f"Вывод о систематическом расхождении: {INSUFFICIENT} (проверено работ: {g.checked}, "
+                 f"нужно не меньше {FlagRule().min_evidence}).")
 
 
 def protocol_title(school_code: str) -> str:
@@ -351,7 +356,56 @@ def municipal_summary(session: Session, campaign: Campaign, path: Path, audience
     municipal = {g.key: g for g in analysis.groups("municipality")}
     for name in sorted(by_municipality):
         _municipality(doc, name, municipal.get(name), by_municipality[name], directory)
+    _followup(doc, campaign_followup(session, campaign, data, analysis), directory)
     return doc.save(path)
+
+
+FOLLOWUP_HEAD = ("Код ОО", "Образовательная организация", "Скрининг (до перепроверки)", "В выборке",
+                 "Перепр.", "После перепроверки")
+TASKS_HEAD = ("Код ОО", "Образовательная организация", "Вывод", "Задания, где баллы школы выше итоговых больше всего")
+
+
+def _followup(doc: Document, f: Followup, directory: dict[str, tuple[str, str]]) -> None:
+    """For the methodological service: from the screen's signs to the re-check's conclusions,
+    and the tasks each school over-marks most (the basis for targeted recommendations)."""
+    doc.space(6 * mm)
+    doc.text("Скрининг и перепроверка: от признаков к выводам", HEADING)
+    sample = ("выборка зафиксирована" if f.sample_fixed else
+              "выборка не формировалась — на перепроверку идут все работы")
+    doc.text(f"Скрининг отметил ОО: {f.count('screened')}; ОО в выборке: {f.count('sampled')} ({sample}); "
+             f"перепроверены работы ОО: {f.count('rechecked')}; систематическое расхождение подтверждено у ОО: "
+             f"{f.count('confirmed')} (из них отмечены скринингом: {f.screened_and_confirmed}).")
+    rows = []
+    for r in f.rows:
+        sampled = f"{r.sampled} из {r.papers}" + (" (целиком)" if r.whole else "")
+        rows.append((r.school, directory.get(r.school, ("",))[0], "; ".join(r.signs) if r.screened else "—",
+                     sampled, r.rechecked, _conclusion(r)))
+    doc.table(FOLLOWUP_HEAD, rows, (None, 14, 12, None, None, 12), numeric=(4,), size=7.5)
+    doc.text("«Скрининг» — признаки необъективности по первичным баллам школы (до перепроверки); "
+             "«После перепроверки» — вывод по итоговым баллам: подтверждено, если расхождение подтверждено не меньше "
+             f"чем в {FlagRule().min_significant} работах в одну сторону и критерий знаков даёт p < "
+             f"{ru_number(FlagRule().alpha)}; «{INSUFFICIENT}» — проверенных работ меньше "
+             f"{FlagRule().min_evidence}, вывод сделать нельзя.")
+    doc.space()
+    doc.text("Завышение по заданиям: основа для адресных рекомендаций", HEADING)
+    task_rows = [(r.school, directory.get(r.school, ("",))[0], _conclusion(r),
+                  "; ".join(f"{t.label}: {ru_delta(t.mean_delta)} балла, завышено в "
+                            f"{round(100 * (t.over_marked or 0))} % работ" for t in r.tasks))
+                 for r in sorted(f.rows, key=lambda r: (not r.confirmed, r.school)) if r.tasks]
+    if task_rows:
+        doc.table(TASKS_HEAD, task_rows, (None, 12, 10, 20), size=7.5)
+        doc.text("Для каждой ОО — до трёх заданий с наибольшим средним снижением балла при перепроверке "
+                 "(итог − школа); ОО с подтверждённым расхождением — первыми.")
+    else:
+        doc.text("Перепроверка пока не снизила баллы ни по одному заданию.")
+
+
+def _conclusion(r: FollowupRow) -> str:
+    if not r.rechecked:
+        return "не перепроверены"
+    if r.confirmed:
+        return flag_text(r.flag_reasons)
+    return INSUFFICIENT if r.evidence == "insufficient" else "не подтверждено"
 
 
 def _municipality(doc: Document, name: str, stats: GroupStats | None, schools: list[GroupStats],
@@ -362,7 +416,7 @@ def _municipality(doc: Document, name: str, stats: GroupStats | None, schools: l
         _stats_lines(doc, stats)
     rows = [(g.key, directory.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered, g.grade_confirmed,
              g.grade_raised, ru_delta(g.mean_delta), g.review_required, g.significant,
-             flag_text(g.flag_reasons) or "") for g in schools]
+             flag_verdict(g)) for g in schools]
     doc.table(SCHOOL_HEAD, rows, (None, 16, None, None, None, None, None, None, None, None, 9),
               numeric=(2, 3, 4, 5, 6, 7, 8, 9), size=7.5)
     doc.text(LEGEND_COUNTS)

@@ -12,7 +12,6 @@ CONFIRMED_SHARE = "Доля подтверждённых расхождений"
 STATUS_LABELS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                  "done": "Завершена", "excluded": "Вне выборки"}
 FLAG_REASONS = {
-    "significant_share": "много подтверждённых расхождений",
     "systematic_over_marking": "систематическое завышение",
     "systematic_under_marking": "систематическое занижение",
 }
@@ -27,8 +26,29 @@ def commission_name(campaign: Campaign) -> str:
     return f"{template.subject.name}, {template.grade_level} класс"
 
 
+#: A group with too few checked papers for the flag rule's test (GroupStats.evidence): never "not flagged".
+INSUFFICIENT = "недостаточно данных"
+INSUFFICIENT_HINT = ("проверенных работ слишком мало, чтобы критерий мог показать систематическое "
+                     "расхождение: это не «не отмечена»")
+EVIDENCE = {"sufficient": "достаточно", "insufficient": INSUFFICIENT}
+
+
 def flag_text(reasons) -> str:
     return "; ".join(FLAG_REASONS.get(r, r) for r in reasons)
+
+
+def flag_verdict(stats) -> str:
+    """A group's flag in words: its reasons, «недостаточно данных», or "" (enough papers, not flagged)."""
+    if stats.flagged:
+        return flag_text(stats.flag_reasons)
+    return INSUFFICIENT if stats.evidence == "insufficient" else ""
+
+
+def flagged_cell(stats) -> str:
+    """«да» / «нет» / «недостаточно данных» for a «Отмечено» column."""
+    if stats.flagged:
+        return "да"
+    return INSUFFICIENT if stats.evidence == "insufficient" else "нет"
 
 
 def ru_number(value: float | None, digits: int = 2, signed: bool = False, empty: str = "—") -> str:

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from ...domain.analytics import Analysis, FlagRule, GroupStats
 from ...imports.formulas import safe_cell
 from ...domain.discrepancy import PaperResult
+from ...domain.followup import Followup
 from ...models import Campaign, School
 from .audience import FULL, Audience
+from .followup import campaign_followup
 from .loader import CampaignResults, campaign_results
 from .wording import (CONFIRMED, CONFIRMED_SHARE, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
-                      commission_name, flag_text, yes_no)
+                      EVIDENCE, commission_name, flag_text, flagged_cell, yes_no)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BOLD = Font(bold=True)
@@ -41,7 +43,7 @@ HIDDEN = ("Код участника", "Эксперт первичной про
 GROUP_HEAD = ["Работ", "Проверено", "Отметка понижена", "Отметка подтверждена", "Отметка повышена",
               "Среднее расхождение", "Медиана", "ДИ 95% от", "ДИ 95% до", SENT_TO_REVIEW_COUNT, CONFIRMED,
               CONFIRMED_SHARE, "p (Уилкоксон)", "Каппа (отметки)", "Чаще завышены задания", "Отмечено",
-              "Причины"]
+              "Причины", "Данных для вывода", "p (критерий знаков)", "Подтв. завышений", "Подтв. занижений"]
 PROTOCOL_HEAD = ["№", "Код ОО", "Образовательная организация", "Работ", "Проверено", "Понижено",
                  "Подтверждено", "Повышено", "Ср. расхождение", SENT_TO_REVIEW_COUNT, CONFIRMED, "Отмечено"]
 
@@ -57,8 +59,11 @@ def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule 
     school_groups = analysis.groups("school")
     write_groups(wb.create_sheet("Школы"), ["Код ОО", "Образовательная организация", "Муниципалитет"],
                  ((g, [g.key, *schools.get(g.key, ("", ""))]) for g in school_groups))
-    write_groups(wb.create_sheet("Эксперты первичной проверки"), ["Код ОО", "Эксперт первичной проверки"],
-                 ((g, list(g.key)) for g in analysis.groups("original_marker")))
+    if campaign.teacher_views:  # the organiser may switch per-marker views off for the campaign
+        write_groups(wb.create_sheet("Эксперты первичной проверки"), ["Код ОО", "Эксперт первичной проверки"],
+                     ((g, list(g.key)) for g in analysis.groups("original_marker")))
+    write_followup(wb.create_sheet("Муниципальная сводка"), campaign_followup(session, campaign, data, analysis),
+                   schools)
     write_protocol(wb.create_sheet("Протокол"), campaign, school_groups, schools)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -130,8 +135,9 @@ def group_cells(g: GroupStats) -> list:
     ci_low, ci_high = g.delta.low, g.delta.high
     return [g.papers, g.checked, g.grade_lowered, g.grade_confirmed, g.grade_raised, _r(g.mean_delta),
             g.median_delta, _r(ci_low), _r(ci_high), g.review_required, g.significant, _r(g.significant_share),
-            _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), yes_no(g.flagged),
-            flag_text(g.flag_reasons)]
+            _p(g.wilcoxon), _r(g.kappa), ", ".join(g.top_over_marked()), flagged_cell(g),
+            flag_text(g.flag_reasons), EVIDENCE.get(g.evidence, g.evidence), _p(g.sign), g.significant_over,
+            g.significant_under]
 
 
 def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, list]]) -> None:
@@ -139,6 +145,33 @@ def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, lis
     append(ws, header(ws, key_titles + GROUP_HEAD))
     for g, keys in rows:
         append(ws, keys + group_cells(g))
+
+
+FOLLOWUP_HEAD = ["Код ОО", "Образовательная организация", "Муниципалитет", "Отмечена скринингом",
+                 "Признаки скрининга", "Работ", "В выборке", "Взята целиком", "Перепроверено", "Отмечено",
+                 "Причины", "Данных для вывода", "До перепроверки", "После перепроверки"]
+TASK_COLUMNS = 3  # the tasks a school over-marks most: label, mean change, share of papers
+
+
+def write_followup(ws, f: Followup, schools: dict[str, tuple[str, str]]) -> None:
+    """Every school from the screen to the re-check's conclusion, and the tasks it over-marks
+    most (for the methodological service's targeted recommendations)."""
+    ws.freeze_panes = "C2"
+    tasks_head = [title.format(n=n) for n in range(1, TASK_COLUMNS + 1)
+                  for title in ("Завышение: задание {n}", "Ср. изменение {n}", "Доля завышенных {n}")]
+    append(ws, header(ws, FOLLOWUP_HEAD + tasks_head))
+    for r in f.rows:
+        name, municipality = schools.get(r.school, ("", ""))
+        if r.stats is not None:
+            flagged = flagged_cell(r.stats)
+        else:
+            flagged = "работ в выборке нет"
+        cells = [r.school, name, municipality, yes_no(r.screened), "; ".join(r.signs), r.papers, r.sampled,
+                 yes_no(r.whole) if f.sample_fixed else "выборки нет", r.rechecked, flagged,
+                 flag_text(r.flag_reasons), EVIDENCE.get(r.evidence, r.evidence), r.before, r.after]
+        for t in r.tasks:
+            cells += [t.label, _r(t.mean_delta), _r(t.over_marked)]
+        append(ws, cells)
 
 
 def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:
@@ -154,7 +187,7 @@ def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: di
     for n, g in enumerate(groups, start=1):
         append(ws, [n, g.key, schools.get(g.key, ("",))[0], g.papers, g.checked, g.grade_lowered,
                    g.grade_confirmed, g.grade_raised, _r(g.mean_delta), g.review_required, g.significant,
-                   yes_no(g.flagged)])
+                   flagged_cell(g)])
     for line in signature_block():
         append(ws, line)
 
