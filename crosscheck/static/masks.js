@@ -98,6 +98,42 @@
       if (focus && item.id === selected) el.focus();
     });
     details();
+    list();
+  }
+
+  // every mask of the template, also those of pages not shown (each can be selected or removed)
+  function list() {
+    const ul = document.getElementById("mask-all");
+    ul.textContent = "";
+    items.forEach(function (item) {
+      const li = document.createElement("li");
+      li.className = item.id === selected ? "current" : "";
+      const sw = document.createElement("span");
+      sw.className = "mask-swatch kind-" + item.kind;
+      li.appendChild(sw);
+      const text = document.createElement("span");
+      text.textContent = name(item).replace("только страница", "страница") + (visible(item) ? "" : " (на этом скане не видна)");
+      li.appendChild(text);
+      const actions = document.createElement("span");
+      actions.className = "mask-actions";
+      li.appendChild(actions);
+      if (visible(item)) {
+        const pick = document.createElement("button");
+        pick.type = "button";
+        pick.className = "link";
+        pick.textContent = "выбрать";
+        pick.addEventListener("click", function () { select(item.id, true); });
+        actions.appendChild(pick);
+      }
+      const del = document.createElement("button");
+      del.type = "button";
+      del.className = "link danger-link";
+      del.textContent = "удалить";
+      del.setAttribute("aria-label", "Удалить: " + name(item));
+      del.addEventListener("click", function () { remove(item); });
+      actions.appendChild(del);
+      ul.appendChild(li);
+    });
   }
 
   function details() {
@@ -107,7 +143,7 @@
     if (!item) return;
     document.getElementById("mask-name").textContent = name(item);
     document.getElementById("mask-coords").textContent =
-      "по ширине " + pct(item.box[0]) + "–" + pct(item.box[2]) + ", по высоте " + pct(item.box[1]) + "–" + pct(item.box[3]);
+      "по ширине " + pct(item.box[0]) + "–" + pct(item.box[2]) + " %, по высоте " + pct(item.box[1]) + "–" + pct(item.box[3]) + " %";
     const where = document.getElementById("mask-where");
     where.textContent = "";
     if (item.kind !== "identity") where.appendChild(new Option("на всех страницах", "*"));

@@ -34,7 +34,7 @@ from ..services.campaigns.drafts import (FormDraftError, edited_document, form_t
                                          scale_source, template_yaml)
 from ..services.campaigns.scales import ScalesFileError, import_scales, listed_scales, lookup_scales, record_import, \
     scale_text
-from ..services.campaigns.masks import MasksRefused, mask_document, save_masks, spec_with_masks
+from ..services.campaigns.masks import MasksRefused, mask_document, rendered_pages, save_masks, spec_with_masks
 from ..services.campaigns.store import (CampaignError, create_campaign, get_campaign, get_template, save_template,
                                         stored_spec, template_campaigns, template_summaries)
 from ..services.scans import mask_pages
@@ -402,10 +402,10 @@ def _masks_editor(t, status: int = 200, *, errors: list[str] | None = None, form
     data = {"masks": current["masks"], "identity": current["identity"], "pages": t.pages, "images": images,
             "preview": url_for(".masks_preview", template_name=t.name)}
     form = form or MasksForm(formdata=None, data={"masks_json": json.dumps(current, ensure_ascii=False)})
-    upload = MaskPagesForm(formdata=None)
-    upload.content_position.choices = _position_choices(t)
-    return render_template("templates_admin/masks.html", template=t, data=data, form=form, upload=upload,
-                           pages=pages, errors=errors or [], refused=refused,
+    rendered = rendered_pages(session(), t)
+    refused = refused or bool(rendered)  # only a new template can take other masks then
+    return render_template("templates_admin/masks.html", template=t, data=data, form=form, pages=pages,
+                           errors=errors or [], refused=refused, rendered=rendered,
                            suggested=_suggested_name(t) if refused else ""), status
 
 

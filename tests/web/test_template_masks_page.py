@@ -119,7 +119,10 @@ def test_rendered_pages_refuse_then_a_new_template(organiser, factory, db, data_
     campaign = factory.campaign("c2")  # the same template
     factory.page(factory.paper(campaign), 1, data_dir)
     factory.commit()
-    csrf = token(organiser, f"{BASE}/masks")
+    editor = organiser.get(f"{BASE}/masks").get_data(as_text=True)
+    assert 'id="mask-rendered"' in editor and "кампания «c2»: 1 стр." in editor  # said before anything is drawn
+    assert 'id="new-name"' in editor
+    csrf = csrf_from(editor)
     response = organiser.post(f"{BASE}/masks", data={"csrf_token": csrf, "masks_json": masks_json()})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
