@@ -271,8 +271,9 @@
   });
   function endDrag() {
     if (!drag) return;
-    const item = drag.item, fresh = drag.fresh;
+    const item = drag.item, fresh = drag.fresh, start = drag.box;
     drag = null;
+    if (!fresh && item.box.every(function (v, i) { return v === start[i]; })) return;  // a click: selected only
     if (fresh && (item.box[2] - item.box[0] < MIN || item.box[3] - item.box[1] < MIN)) {
       items = items.filter(function (i) { return i !== item; });  // a click, not a drag
       selected = null;

@@ -6,6 +6,12 @@ created from a template — the web way of `templates list`, `scales list|import
 The draft between the upload and the save lives in the edit form itself (tasks, thresholds,
 the scale that gave them, as visible and hidden fields): the uploaded file is read once and
 never kept.
+
+«Маски на странице» (issue 15): an organiser uploads a scanned title page (and a content page),
+draws the masks and the identity box over it in ``static/masks.js``, previews the page masked by
+the pipeline's own code and saves (``services/campaigns/masks.py`` decides: the template updated
+in place, or refused once pages are rendered and saved as a new template). The uploaded pages
+live in ``services/scans/mask_pages.py``'s swept temporary area and are served to organisers only.
 """
 from __future__ import annotations
 
