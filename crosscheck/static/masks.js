@@ -35,8 +35,13 @@
     return " " + (items.filter(function (i) { return i.kind !== "identity"; }).indexOf(item) + 1);
   }
   function name(item) {
-    if (item.kind === "identity") return "Поле кода участника (" + item.digits + " цифр), страница " + item.page;
+    if (item.kind === "identity") return "Поле кода участника (" + item.digits + " " + digitsWord(item.digits) + "), страница " + item.page;
     return "Маска" + number(item) + (item.kind === "every" ? " на всех страницах" : ", только страница " + item.page);
+  }
+  function digitsWord(n) {
+    if (n % 10 === 1 && n % 100 !== 11) return "цифра";
+    if (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14)) return "цифры";
+    return "цифр";
   }
   function describe(item) {
     const b = item.box;

@@ -98,6 +98,15 @@ def test_organiser_draws_a_mask_on_a_title_page_and_saves_it(page, live_server, 
     assert page.locator(".mask-rect:focus").count() == 1  # the focus ring stays on it
     screenshot(page, "masks-keyboard")
 
+    # the participant code box: added, its digits set, kept on the title page
+    page.click("#add-identity")
+    assert "Добавлена Поле кода участника (5 цифр)" in page.locator("#masks-status").inner_text()
+    page.fill("#mask-digits", "6")
+    page.locator("#mask-digits").dispatch_event("change")
+    identity = mask_json(page)["identity"]
+    assert identity["digits"] == 6 and identity["page"] == 1
+    assert page.locator(".mask-rect.kind-identity").count() == 1 and page.is_hidden("#add-identity")
+
     # the server's preview: the pipeline's masked render
     page.click("#preview-button")
     page.wait_for_function("() => !document.getElementById('preview-image').hidden "
@@ -120,10 +129,11 @@ def test_organiser_draws_a_mask_on_a_title_page_and_saves_it(page, live_server, 
     page.click("#save-masks")
     page.wait_for_url(f"{live_server}/organiser/templates/vpr-math-5/#masks")
     assert "Маски шаблона «vpr-math-5» сохранены" in page.content()
-    rows = page.locator("#template-masks tr.mask-row")
+    rows = page.locator("#template-masks tr.mask-row:not(.identity-row)")
     assert rows.count() == len(before["masks"]) + 1
     last = rows.nth(rows.count() - 1).inner_text()
     assert "страница 1" in last and "Маска 4" in last
+    assert "Код участника (6 цифр)" in page.locator("#template-masks").inner_text()
     screenshot(page, "masks-saved")
     template = db.scalar(select(PaperTemplate).where(PaperTemplate.name == "vpr-math-5"))
     db.refresh(template)

@@ -144,6 +144,9 @@ def test_uploaded_page_is_previewed_with_the_pipelines_masking(db, campaign, dat
         assert grey.getpixel((100, 400)) > 200  # outside: the page
     assert shown.turn == 0 and shown.doubt == ""
     assert mask_pages.preview_file(data_dir, 7, t.id, shown.path.stem) == shown.path
+    again = mask_pages.preview(data_dir, 7, t.id, "title", spec_with_masks(t, NEW_MASKS, None))
+    assert again.path != shown.path and not shown.path.exists()  # one preview a page is kept
+    assert mask_pages.page_file(data_dir, 7, t.id, "title").is_file()
     mask_pages.discard(data_dir, 7, t.id)
     assert mask_pages.page_file(data_dir, 7, t.id, "title") is None
 

@@ -195,7 +195,19 @@ def preview(data_dir: Path, user_id: int, template_id: int, slot: str, spec: Tem
     store = ContentStore(session_dir(data_dir, user_id, template_id) / "store")
     render = render_masked(store, meta["rel"], masks, int(meta["position"]))
     path = store.absolute(f"{render.masked_sha256[:2]}/{render.masked_sha256}.jpg")
+    _keep_one_preview(data_dir, user_id, template_id, slot, meta, render.masked_sha256)
     return Preview(path, render.doubt, render.turn)
+
+
+def _keep_one_preview(data_dir: Path, user_id: int, template_id: int, slot: str, meta: dict, sha256: str) -> None:
+    """A session keeps one preview per page: the previous one goes when a new one is made."""
+    work = session_dir(data_dir, user_id, template_id)
+    old = meta.get("preview")
+    kept = {m.get("rel") for m in (_meta(data_dir, user_id, template_id, s) for s in SLOTS) if m}
+    kept |= {m.get("preview") for m in (_meta(data_dir, user_id, template_id, s) for s in SLOTS if s != slot) if m}
+    if old and old != sha256 and f"{old[:2]}/{old}.jpg" not in kept and old not in kept:
+        (work / "store" / old[:2] / f"{old}.jpg").unlink(missing_ok=True)
+    _write_json(work / f"{slot}.json", {**meta, "preview": sha256})
 
 
 def preview_file(data_dir: Path, user_id: int, template_id: int, sha256: str) -> Path | None:
