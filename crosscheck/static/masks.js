@@ -381,10 +381,15 @@
         pv.hidden = false;
         pv.classList.remove("stale");
         previewed = true;
-        note.className = res.body.doubt ? "flash flash-warning" : "hint";
-        note.textContent = res.body.doubt
-          ? "Внимание: " + res.body.doubt + ". Такую страницу программа закроет масками всех страниц и задержит до проверки организатором."
-          : "Так эксперт увидит страницу " + position + (res.body.turn ? " (повёрнутой на " + res.body.turn + "°)" : "") + ".";
+        note.className = res.body.doubt || res.body.turn ? "flash flash-warning" : "hint";
+        if (res.body.doubt) {
+          note.textContent = "Внимание: " + res.body.doubt + ". Такую страницу программа закроет масками всех страниц и задержит до проверки организатором.";
+        } else if (res.body.turn) {
+          note.textContent = "Внимание: по этим маскам программа решит, что страница лежит неправильно, и повернёт её на " +
+            res.body.turn + "° — маски должны закрывать то, что на странице заполнено (шапку с кодом, таблицу баллов). Так эксперт увидит страницу " + position + ".";
+        } else {
+          note.textContent = "Так эксперт увидит страницу " + position + ".";
+        }
       })
       .catch(function () {
         note.textContent = "Нет связи с сервером: просмотр не получился";

@@ -151,6 +151,18 @@ def test_uploaded_page_is_previewed_with_the_pipelines_masking(db, campaign, dat
     assert mask_pages.page_file(data_dir, 7, t.id, "title") is None
 
 
+def test_preview_says_when_the_pipeline_would_turn_the_page(db, campaign, data_dir):
+    """A lone mask over an empty corner whose upside-down twin is the inked code grid: the
+    pipeline would turn such a page by 180° — the preview shows it and says so."""
+    t = campaign.template
+    mask_pages.store_page(data_dir, 7, t.id, "title", "title.jpg", jpeg(title_page()), 1)
+    from crosscheck.services.campaigns.masks import spec_with_masks
+
+    shown = mask_pages.preview(data_dir, 7, t.id, "title",
+                               spec_with_masks(t, [{"page": 1, "box": [0.0, 0.94, 0.3, 0.99]}], None))
+    assert shown.turn == 180 and shown.doubt == ""
+
+
 def test_pdf_first_page_is_read(db, campaign, data_dir):
     buf = io.BytesIO()
     title_page().convert("RGB").save(buf, "PDF", resolution=72)
