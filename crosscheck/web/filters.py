@@ -30,6 +30,12 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def mask_pct(fraction: float) -> str:
+    """A mask's edge as the organiser reads it: a fraction of the page as «55,5» (per cent)."""
+    text = f"{float(fraction) * 100:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["plural"] = plural
     app.jinja_env.filters["role_label"] = lambda v: label(v, ROLE_LABELS)
@@ -38,4 +44,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
     app.jinja_env.filters["yes_no"] = lambda v: "" if v is None else ("да" if v else "нет")
     app.jinja_env.filters["dict_without_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
+    app.jinja_env.filters["mask_pct"] = mask_pct
     app.jinja_env.filters["dt"] = lambda v: format_datetime(v, "d MMMM y, HH:mm") if v else "—"

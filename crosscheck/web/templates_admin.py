@@ -6,13 +6,21 @@ created from a template — the web way of `templates list`, `scales list|import
 The draft between the upload and the save lives in the edit form itself (tasks, thresholds,
 the scale that gave them, as visible and hidden fields): the uploaded file is read once and
 never kept.
+
+«Маски на странице» (issue 15): an organiser uploads a scanned title page (and a content page),
+draws the masks and the identity box over it in ``static/masks.js``, previews the page masked by
+the pipeline's own code and saves (``services/campaigns/masks.py`` decides: the template updated
+in place, or refused once pages are rendered and saved as a new template). The uploaded pages
+live in ``services/scans/mask_pages.py``'s swept temporary area and are served to organisers only.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -32,8 +40,10 @@ from ..services.campaigns.drafts import (FormDraftError, edited_document, form_t
                                          scale_source, template_yaml)
 from ..services.campaigns.scales import ScalesFileError, import_scales, listed_scales, lookup_scales, record_import, \
     scale_text
+from ..services.campaigns.masks import MasksRefused, mask_document, rendered_pages, save_masks, spec_with_masks
 from ..services.campaigns.store import (CampaignError, create_campaign, get_campaign, get_template, save_template,
                                         stored_spec, template_campaigns, template_summaries)
+from ..services.scans import mask_pages
 from .access import roles_required
 from .limits import MB, body_limit
 
@@ -41,6 +51,7 @@ bp = Blueprint("templates_admin", __name__, url_prefix="/organiser/templates")
 
 MAX_TASKS = 200  # a VPR paper has up to ~20; a form with more task columns is not a results form
 MAX_CRITERIA = 20000  # characters of one task's criteria
+MAX_MASKS_JSON = 100_000  # the mask editor's JSON (a template has a handful of boxes)
 GRADE_CHOICES = [(str(n), str(n)) for n in range(1, 12)]
 SUBJECTS = sorted(name.capitalize() for name in SUBJECT_CODES if name != "русский")  # the page's suggestions
 SPEC_KEY = re.compile(r"^(?P<key>[a-z_]+(?:\[\d+\])?(?:\.[a-z0-9_]+)?)(?=[:.\[]|$)")
@@ -292,10 +303,15 @@ def _template_or_404(template_name: str):
     return template
 
 
-def _template_page(template, form: CampaignForm, status: int = 200, errors: list[str] | None = None):
+def _template_page(template, form: CampaignForm, status: int = 200, errors: list[str] | None = None, *,
+                   mask_errors: list[str] | None = None):
     campaigns = template_campaigns(session(), template)
+    upload = MaskPagesForm(formdata=None)
+    upload.content_position.choices = _position_choices(template)
     return render_template("templates_admin/template.html", template=template, form=form, campaigns=campaigns,
-                           errors=errors or []), status
+                           errors=errors or [], masks=mask_document(stored_spec(template)), upload=upload,
+                           mask_errors=mask_errors or [],
+                           pages=mask_pages.editor_pages(*_editor_key(template))), status
 
 
 @bp.route("/<template_name>/")
@@ -330,3 +346,195 @@ def new_campaign(template_name: str):
     session().commit()
     flash(f"Кампания «{campaign.name}» создана по шаблону «{t.name}».", "info")
     return redirect(url_for("organiser.campaign", slug=campaign.slug))
+
+
+# --- masks drawn on a real page (issue 15) ---------------------------------------------------
+
+class MaskPagesForm(FlaskForm):
+    title_page = FileField("Титульная страница (скан: JPEG, PNG или PDF — берётся первая страница)")
+    content_page = FileField("Страница с заданиями (необязательно)")
+    content_position = SelectField("Её номер в работе", default="2")
+
+
+class MasksForm(FlaskForm):
+    masks_json = HiddenField(validators=[Length(max=MAX_MASKS_JSON)])
+    new_name = StringField("Имя нового шаблона (латиницей)", validators=[Optional(), Length(max=100)])
+
+
+MASK_KEY = re.compile(r"^(?P<key>masks\[(?P<i>\d+)\](?:\.(?P<f>page|box))?|identity(?:\.(?P<g>page|box|digits))?)"
+                      r"(?P<rest>:.*)$", re.S)
+MASK_FIELDS = {None: "", "page": ", страница", "box": ", координаты", "digits": ", число цифр"}
+
+
+def mask_error_ru(error: str) -> str:
+    """«masks[2].box: …» → «Маска 2, координаты: …»; «identity.digits: …» → «Поле кода участника, число цифр: …»."""
+    match = MASK_KEY.match(error)
+    if not match:
+        return error
+    if match.group("i"):
+        where = f"Маска {match.group('i')}{MASK_FIELDS[match.group('f')]}"
+    else:
+        where = f"Поле кода участника{MASK_FIELDS[match.group('g')]}"
+    return where + match.group("rest")
+
+
+def _editor_key(t) -> tuple:
+    return _data_dir(), current_user.id, t.id
+
+
+def _position_choices(t) -> list[tuple[str, str]]:
+    return [(str(n), f"страница {n}") for n in range(2, max(t.pages, 2) + 1)]
+
+
+def _masks_from_form(raw: str | None):
+    """(masks, identity) from the editor's JSON, or a Russian error."""
+    try:
+        data = json.loads(raw or "")
+    except ValueError:
+        return None, None, "Маски не получены: обновите страницу редактора и попробуйте снова"
+    if not isinstance(data, dict) or not isinstance(data.get("masks"), list):
+        return None, None, "Маски не получены: обновите страницу редактора и попробуйте снова"
+    return data["masks"], data.get("identity"), None
+
+
+def _masks_editor(t, status: int = 200, *, errors: list[str] | None = None, form: MasksForm | None = None,
+                  masks: dict | None = None, refused: bool = False):
+    key = _editor_key(t)
+    pages = mask_pages.editor_pages(*key)
+    current = masks or mask_document(stored_spec(t))
+    images = {slot: {"url": url_for(".masks_page_image", template_name=t.name, slot=slot, v=p.stamp),
+                     "position": p.position, "width": p.width, "height": p.height, "name": p.name}
+              for slot, p in pages.items()}
+    data = {"masks": current["masks"], "identity": current["identity"], "pages": t.pages, "images": images,
+            "preview": url_for(".masks_preview", template_name=t.name)}
+    form = form or MasksForm(formdata=None, data={"masks_json": json.dumps(current, ensure_ascii=False)})
+    rendered = rendered_pages(session(), t)
+    refused = refused or bool(rendered)  # only a new template can take other masks then
+    return render_template("templates_admin/masks.html", template=t, data=data, form=form, pages=pages,
+                           errors=errors or [], refused=refused, rendered=rendered,
+                           suggested=_suggested_name(t) if refused else ""), status
+
+
+def _suggested_name(t) -> str:
+    for n in range(2, 100):
+        name = f"{t.name[:95]}-m{n}"
+        if get_template(session(), name) is None:
+            return name
+    return ""
+
+
+@bp.route("/<template_name>/masks")
+@roles_required(Role.ORGANISER)
+def masks_editor(template_name: str):
+    return _masks_editor(_template_or_404(template_name))
+
+
+@bp.route("/<template_name>/masks/pages", methods=["POST"])
+@body_limit(lambda cfg: cfg.max_table_upload_mb * MB)
+@roles_required(Role.ORGANISER)
+def masks_upload(template_name: str):
+    """One title page and optionally one content page, kept for this editing session only."""
+    t = _template_or_404(template_name)
+    form = MaskPagesForm()
+    form.content_position.choices = _position_choices(t)
+    errors = _form_errors(form) if not form.validate_on_submit() else []
+    uploads = [(slot, f.data) for slot, f in (("title", form.title_page), ("content", form.content_page))
+               if f.data and getattr(f.data, "filename", "")]
+    if not errors and not uploads:
+        errors = ["Выберите скан титульной страницы (JPEG, PNG или PDF)"]
+    for slot, upload in uploads if not errors else []:
+        name = shown_name(upload.filename or "", f"{slot}.jpg")
+        data = upload.read(mask_pages.MAX_PAGE_BYTES + 1)
+        position = 1 if slot == "title" else int(form.content_position.data or 2)
+        try:
+            mask_pages.store_page(*_editor_key(t), slot, name, data, position)
+        except mask_pages.MaskPageError as exc:
+            errors.append(str(exc))
+    if errors:
+        return _template_page(t, CampaignForm(formdata=None, data={"name": t.title}), 400, mask_errors=errors)
+    return redirect(url_for(".masks_editor", template_name=t.name))
+
+
+@bp.route("/<template_name>/masks/pages/<slot>.jpg")
+@roles_required(Role.ORGANISER)
+def masks_page_image(template_name: str, slot: str):
+    """An uploaded page of this organiser's editing session (never anyone else's)."""
+    t = _template_or_404(template_name)
+    path = mask_pages.page_file(*_editor_key(t), slot)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg")
+
+
+@bp.route("/<template_name>/masks/preview", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def masks_preview(template_name: str):
+    """The uploaded page masked by the pipeline's own code with the masks being edited (JSON)."""
+    t = _template_or_404(template_name)
+    form = MasksForm()
+    if not form.validate_on_submit():
+        return jsonify({"errors": _form_errors(form) or ["Обновите страницу и попробуйте снова"]}), 400
+    slot = request.form.get("slot", "title")
+    masks, identity, problem = _masks_from_form(form.masks_json.data)
+    if problem:
+        return jsonify({"errors": [problem]}), 400
+    try:
+        spec = spec_with_masks(t, masks, identity)
+        shown = mask_pages.preview(*_editor_key(t), slot, spec)
+    except TemplateError as exc:
+        return jsonify({"errors": [mask_error_ru(e) for e in exc.errors]}), 400
+    except mask_pages.MaskPageError as exc:
+        return jsonify({"errors": [str(exc)]}), 400
+    sha = shown.path.stem
+    return jsonify({"url": url_for(".masks_preview_image", template_name=t.name, sha256=sha),
+                    "doubt": shown.doubt, "turn": shown.turn})
+
+
+@bp.route("/<template_name>/masks/preview/<sha256>.jpg")
+@roles_required(Role.ORGANISER)
+def masks_preview_image(template_name: str, sha256: str):
+    t = _template_or_404(template_name)
+    path = mask_pages.preview_file(*_editor_key(t), sha256)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg")
+
+
+@bp.route("/<template_name>/masks", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def save_masks_view(template_name: str):
+    """«Сохранить маски»: the template updated, or refused once pages were rendered (then a new template)."""
+    t = _template_or_404(template_name)
+    form = MasksForm()
+    if not form.validate_on_submit():
+        return _masks_editor(t, 400, errors=_form_errors(form) or ["Обновите страницу и попробуйте снова"],
+                             form=form)
+    masks, identity, problem = _masks_from_form(form.masks_json.data)
+    if problem:
+        return _masks_editor(t, 400, errors=[problem], form=form)
+    edited = {"masks": masks, "identity": identity}
+    new_name = (form.new_name.data or "").strip() or None
+    if new_name and not SLUG_RE.match(new_name):
+        return _masks_editor(t, 400, errors=["Имя нового шаблона: только строчные латинские буквы, цифры и дефис"],
+                             form=form, masks=edited, refused=True)
+    try:
+        saved = save_masks(session(), t, masks, identity, actor=Actor(current_user), new_name=new_name)
+    except TemplateError as exc:
+        session().rollback()
+        return _masks_editor(t, 400, errors=[mask_error_ru(e) for e in exc.errors], form=form, masks=edited,
+                             refused=bool(new_name))
+    except MasksRefused as exc:
+        session().rollback()
+        return _masks_editor(t, 409, errors=[str(exc)], form=form, masks=edited, refused=True)
+    except CampaignError as exc:
+        session().rollback()
+        return _masks_editor(t, 400, errors=[f"Имя нового шаблона: {exc}"], form=form, masks=edited, refused=True)
+    session().commit()
+    mask_pages.discard(*_editor_key(t))
+    if saved.created:
+        flash(f"Маски сохранены в новом шаблоне «{saved.template.name}».", "info")
+    elif saved.changed:
+        flash(f"Маски шаблона «{t.name}» сохранены.", "info")
+    else:
+        flash("Маски не изменились.", "info")
+    return redirect(url_for(".template", template_name=saved.template.name) + "#masks")

@@ -33,6 +33,9 @@ ACCESS = {
     "organiser.marks_upload": {"organiser"},
     "templates_admin.index": {"organiser"},  # templates and conversion scales
     "templates_admin.template": {"organiser"},
+    "templates_admin.masks_editor": {"organiser"},  # the mask editor (issue 15)
+    "templates_admin.masks_page_image": {"organiser"},  # an organiser's own uploaded page, unmasked
+    "templates_admin.masks_preview_image": {"organiser"},
     "console.assign_preview": {"organiser"},
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
@@ -89,7 +92,8 @@ def world(factory, data_dir):
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
             "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
-            "upload_id": 1, "page_id": page.id, "template_name": "vpr-math-5"}
+            "upload_id": 1, "page_id": page.id, "template_name": "vpr-math-5",
+            "slot": "title", "sha256": "0" * 64}
 
 
 def get_rules(app):

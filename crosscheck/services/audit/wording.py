@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "campaign.withdraw_expert": "Эксперт выведен из кампании",
     "campaign.sample": "Выборка работ зафиксирована",
     "template.create": "Шаблон работы сохранён",
+    "template.masks": "Маски шаблона изменены",
     "scales.import": "Шкалы перевода импортированы",
     # original marks and papers
     "paper.create": "Работа загружена (баллы школы)",
@@ -108,6 +109,7 @@ FIELD_LABELS = {
     "deadline": "Срок проверки", "exclude_same_municipality": "Не назначать экспертам своего муниципалитета",
     "teacher_views": "Сведения по учителям в аналитике",
     "capacity": "Лимит работ",
+    "masks": "Маски", "identity": "Поле кода участника", "copied_from": "Скопирован из шаблона",
     # sampling (SPEC §8)
     "rules": "Правила выборки", "per_school": "Работ от ОО", "schools": "ОО целиком", "whole_schools": "ОО взяты целиком",
     "seed": "Зерно", "sampled": "В выборке", "excluded": "Вне выборки", "short_schools": "ОО, где работ меньше N",

@@ -48,15 +48,23 @@ def render_for_position(data_dir: Path, campaign: Campaign, original_sha256: str
     boxes clearly say it is wrong; where the boxes say nothing the page is still masked
     both ways round, as the pipeline does: when in doubt, mask more, never less."""
     from scanner_import import ContentStore, parse_masks
+
+    store = ContentStore(pages_root(data_dir))
+    rel = stored_path(data_dir, original_sha256).relative_to(store.root).as_posix()
+    return render_masked(store, rel, parse_masks(campaign.template.masks), position, turn=turn)
+
+
+def render_masked(store, rel: str, masks, position: int, *, turn: int | None = None) -> Render:
+    """The masking of :func:`render_for_position` for an original at ``rel`` in a
+    ``scanner_import`` content store and parsed ``masks``: the one code path that decides
+    which boxes a page at ``position`` gets (also the mask editor's preview,
+    ``services/scans/mask_pages.py``)."""
     from scanner_import.images import rotate_ccw
     from scanner_import.masks import boxes_for, doubt_boxes
     from scanner_import.orientation import covering_boxes, orient
     from scanner_import.pagework import rerender
     from scanner_import.reasons import DOUBTS_RU, text_ru
 
-    store = ContentStore(pages_root(data_dir))
-    rel = stored_path(data_dir, original_sha256).relative_to(store.root).as_posix()
-    masks = parse_masks(campaign.template.masks)
     with Image.open(store.absolute(rel)) as img:
         found = orient(rotate_ccw(img, turn or 0), boxes_for(masks, position))
     if turn is None:
