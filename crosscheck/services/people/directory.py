@@ -39,10 +39,12 @@ def search(session: Session, q: str = "", role: str = "", active: str = "", page
     query = select(User).outerjoin(School, User.school_id == School.id)
     q = (q or "").strip()[:200]
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.login).like(like), func.lower(User.full_name).like(like),
-                                func.lower(School.code).like(like), func.lower(School.name).like(like),
-                                User.full_name.like(f"%{q}%"), School.name.like(f"%{q}%")))
+        # SQLite's lower() and LIKE fold ASCII only: Cyrillic is matched in its usual spellings too
+        q = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # typed text, not a pattern
+        variants = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
+        columns = (User.login, User.full_name, School.code, School.name)
+        query = query.where(or_(*(func.lower(c).like(f"%{q.lower()}%", escape="\\") for c in columns),
+                                *(c.like(f"%{v}%", escape="\\") for c in columns for v in variants)))
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     if active in ("1", "0"):
