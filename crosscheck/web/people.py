@@ -12,6 +12,7 @@ import base64
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..extensions import session
 from ..filenames import shown_name
@@ -120,8 +121,8 @@ def commit_upload(token: str):
         flash(f"Файл «{staged.name}» не загружен: с момента проверки данные изменились "
               f"({exc}). Загрузите его снова.", "error")
         return redirect(url_for(".index"))
-    created = {login: password for login, password in result.generated_passwords.items()}
-    users = list(session().query(User).filter(User.login.in_(created))) if created else []
+    created = result.generated_passwords  # login → password, for this response only
+    users = list(session().scalars(select(User).where(User.login.in_(created)))) if created else []
     session().commit()
     uploads.discard(_data_dir(), current_user.id, token)
     withdrawn = f" Снято назначений, которые стали недопустимы: {len(result.withdrawn)}." if result.withdrawn else ""

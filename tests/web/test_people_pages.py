@@ -172,3 +172,26 @@ def test_an_expert_declares_a_conflict_and_the_gate_applies(client, db, world):
     client2 = client.application.test_client()
     login(client2, "org")
     assert "сам эксперт" in client2.get(f"{PEOPLE}{world['expert']}").get_data(as_text=True)
+
+
+def test_deactivation_ends_the_persons_sessions_and_bad_edits_are_refused(app, client, db, world):
+    expert = app.test_client()
+    assert login(expert, "exp01").status_code == 302
+    assert expert.get("/").status_code in (200, 302) and "/login" not in expert.get("/").headers.get("Location", "")
+    login(client, "org")
+    url = f"{PEOPLE}{world['expert']}"
+    csrf = token(client, url)
+    refused = client.post(url, data={"csrf_token": csrf, "full_name": "", "role": "expert", "school_code": "",
+                                     "subjects": ""})
+    assert refused.status_code == 400 and "нужно место работы" in refused.get_data(as_text=True)
+    assert client.post(f"{url}/active", data={"csrf_token": csrf, "active": "0"}).status_code == 302
+    assert "/login" in expert.get("/").headers["Location"]  # signed out at once
+    me = db.scalar(select(User).where(User.login == "org"))
+    assert client.post(f"{PEOPLE}{me.id}/active", data={"csrf_token": csrf, "active": "0"}).status_code == 302
+    db.expire_all()
+    assert db.get(User, me.id).active  # an organiser cannot lock themself out
+    assert client.post(f"{url}/active", data={"csrf_token": csrf, "active": "1"}).status_code == 302
+    db.expire_all()
+    assert db.get(User, world["expert"]).active
+    actions = [e.action for e in db.scalars(select(AuditEvent).where(AuditEvent.entity_id == world["expert"]))]
+    assert "user.deactivate" in actions and "user.activate" in actions
