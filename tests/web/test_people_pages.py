@@ -195,3 +195,25 @@ def test_deactivation_ends_the_persons_sessions_and_bad_edits_are_refused(app, c
     assert db.get(User, world["expert"]).active
     actions = [e.action for e in db.scalars(select(AuditEvent).where(AuditEvent.entity_id == world["expert"]))]
     assert "user.deactivate" in actions and "user.activate" in actions
+
+
+def test_an_xlsx_schools_file_is_previewed_and_committed(client, db, world):
+    from openpyxl import Workbook
+
+    from crosscheck.models import School
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "name", "municipality"])
+    ws.append([500103, "Лицей № 3", "Заречный"])
+    ws.append(["500101", "Школа 500101", "Заречный городской округ"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    login(client, "org")
+    response = client.post(f"{PEOPLE}upload", data={"csrf_token": token(client), "kind": "schools",
+                                                    "file": (io.BytesIO(buffer.getvalue()), "schools.xlsx")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "будет создан" in html and "без изменений" in html
+    assert client.post(commit_url(html), data={"csrf_token": csrf_from(html)}).status_code == 302
+    assert db.scalar(select(School.name).where(School.code == "500103")) == "Лицей № 3"
