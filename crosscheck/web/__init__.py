@@ -6,13 +6,15 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, papers,
-                   problems, sampling, scans, screening, security, templates_admin)
+                   people, problems, sampling, scans, screening, security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(organiser.bp)
+    app.register_blueprint(people.bp)
+    app.register_blueprint(people.account_bp)
     app.register_blueprint(templates_admin.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(sampling.bp)

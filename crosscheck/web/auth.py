@@ -17,7 +17,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import login_manager, session
-from ..models import User
+from ..models import Role, User
 from ..services.audit.trail import Actor
 from ..services.people.accounts import (MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, LoginThrottled,
                                         PasswordChangeRefused, ThrottlePolicy, authenticate, change_password,
@@ -26,6 +26,9 @@ from ..services.people.accounts import (MAX_LOGIN_LENGTH, MAX_PASSWORD_LENGTH, M
 bp = Blueprint("auth", __name__)
 SESSION_VERSION = "_sv"  # the user's session_version when this cookie was issued
 BY_TOKEN = "_authenticated_by_token"  # on g: this request's user came from a bearer token
+# What a user who must change their password may still open.
+PASSWORD_FIRST_EXEMPT = {None, "static", "auth.password", "auth.logout", "auth.login", "home.healthz", "home.readyz",
+                         "home.favicon"}
 
 
 class LoginForm(FlaskForm):
@@ -65,6 +68,16 @@ def init_login(app) -> None:
         # request that shared the context (as tests and CLI-driven calls do).
         for name in ("_login_user", BY_TOKEN, "csrf_token"):
             g.pop(name, None)
+
+    @app.before_request
+    def password_first():
+        # Someone else chose this user's password (generated, reset): until they choose
+        # their own, every page but the password page (and logout) sends them there.
+        if request.endpoint in PASSWORD_FIRST_EXEMPT or request.blueprint == "api":
+            return None
+        if current_user.is_authenticated and current_user.must_change_password:
+            return redirect(url_for("auth.password"))
+        return None
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -151,8 +164,9 @@ def password():
     errors: dict[str, str] = {}
     status = 200
     context = {"min_length": MIN_PASSWORD_LENGTH, "max_length": MAX_PASSWORD_LENGTH}
+    user = current_user._get_current_object()
+    forced = user.must_change_password
     if request.method == "POST":
-        user = current_user._get_current_object()
         try:
             change_password(session(), user, request.form.get("current", ""), request.form.get("new", ""),
                             request.form.get("repeat", ""), remote_addr=request.remote_addr or "",
@@ -160,7 +174,7 @@ def password():
         except LoginThrottled as exc:
             session().rollback()
             errors["current"] = exc.message
-            return _throttled(exc, "auth/password.html", errors=errors, **context)
+            return _throttled(exc, "auth/password.html", errors=errors, forced=forced, **context)
         except PasswordChangeRefused as exc:
             session().commit()  # nothing changed but a wrong current password's failure record
             errors[exc.field] = exc.message
@@ -169,5 +183,7 @@ def password():
             session().commit()
             cookie[SESSION_VERSION] = user.session_version
             flash("Пароль изменён. На других устройствах нужно войти заново.", "info")
+            if forced and user.role in (Role.EXPERT, Role.REVIEWER):  # the first login: declare conflicts
+                return redirect(url_for("account.conflicts", first=1))
             return redirect(url_for("home.index"))
-    return render_template("auth/password.html", errors=errors, **context), status
+    return render_template("auth/password.html", errors=errors, forced=forced, **context), status

@@ -73,6 +73,11 @@ ACCESS = {
     "papers.page_image": {"organiser", "reviewer"},
     "screening.campaign": READERS,  # who reads a campaign's analytics reads its screening
     "screening.school": READERS,
+    # «Люди»: organisers only; experts and reviewers declare their own conflicts
+    "people.index": {"organiser"},
+    "people.new": {"organiser"},
+    "people.person": {"organiser"},
+    "account.conflicts": MARKERS,
 }
 
 
@@ -93,7 +98,7 @@ def world(factory, data_dir):
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
             "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
             "upload_id": 1, "page_id": page.id, "template_name": "vpr-math-5",
-            "slot": "title", "sha256": "0" * 64}
+            "slot": "title", "sha256": "0" * 64, "user_id": expert.id, "token": "t" * 24, "conflict_id": 1}
 
 
 def get_rules(app):

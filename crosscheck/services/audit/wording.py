@@ -17,10 +17,15 @@ ACTION_LABELS = {
     "user.login": "Вход в систему",
     "user.logout": "Выход (все сеансы завершены)",
     "user.password": "Пароль сменён",
+    "user.password_reset": "Пароль сброшен организатором (выдан новый)",
+    "user.must_change_password": "Потребована смена пароля при входе",
+    "user.credentials": "Выданы листки с паролями",
     "token.issue": "Выдан токен API",
     "token.revoke": "Токены API отозваны",
     "conflict.create": "Конфликт интересов заявлен",
     "conflict.update": "Конфликт интересов изменён",
+    "conflict.delete": "Конфликт интересов снят",
+    "people_upload.import": "Файл людей загружен",
     # campaigns
     "campaign.create": "Кампания создана",
     "campaign.status": "Статус кампании изменён",
@@ -119,6 +124,9 @@ FIELD_LABELS = {
     "school": "ОО", "code": "Код ОО", "municipality": "Муниципалитет", "address": "IP-адрес",
     "token_id": "Токен №", "token_ids": "Токены №", "expires_at": "Действует до", "changed": "Изменён",
     "password": "Пароль",
+    "must_change_password": "Сменить пароль при входе", "self_declared": "Заявлен самим экспертом",
+    "people_kind": "Что в файле", "people_created": "Создано", "people_updated": "Изменено",
+    "people_unchanged": "Без изменений", "logins": "Логины",
 }
 
 #: Internal bookkeeping the page leaves to the CSV export.
@@ -135,6 +143,7 @@ VALUE_LABELS = {
     "problem": {"page_missing": "не хватает страницы", "unreadable": "страница не читается",
                 "wrong_subject": "работа не по этому предмету", "other": "другое"},
     "password": {"changed": "изменён"},
+    "people_kind": {"schools": "ОО", "users": "пользователи", "conflicts": "конфликты интересов"},
     "report": {"open": "ждёт решения", "resolved": "решено"},
 }
 
@@ -144,7 +153,8 @@ ENTITY_VALUE_LABELS = {
 }
 
 ENTITY_LABELS = {"marks_upload": "Файл первичных баллов", "paper": "Работа", "assignment": "Назначение", "page": "Страница", "user": "Пользователь",
-                 "school": "ОО", "campaign": "Кампания", "scan_batch": "Файл сканов", "conflict": "Конфликт интересов"}
+                 "school": "ОО", "campaign": "Кампания", "scan_batch": "Файл сканов", "conflict": "Конфликт интересов",
+                 "people_upload": "Файл людей"}
 
 
 def action_label(code: str) -> str:

@@ -70,10 +70,34 @@ def password_problem(password: str) -> str | None:
 
 
 def generate_password(length: int = 12) -> str:
+    """A random password easy to copy from paper: no look-alike characters (0/O, 1/l/I),
+    letters and digits, never a common one; 12 characters ≈ 69 bits."""
     while True:
         candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
-        if password_problem(candidate) is None:
+        if password_problem(candidate) is None and any(ch.isdigit() for ch in candidate):
             return candidate
+
+
+def reset_password(session: Session, user: User, actor: Actor) -> str:
+    """A new generated password for the user (returned once, stored only hashed); their
+    sessions and API tokens end and the next login asks them to choose their own."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version += 1
+    revoke_tokens(session, user, actor)
+    record(session, actor, "user.password_reset", "user", user.id, after={"must_change_password": True})
+    return password
+
+
+def require_password_change(session: Session, user: User, actor: Actor) -> bool:
+    """Send the user to the password page at their next login; False if already so."""
+    if user.must_change_password:
+        return False
+    user.must_change_password = True
+    record(session, actor, "user.must_change_password", "user", user.id,
+           before={"must_change_password": False}, after={"must_change_password": True})
+    return True
 
 
 # --- throttling ------------------------------------------------------------------------
@@ -284,4 +308,5 @@ def change_password(session: Session, user: User, current: str, new: str, repeat
         raise PasswordChangeRefused("new", "новый пароль совпадает с текущим")
     user.password_hash = hash_password(new)
     user.session_version += 1
+    user.must_change_password = False
     record(session, Actor(user), "user.password", "user", user.id, after={"changed": True})

@@ -1,4 +1,11 @@
-"""Importing schools, users and declared conflicts (SPEC §2): all or nothing, idempotent."""
+"""Importing schools, users and declared conflicts (SPEC §2): all or nothing, idempotent.
+
+Each file is read and checked in one step (``_read_*``: the sheet plus every row error), then
+either previewed (``preview``: per row what would be created, changed or left as it is, and
+the refused rows with their reasons — nothing written) or written (``import_*``: refused as a
+whole when any row is bad). The preview and the write compare rows with the database the same
+way (``_school_changes``, ``_user_changes``), so what the preview promises is what is written.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,6 +51,36 @@ class ImportResult:
         return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
 
 
+KINDS = ("schools", "users", "conflicts")
+
+
+@dataclass
+class RowPlan:
+    """What one row of a file would do: ``action`` is create, update or unchanged;
+    ``changes`` names the fields that would change (a password only as "password")."""
+
+    row: int
+    key: str
+    name: str
+    action: str
+    changes: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class PeoplePreview:
+    kind: str
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def changes_nothing(self) -> bool:
+        return not self.errors and all(r.action == "unchanged" for r in self.rows)
+
+
 def _duplicates(sheet: Sheet, column: str, errors: list[RowError], *, lower: bool = False) -> None:
     seen: dict[str, int] = {}
     for rownum, row in sheet.body:
@@ -61,8 +98,7 @@ def _reject_if(errors: list[RowError], sheet: Sheet) -> None:
 
 # --- schools -------------------------------------------------------------------------
 
-def import_schools(session: Session, path: str | Path, actor: Actor | None = None,
-                   data: bytes | None = None) -> ImportResult:
+def _read_schools(path: str | Path, data: bytes | None) -> tuple[Sheet, list[RowError]]:
     sheet = load_sheet(path, ["code", "name", "municipality"], data)
     errors: list[RowError] = []
     for rownum, row in sheet.body:
@@ -72,13 +108,43 @@ def import_schools(session: Session, path: str | Path, actor: Actor | None = Non
         for column, limit in SCHOOL_LIMITS.items():
             sheet.check_length(errors, rownum, row, column, limit)
     _duplicates(sheet, "code", errors)
+    return sheet, errors
+
+
+def _school_values(sheet: Sheet, row: list) -> dict:
+    return {"code": sheet.text(row, "code"), "name": sheet.text(row, "name"),
+            "municipality": sheet.text(row, "municipality")}
+
+
+def _school_changes(school: School, values: dict) -> list[str]:
+    return [k for k in ("name", "municipality") if getattr(school, k) != values[k]]
+
+
+def _preview_schools(session: Session, path, data) -> PeoplePreview:
+    sheet, errors = _read_schools(path, data)
+    preview = PeoplePreview("schools", errors=sorted(errors, key=lambda e: (e.row, e.column)))
+    bad = {e.row for e in errors}
+    existing = {s.code: s for s in session.scalars(select(School))}
+    for rownum, row in sheet.body:
+        if rownum in bad:
+            continue
+        values = _school_values(sheet, row)
+        school = existing.get(values["code"])
+        changes = _school_changes(school, values) if school else []
+        action = "create" if school is None else ("update" if changes else "unchanged")
+        preview.rows.append(RowPlan(rownum, values["code"], values["name"], action, changes))
+    return preview
+
+
+def import_schools(session: Session, path: str | Path, actor: Actor | None = None,
+                   data: bytes | None = None) -> ImportResult:
+    sheet, errors = _read_schools(path, data)
     _reject_if(errors, sheet)
 
     result = ImportResult()
     existing = {s.code: s for s in session.scalars(select(School))}
     for _, row in sheet.body:
-        values = {"code": sheet.text(row, "code"), "name": sheet.text(row, "name"),
-                  "municipality": sheet.text(row, "municipality")}
+        values = _school_values(sheet, row)
         school = existing.get(values["code"])
         if school is None:
             school = School(**values)
@@ -86,7 +152,7 @@ def import_schools(session: Session, path: str | Path, actor: Actor | None = Non
             session.flush()
             record(session, actor, "school.create", "school", school.id, after=values)
             result.created += 1
-        elif (school.name, school.municipality) != (values["name"], values["municipality"]):
+        elif _school_changes(school, values):
             before = {"name": school.name, "municipality": school.municipality}
             school.name, school.municipality = values["name"], values["municipality"]
             record(session, actor, "school.update", "school", school.id, before=before, after=values)
@@ -136,14 +202,57 @@ def _validate_user_row(sheet: Sheet, rownum: int, row: list, schools: dict[str, 
         errors.append(RowError(rownum, "password", problem))
 
 
-def import_users(session: Session, path: str | Path, actor: Actor | None = None,
-                 data: bytes | None = None) -> ImportResult:
+def _read_users(session: Session, path, data) -> tuple[Sheet, list[RowError], dict[str, School]]:
     sheet = load_sheet(path, ["login", "full_name", "role", "school_code", "subjects", "password"], data)
     schools = {s.code: s for s in session.scalars(select(School))}
     errors: list[RowError] = []
     for rownum, row in sheet.body:
         _validate_user_row(sheet, rownum, row, schools, errors)
     _duplicates(sheet, "login", errors, lower=True)  # logins are case-insensitive
+    return sheet, errors, schools
+
+
+def _user_values(sheet: Sheet, row: list, schools: dict[str, School]) -> tuple[dict, list[str], str]:
+    code = sheet.text(row, "school_code")
+    values = {"login": normalise_login(sheet.text(row, "login")),  # stored in lower case
+              "full_name": sheet.text(row, "full_name"), "role": Role(sheet.text(row, "role").lower()),
+              "school_id": schools[code].id if code else None}
+    return values, _split_subjects(sheet.text(row, "subjects")), sheet.text(row, "password")
+
+
+def _user_changes(user: User, values: dict, subject_names: list[str], password: str) -> list[str]:
+    changes = [k for k, v in values.items() if getattr(user, k) != v]
+    if user.subject_names != subject_names:
+        changes.append("subjects")
+    # Re-importing the same password must not count as a change.
+    if password and not check_password_hash(user.password_hash, password):
+        changes.append("password")
+    return changes
+
+
+def _preview_users(session: Session, path, data) -> PeoplePreview:
+    sheet, errors, schools = _read_users(session, path, data)
+    preview = PeoplePreview("users", errors=sorted(errors, key=lambda e: (e.row, e.column)))
+    bad = {e.row for e in errors}
+    existing = {normalise_login(u.login): u for u in session.scalars(select(User))}
+    for rownum, row in sheet.body:
+        if rownum in bad:
+            continue
+        values, subject_names, password = _user_values(sheet, row, schools)
+        user = existing.get(values["login"])
+        if user is None:
+            preview.rows.append(RowPlan(rownum, values["login"], values["full_name"], "create",
+                                        note="" if password else "пароль будет создан"))
+            continue
+        changes = _user_changes(user, values, subject_names, password)
+        preview.rows.append(RowPlan(rownum, values["login"], values["full_name"],
+                                    "update" if changes else "unchanged", changes))
+    return preview
+
+
+def import_users(session: Session, path: str | Path, actor: Actor | None = None,
+                 data: bytes | None = None) -> ImportResult:
+    sheet, errors, schools = _read_users(session, path, data)
     _reject_if(errors, sheet)
 
     result = ImportResult()
@@ -152,7 +261,7 @@ def import_users(session: Session, path: str | Path, actor: Actor | None = None,
         _upsert_user(session, sheet, row, existing, schools, result, actor)
     session.flush()
     # A changed role, school or subjects re-runs the gate over the user's live work (SPEC §5).
-    imported = {sheet.text(row, "login") for _, row in sheet.body}
+    imported = {normalise_login(sheet.text(row, "login")) for _, row in sheet.body}
     result.withdrawn = recheck_live_assignments(
         session, [u.id for login, u in existing.items() if login in imported], actor)
     return result
@@ -169,18 +278,15 @@ def _subjects(session: Session, names: list[str]) -> list[Subject]:
 
 def _upsert_user(session: Session, sheet: Sheet, row: list, existing: dict[str, User],
                  schools: dict[str, School], result: ImportResult, actor: Actor | None) -> None:
-    login = normalise_login(sheet.text(row, "login"))  # stored in lower case
-    code = sheet.text(row, "school_code")
-    values = {"login": login, "full_name": sheet.text(row, "full_name"),
-              "role": Role(sheet.text(row, "role").lower()), "school_id": schools[code].id if code else None}
-    subject_names = _split_subjects(sheet.text(row, "subjects"))
-    password = sheet.text(row, "password")
+    values, subject_names, password = _user_values(sheet, row, schools)
+    login = values["login"]
     user = existing.get(login)
     if user is None:
-        if not password:
+        must_change = not password
+        if not password:  # a generated password is the organiser's: changed at first login
             password = generate_password()
             result.generated_passwords[login] = password
-        user = User(password_hash=hash_password(password), **values)
+        user = User(password_hash=hash_password(password), must_change_password=must_change, **values)
         user.subjects = _subjects(session, subject_names)
         session.add(user)
         session.flush()
@@ -188,12 +294,12 @@ def _upsert_user(session: Session, sheet: Sheet, row: list, existing: dict[str, 
         result.created += 1
         return
     before = _user_view(user)
+    changes = _user_changes(user, values, subject_names, password)
     for key, value in values.items():
         setattr(user, key, value)
-    if user.subject_names != subject_names:
+    if "subjects" in changes:
         user.subjects = _subjects(session, subject_names)
-    # Re-importing the same password must not count as a change.
-    password_changed = bool(password) and not check_password_hash(user.password_hash, password)
+    password_changed = "password" in changes
     if password_changed:
         user.password_hash = hash_password(password)
         user.session_version += 1  # a new password ends the user's sessions
@@ -213,8 +319,7 @@ def _user_view(user: User) -> dict:
 
 # --- conflicts -----------------------------------------------------------------------
 
-def import_conflicts(session: Session, path: str | Path, actor: Actor | None = None,
-                     data: bytes | None = None) -> ImportResult:
+def _read_conflicts(session: Session, path, data):
     sheet = load_sheet(path, ["login", "school_code", "reason"], data)
     users = {normalise_login(u.login): u for u in session.scalars(select(User))}
     schools = {s.code: s for s in session.scalars(select(School))}
@@ -232,6 +337,29 @@ def import_conflicts(session: Session, path: str | Path, actor: Actor | None = N
         if (login, code) in seen:
             errors.append(RowError(rownum, "school_code", f"этот конфликт уже указан в строке {seen[(login, code)]}"))
         seen.setdefault((login, code), rownum)
+    return sheet, errors, users, schools
+
+
+def _preview_conflicts(session: Session, path, data) -> PeoplePreview:
+    sheet, errors, users, schools = _read_conflicts(session, path, data)
+    preview = PeoplePreview("conflicts", errors=sorted(errors, key=lambda e: (e.row, e.column)))
+    bad = {e.row for e in errors}
+    existing = {(c.user_id, c.school_id): c for c in session.scalars(select(Conflict))}
+    for rownum, row in sheet.body:
+        if rownum in bad:
+            continue
+        user, school = users[normalise_login(sheet.text(row, "login"))], schools[sheet.text(row, "school_code")]
+        conflict = existing.get((user.id, school.id))
+        reason = sheet.text(row, "reason")
+        action = "create" if conflict is None else ("update" if conflict.reason != reason else "unchanged")
+        preview.rows.append(RowPlan(rownum, f"{user.login} → {school.code}", user.full_name, action,
+                                    ["reason"] if action == "update" else []))
+    return preview
+
+
+def import_conflicts(session: Session, path: str | Path, actor: Actor | None = None,
+                     data: bytes | None = None) -> ImportResult:
+    sheet, errors, users, schools = _read_conflicts(session, path, data)
     _reject_if(errors, sheet)
 
     result = ImportResult()
@@ -256,6 +384,23 @@ def import_conflicts(session: Session, path: str | Path, actor: Actor | None = N
         else:
             result.unchanged += 1
     session.flush()
-    declared = {users[sheet.text(row, "login")].id for _, row in sheet.body}  # re-run the gate (SPEC §5)
+    declared = {users[normalise_login(sheet.text(row, "login"))].id for _, row in sheet.body}  # re-run the gate (SPEC §5)
     result.withdrawn = recheck_live_assignments(session, declared, actor)
     return result
+
+
+# --- one entry for the browser: preview, then import ------------------------------------
+
+def preview(session: Session, kind: str, path: str | Path, data: bytes | None = None) -> PeoplePreview:
+    """What importing the file would do, row by row, writing nothing (``ImportRejected`` or
+    ``TableReadError`` only when the file as a whole cannot be read)."""
+    reader = {"schools": lambda: _preview_schools(session, path, data),
+              "users": lambda: _preview_users(session, path, data),
+              "conflicts": lambda: _preview_conflicts(session, path, data)}[kind]
+    return reader()
+
+
+def import_kind(session: Session, kind: str, path: str | Path, actor: Actor | None = None,
+                data: bytes | None = None) -> ImportResult:
+    importer = {"schools": import_schools, "users": import_users, "conflicts": import_conflicts}[kind]
+    return importer(session, path, actor, data)
