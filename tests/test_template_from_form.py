@@ -55,7 +55,7 @@ def test_form_with_grades_option_writes_a_template_campaign_create_accepts(tmp_p
     assert all(t.criteria for t in spec.tasks)
     assert spec.grades == {"3": 4, "4": 7, "5": 10}
     assert {m.page for m in spec.masks} == {None, 1}
-    assert "identity" not in doc  # domain/template.py does not accept it yet
+    assert spec.identity is not None and spec.identity.page == 1 and spec.identity.digits == 5  # VPR code boxes
     created = run("campaign", "create", "vpr5", "--template", str(out), "--name", "ВПР 5 класс")
     assert created.exit_code == 0, created.output
     assert "7 заданий" in created.output
