@@ -19,8 +19,11 @@ A page's assignment is **automatic** only when all of these hold:
   code is missing from the roster, or a smudged digit, out;
 * the code beats the page's next-best participant by ``margin`` nats
   (``AUTO_MARGIN``: a likelihood ratio of at least e**margin);
-* the page beats every other page's claim on that participant by the same
-  margin (two pages that both read as one code are both pending).
+* the whole stack's assignment beats, by the same margin, the best assignment
+  in which this page does *not* get this participant (the assignment is re-solved
+  with that one pair forbidden). This is what catches another page that reads
+  as this code too (two pages reading as one code are both pending), while a
+  neighbour page that reads firmly as its own code, one digit away, is no threat.
 
 Everything else is **pending**, with the assignment's suggestion (if any) and the
 top candidates by confidence, for a person to confirm.
@@ -36,7 +39,7 @@ from scipy.optimize import linear_sum_assignment
 
 EPSILON = 1e-3
 AUTO_FLOOR = 0.5
-AUTO_MARGIN = math.log(100.0)
+AUTO_MARGIN = math.log(20.0)   # nats: the code at least 20 times as likely as the next
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class PageMatch:
     participant: str | None          # the one-to-one assignment's choice (None: unassigned)
     automatic: bool                  # True: place it; False: pending, a person confirms
     confidence: float                # of ``participant`` (0.0 when unassigned)
-    margin: float                    # nats over the closest rival (page's or participant's), -inf if none
+    margin: float                    # nats: the smaller of the two margins below (-inf: unassigned)
     candidates: tuple[Candidate, ...]   # best first
     reason: str                      # "" when automatic, else why pending
 
@@ -76,6 +79,14 @@ def score_matrix(tables: Sequence[np.ndarray], roster: Sequence[str]) -> np.ndar
     return logp[:, np.arange(digits)[None, :], codes].sum(axis=2)       # (I, J)
 
 
+def _total_without(S: np.ndarray, r: int, j: int) -> float:
+    """The best one-to-one total with page r kept off participant j."""
+    forbidden = S.copy()
+    forbidden[r, j] = S.min() - 1e6
+    rows, cols = linear_sum_assignment(-forbidden)
+    return float(forbidden[rows, cols].sum())
+
+
 def match_pages(tables: Sequence[np.ndarray | None], roster: Sequence[str], *,
                 floor: float = AUTO_FLOOR, margin: float = AUTO_MARGIN, top: int = 3) -> list[PageMatch]:
     """One :class:`PageMatch` per entry of ``tables`` (None: a page that was not read,
@@ -92,6 +103,7 @@ def match_pages(tables: Sequence[np.ndarray | None], roster: Sequence[str], *,
     S = score_matrix([tables[i] for i in read], roster)
     rows, cols = linear_sum_assignment(-S)
     assigned = dict(zip(rows.tolist(), cols.tolist()))
+    total = float(S[rows, cols].sum())
     for r, i in enumerate(read):
         order = np.argsort(-S[r], kind="stable")[:max(top, 1)]
         cands = tuple(Candidate(roster[j], float(math.exp(S[r, j]))) for j in order)
@@ -102,17 +114,16 @@ def match_pages(tables: Sequence[np.ndarray | None], roster: Sequence[str], *,
             continue
         score = S[r, j]
         rivals_code = np.delete(S[r], j)
-        rivals_page = np.delete(S[:, j], r)
-        gap = min(score - rivals_code.max() if rivals_code.size else math.inf,
-                  score - rivals_page.max() if rivals_page.size else math.inf)
+        code_gap = float(score - rivals_code.max()) if rivals_code.size else math.inf
         confidence = float(math.exp(score))
         if confidence < floor:
-            reason = f"confidence {confidence:.2f} below the floor {floor:.2f}"
-        elif rivals_code.size and score - rivals_code.max() < margin:
-            reason = f"another code is too close ({score - rivals_code.max():.1f} nats < {margin:.1f})"
-        elif rivals_page.size and score - rivals_page.max() < margin:
-            reason = "another page reads as this code too"
+            gap, reason = code_gap, f"confidence {confidence:.2f} below the floor {floor:.2f}"
+        elif code_gap < margin:
+            gap, reason = code_gap, f"another code is too close ({code_gap:.1f} nats < {margin:.1f})"
         else:
-            reason = ""
-        out[i] = PageMatch(i, roster[j], reason == "", confidence, float(gap), cands, reason)
+            stack_gap = total - _total_without(S, r, j)
+            gap = min(code_gap, stack_gap)
+            reason = "" if stack_gap >= margin else \
+                f"another page reads as this code too ({stack_gap:.1f} nats < {margin:.1f})"
+        out[i] = PageMatch(i, roster[j], reason == "", confidence, gap, cands, reason)
     return out  # type: ignore[return-value]

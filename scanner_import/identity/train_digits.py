@@ -40,7 +40,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .glyph import SIZE, examine
 from .model import WEIGHTS, DigitClassifier
 
-HIDDEN = 192
+HIDDEN = 256
 CANVAS = 72          # a training cell, in pixels (about a scanned cell at 150-200 dpi)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 TRAIN_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
@@ -62,7 +62,8 @@ def skeletons(d: int, r: random.Random) -> list[list[tuple[float, float]]]:
     if d == 1:
         if v < 0.35:
             return [[(0.5, 0.0), (0.5, 1.0)]]
-        s = [[(0.25, 0.25), (0.55, 0.0), (0.55, 1.0)]]
+        fx, fy = r.uniform(0.15, 0.35), r.uniform(0.2, 0.45)   # the flag slopes down to the left
+        s = [[(fx, fy), (0.55, 0.0), (0.55, 1.0)]]
         if v > 0.75:
             s.append([(0.3, 1.0), (0.8, 1.0)])
         return s
@@ -114,17 +115,20 @@ def skeletons(d: int, r: random.Random) -> list[list[tuple[float, float]]]:
 
 
 def _warp(r: random.Random):
-    """One random rotation, shear, aspect and scale for a whole digit."""
+    """One random rotation, shear, aspect, scale and smooth elastic wobble for a whole digit."""
     rot = math.radians(r.gauss(0, 6))
     shear = r.gauss(0, 0.18)
     sx = r.uniform(0.4, 1.05)
     sy = r.uniform(0.8, 1.05)
     c, s = math.cos(rot), math.sin(rot)
+    waves = [(r.gauss(0, 0.04), r.uniform(1, 4), r.uniform(1, 4), r.uniform(0, 6.3)) for _ in range(4)]
 
     def apply(points, jitter: float):
         out = []
         for x, y in points:
-            x, y = x - 0.5 + r.gauss(0, jitter), y - 0.5 + r.gauss(0, jitter)
+            ex = sum(a * math.sin(fx * x + fy * y + ph) for a, fx, fy, ph in waves[:2])
+            ey = sum(a * math.sin(fx * x + fy * y + ph) for a, fx, fy, ph in waves[2:])
+            x, y = x - 0.5 + ex + r.gauss(0, jitter), y - 0.5 + ey + r.gauss(0, jitter)
             x, y = x * sx - shear * y, y * sy
             out.append((x * c - y * s, x * s + y * c))
         return out
@@ -136,19 +140,31 @@ def pen_digit(d: int, r: random.Random, size: int = CANVAS) -> Image.Image:
     k = 3
     img = Image.new("L", (size * k, size * k), 255)
     draw = ImageDraw.Draw(img)
-    ink = r.randint(0, 90)
-    width = max(1, round(size * k * r.uniform(0.025, 0.11)))
+    ink = r.randint(0, 90) if r.random() < 0.8 else r.randint(90, 160)   # now and then a light pen
+    width = size * k * r.uniform(0.02, 0.11)
+    pressure = r.uniform(0, 0.5)          # how much the width varies along a stroke
     box = size * k * r.uniform(0.55, 0.85)
     cx, cy = size * k / 2 + r.gauss(0, size * k * 0.05), size * k / 2 + r.gauss(0, size * k * 0.05)
-    jitter = r.choice([0.0, 0.01, 0.025])
+    jitter = r.choice([0.0, 0.0, 0.01, 0.02])
     warp = _warp(r)
     for stroke in skeletons(d, r):
-        pts = warp(stroke, jitter)
-        pts = [(cx + x * box, cy + y * box) for x, y in pts]
-        draw.line(pts, fill=ink, width=width, joint="curve")
-        for p in (pts[0], pts[-1]):
-            draw.ellipse([p[0] - width / 2, p[1] - width / 2, p[0] + width / 2, p[1] + width / 2], fill=ink)
+        pts = [(cx + x * box, cy + y * box) for x, y in warp(_densify(stroke), jitter)]
+        for i, (a, b) in enumerate(zip(pts, pts[1:])):
+            w = max(1.0, width * (1 - pressure / 2 + pressure * math.sin(math.pi * i / max(1, len(pts) - 2))))
+            draw.line([a, b], fill=ink, width=round(w))
+            draw.ellipse([b[0] - w / 2, b[1] - w / 2, b[0] + w / 2, b[1] + w / 2], fill=ink)
+        p = pts[0]
+        draw.ellipse([p[0] - width / 2, p[1] - width / 2, p[0] + width / 2, p[1] + width / 2], fill=ink)
     return img.resize((size, size), Image.Resampling.BOX)
+
+
+def _densify(stroke, step: float = 0.08):
+    """Points at most ``step`` apart, so that the elastic wobble bends straight segments."""
+    out = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        out.extend((x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1))
+    return out
 
 
 def font_digit(d: int, r: random.Random, fonts: list[Path], size: int = CANVAS) -> Image.Image:

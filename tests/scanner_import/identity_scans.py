@@ -16,7 +16,7 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 PAGE = (1240, 1754)
 BOX = (0.62, 0.02, 0.97, 0.08)     # SPEC §1's identity box
@@ -113,8 +113,15 @@ def write_digit(img: Image.Image, d: int, cell: tuple[int, int, int, int], r: ra
 
 
 def smudge(img: Image.Image, cell, d_over: int, r: random.Random) -> None:
-    """A digit corrected by writing another one over it."""
+    """A digit corrected by writing another one over it, then smeared with a wet finger."""
     write_digit(img, d_over, cell, r)
+    x0, y0, x1, y1 = cell
+    w, h = x1 - x0, y1 - y0
+    smear = Image.new("L", img.size, 0)
+    ex, ey = x0 + w * r.uniform(0.3, 0.7), y0 + h * r.uniform(0.35, 0.65)
+    ImageDraw.Draw(smear).ellipse([ex - w * 0.3, ey - h * 0.25, ex + w * 0.3, ey + h * 0.25], fill=130)
+    smear = smear.filter(ImageFilter.GaussianBlur(w * 0.08))
+    img.paste(ImageChops.subtract(img, smear))
 
 
 def cells_of(grid=GRID, digits: int = 5):
