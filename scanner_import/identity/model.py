@@ -20,7 +20,7 @@ WEIGHTS = Path(__file__).with_name("digits.npz")
 
 
 class DigitClassifier:
-    """``probabilities(glyphs)`` -> (n, 10) softmax rows, one per SIZE x SIZE glyph."""
+    """``probabilities(glyphs)`` -> (n, 10) rows of probabilities, one per SIZE x SIZE glyph."""
 
     def __init__(self, w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, b2: np.ndarray,
                  temperature: float = 1.0, meta: dict | None = None):
@@ -50,13 +50,28 @@ class DigitClassifier:
         hidden = np.maximum(x @ self.w1 + self.b1, 0.0)
         return hidden @ self.w2 + self.b2
 
-    def probabilities(self, glyphs: np.ndarray) -> np.ndarray:
-        if len(glyphs) == 0:
-            return np.zeros((0, 10))
+    def _softmax_log(self, glyphs: np.ndarray) -> np.ndarray:
         z = self.logits(glyphs).astype(np.float64) / self.temperature
         z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def probabilities(self, glyphs: np.ndarray, shifts: bool = True) -> np.ndarray:
+        """(n, 10) probabilities. With ``shifts`` (the default) the glyph is also read
+        moved by one pixel left, right, up and down, and the five readings' log
+        probabilities are averaged (a geometric mean, renormalised): a digit read the
+        same way each time keeps its confidence, one that flips between readings loses
+        it. Measured on the held-out hand: fewer errors (98.9 -> 99.7 %) and, above
+        all, fewer confident ones (docs/identity.md)."""
+        g = np.asarray(glyphs, np.float32).reshape(len(glyphs), SIZE, SIZE)
+        if len(g) == 0:
+            return np.zeros((0, 10))
+        variants = [g]
+        if shifts:
+            variants += [np.roll(g, step, axis=axis) for step in (-1, 1) for axis in (1, 2)]
+        logp = np.mean([self._softmax_log(v) for v in variants], axis=0)
+        logp -= logp.max(axis=1, keepdims=True)
+        p = np.exp(logp)
+        return p / p.sum(axis=1, keepdims=True)
 
 
 @lru_cache(maxsize=1)

@@ -342,7 +342,7 @@ def main(argv=None) -> None:
     model = DigitClassifier(w1, b1, w2, b2)
     model.temperature = fit_temperature(model, xv, yv)
     hard = yv.max(axis=1) == 1
-    acc = float((model.probabilities(xv[hard]).argmax(1) == yv[hard].argmax(1)).mean())
+    acc = float((model.probabilities(xv[hard], shifts=False).argmax(1) == yv[hard].argmax(1)).mean())
     model.meta = {"input": f"{SIZE}x{SIZE}", "hidden": HIDDEN, "seed": args.seed, "train": len(x),
                   "epochs": args.epochs, "temperature": model.temperature,
                   "held_out_accuracy": round(acc, 4), "optdigits": optdigits is not None,
