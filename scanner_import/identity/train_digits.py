@@ -273,7 +273,7 @@ def make_set(n: int, seed: int, optdigits: tuple[np.ndarray, np.ndarray] | None)
     return np.stack(xs), np.stack(ys)
 
 
-def train(x, y, seed: int, epochs: int = 40, batch: int = 128, lr: float = 2e-3):
+def train(x, y, seed: int, epochs: int = 35, batch: int = 128, lr: float = 2e-3):
     """Adam on the soft cross-entropy; returns (w1, b1, w2, b2)."""
     g = np.random.default_rng(seed)
     d = x.shape[1]
@@ -324,8 +324,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--seed", type=int, default=20261129)
-    ap.add_argument("--train", type=int, default=60000)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--train", type=int, default=70000)
+    ap.add_argument("--epochs", type=int, default=35)
     args = ap.parse_args(argv)
     t0 = time.time()
     try:

@@ -232,3 +232,11 @@ def test_unread_pages_and_bad_rosters():
         match_pages([table("40012")], ["40012", "40012"])
     with pytest.raises(ValueError):
         match_pages([table("40012")], ["4001"])
+
+
+def test_the_training_script_runs_end_to_end(tmp_path, capsys):
+    from scanner_import.identity import train_digits
+    out = tmp_path / "tiny.npz"
+    train_digits.main(["--out", str(out), "--train", "300", "--epochs", "1", "--seed", "3"])
+    model = DigitClassifier.load(out)
+    assert model.meta["train"] == 300 and model.w1.shape == (400, train_digits.HIDDEN)
