@@ -8,6 +8,8 @@ page turns each step's ``where`` into a link.
 """
 from __future__ import annotations
 
+from .russian import plural as _plural
+
 from dataclasses import dataclass
 
 
@@ -35,13 +37,6 @@ class Step:
     urgent: bool = False
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
 
 
 def _n(n: int, one: str, few: str, many: str) -> str:

@@ -19,6 +19,8 @@ name), so no class is favoured by its name.
 """
 from __future__ import annotations
 
+from .russian import plural
+
 import random
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -182,14 +184,7 @@ def describe_rules(per_school: int | None, schools: str, codes: Sequence[str], s
     elif schools == "codes":
         parts.append("все работы ОО " + ", ".join(codes))
     if per_school is not None:
-        parts.append(f"по {per_school} работ{_plural(per_school)} из {'остальных' if parts else 'каждой'} ОО")
+        parts.append(f"по {per_school} работ{plural(per_school, 'е', 'ы', '')} из {'остальных' if parts else 'каждой'} ОО")
     parts.append(f"зерно {seed}")
     return "; ".join(parts)
 
-
-def _plural(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return "е"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "ы"
-    return ""

@@ -32,6 +32,8 @@ defaults and their false-positive rates: docs/screening.md.
 """
 from __future__ import annotations
 
+from .russian import plural as _plural
+
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -603,12 +605,6 @@ def _points(n: int) -> str:
     return _plural(n, "балл", "балла", "баллов")
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 __all__ = ["DISCLAIMER", "HIGH_GRADES", "INDICATORS", "RAISED_VS_JOURNAL", "THRESHOLD_PEAK",

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_datetime
 
+from ..domain.russian import plural
+
 ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
                "observer": "Общественный наблюдатель"}
 # A campaign's stage (crosscheck/domain/stage.py), computed from its papers.
@@ -20,14 +22,6 @@ def label(value, table: dict[str, str]) -> str:
     return table.get(key, str(key))
 
 
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian noun form for ``n``: plural(12, "работу", "работы", "работ") → "работ"."""
-    n = abs(int(n))
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
 
 
 def mask_pct(fraction: float) -> str:

@@ -10,6 +10,8 @@ rather than shrinking it), numbers in Russian: «1,5», «35 %».
 """
 from __future__ import annotations
 
+from ..domain.russian import plural as _plural
+
 import math
 from dataclasses import dataclass
 from html import escape
@@ -310,12 +312,6 @@ def _legend(x: float, y: float, items: list[tuple[str, str, str]], right: float)
     return out
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def _works(n: int) -> str:
