@@ -60,6 +60,9 @@ class Assignment(Base):
     problem_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: When the marker first opened the paper (the scoring screen or the API's single read);
+    #: with ``submitted_at`` it gives the time spent on a paper (docs/experts.md).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

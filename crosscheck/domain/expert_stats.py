@@ -1,0 +1,363 @@
+"""Know your experts: how each re-marker's rechecks compare with the final marks and with
+their double-marking partner (issue 18; definitions and thresholds in docs/experts.md).
+
+Pure logic: the service (``services/reports/experts.py``) hands over one :class:`Recheck`
+per submitted recheck; everything here is counted per expert with numpy (a regional
+campaign has 100,000 rechecks × 15 tasks), and every figure carries its n and, where it is
+a mean or a share, its 95 % confidence interval:
+
+- ``delta``: recheck total − final total over the expert's papers that are final (negative =
+  stricter than the final marks), with a Student t interval;
+- ``overturned``: papers that went to a third check and whose final marks differ from the
+  expert's recheck, with a Wilson interval for the share;
+- ``tasks``: per task the mean recheck − final score, an exact sign test, Holm-corrected
+  across the template's tasks;
+- ``agreement`` (double marking only): per task exact and adjacent (±1) agreement with the
+  partner (Wilson intervals), and the quadratic weighted kappa over every task score of the
+  shared papers;
+- ``median_seconds``: from the first opening of the paper to its submission.
+
+Below :attr:`Thresholds.min_papers` papers nothing is judged («мало данных»).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from .stats import binom_cdf, t_ppf
+
+BIAS = "bias"  # the signed difference from the final marks is significant and large
+LOW_AGREEMENT = "low_agreement"  # kappa with double-marking partners is low
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a figure is judged at all, and when it raises an alert (docs/experts.md)."""
+
+    min_papers: int = 10  # final papers before the difference and the per-task bias are judged
+    min_pairs: int = 10  # shared papers before the agreement with partners is judged
+    bias_points: float = 1.0  # |mean difference of totals| that matters, in points
+    kappa_low: float = 0.6  # quadratic weighted kappa below this is «низкая согласованность»
+    alpha: float = 0.05  # for the CI (95 %) and the Holm-corrected per-task tests
+    papers_listed: int = 20  # papers named behind an alert
+
+    def as_dict(self) -> dict[str, float]:
+        return {"min_papers": self.min_papers, "min_pairs": self.min_pairs, "bias_points": self.bias_points,
+                "kappa_low": self.kappa_low, "alpha": self.alpha}
+
+
+class Recheck(NamedTuple):
+    """One submitted recheck as the statistics need it.
+
+    ``final``: the paper's final scores (None while the paper is not done); ``reviewed``: the
+    final marks are a reviewer's (the paper went to a third check); ``seconds``: opening to
+    submission, None when the opening is not known; ``partner``: the other expert's submitted
+    recheck of the same paper in double marking."""
+
+    expert: str
+    cipher: str
+    scores: tuple[int, ...]
+    final: tuple[int, ...] | None = None
+    reviewed: bool = False
+    seconds: float | None = None
+    partner: tuple[int, ...] | None = None
+
+
+class Interval(NamedTuple):
+    """A mean or share with its 95 % interval (None bounds when it cannot be computed) and n."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class TaskBias(NamedTuple):
+    label: str
+    n: int
+    mean: float | None  # mean recheck − final score on this task
+    p: float | None  # exact two-sided sign test
+    p_holm: float | None  # Holm-adjusted across the tasks of the template
+    significant: bool
+
+
+class TaskAgreement(NamedTuple):
+    label: str
+    exact: Interval
+    adjacent: Interval
+
+
+@dataclass(frozen=True)
+class Agreement:
+    papers: int  # shared papers with a partner
+    kappa: float | None  # quadratic weighted kappa over every task score of those papers
+    tasks: tuple[TaskAgreement, ...]
+    enough: bool
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # BIAS or LOW_AGREEMENT
+    text: str  # Russian, respectful
+    ciphers: tuple[str, ...]  # the papers behind it, the most telling first
+
+
+@dataclass(frozen=True)
+class ExpertStats:
+    login: str
+    full_name: str
+    rechecks: int  # submitted rechecks
+    delta: Interval  # recheck total − final total; n = papers that are final
+    overturned: int
+    overturned_share: Interval  # overturned / final papers
+    reviewed: int  # final papers that went to a third check
+    median_seconds: float | None
+    timed: int  # papers whose time is known
+    tasks: tuple[TaskBias, ...]
+    agreement: Agreement | None  # None without double marking
+    alerts: tuple[Alert, ...] = field(default=())
+    enough: bool = False  # enough final papers to judge the difference
+
+    @property
+    def finished(self) -> int:
+        return self.delta.n
+
+    @property
+    def direction(self) -> str | None:
+        """«строже»/«мягче» (of the final marks) when the interval excludes 0, else None."""
+        d = self.delta
+        if not self.enough or d.low is None or (d.low <= 0 <= d.high):
+            return None
+        return "строже итоговых баллов" if d.value < 0 else "мягче итоговых баллов"
+
+
+# --- small statistics ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def sign_p(positive: int, negative: int) -> float:
+    """Exact two-sided sign test (zeros already dropped)."""
+    n = positive + negative
+    if n == 0:
+        return 1.0
+    return min(1.0, 2.0 * binom_cdf(min(positive, negative), n))
+
+
+def holm(pvalues: Sequence[float | None]) -> list[float | None]:
+    """Holm step-down adjusted p-values (None stays None and is not counted)."""
+    present = sorted((p, i) for i, p in enumerate(pvalues) if p is not None)
+    m = len(present)
+    out: list[float | None] = [None] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+def wilson(k: int, n: int) -> Interval:
+    """A share k/n with its Wilson 95 % interval (good at small n and at 0 or 1)."""
+    if n == 0:
+        return Interval(None, None, None, 0)
+    p = k / n
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), n)
+
+
+@lru_cache(maxsize=2048)
+def _t975(df: int) -> float:
+    return t_ppf(0.975, df)
+
+
+def t_interval(total: float, squares: float, n: int) -> Interval:
+    """Mean ± t(0.975, n−1)·s/√n from a sum and a sum of squares."""
+    if n == 0:
+        return Interval(None, None, None, 0)
+    m = total / n
+    if n < 2:
+        return Interval(m, None, None, n)
+    var = max(0.0, (squares - n * m * m) / (n - 1))
+    half = _t975(n - 1) * math.sqrt(var / n)
+    return Interval(m, m - half, m + half, n)
+
+
+def qwk_from_sums(sa: float, sa2: float, sb: float, sb2: float, sd2: float, n: int) -> float | None:
+    """Quadratic weighted kappa from sums over n rating pairs (a, b):
+    κ = 1 − Σ(a−b)² / (Σa² + Σb² − 2·Σa·Σb/n) — the confusion-table formula with the
+    expected table from the marginals, written with sums (docs/experts.md)."""
+    if n == 0:
+        return None
+    expected = sa2 + sb2 - 2.0 * sa * sb / n
+    if expected <= 0:
+        return None
+    return 1.0 - sd2 / expected
+
+
+# --- the whole table ---------------------------------------------------------------------
+
+
+def expert_statistics(experts: Sequence[tuple[str, str]], labels: Sequence[str], rechecks: Sequence[Recheck],
+                      thresholds: Thresholds = Thresholds(), double: bool = False) -> list[ExpertStats]:
+    """One :class:`ExpertStats` per expert of ``experts`` ((login, full name), in that order)
+    plus any expert found only in ``rechecks``. ``double``: the campaign has two rechecks a paper."""
+    th = thresholds
+    names = dict(experts)
+    for r in rechecks:
+        names.setdefault(r.expert, r.expert)
+    logins = list(names)
+    index = {login: i for i, login in enumerate(logins)}
+    E, T = len(logins), len(labels)
+    N = len(rechecks)
+    e = np.fromiter((index[r.expert] for r in rechecks), dtype=np.int64, count=N)
+    submitted = np.bincount(e, minlength=E)
+
+    # -- against the final marks
+    fin = [i for i, r in enumerate(rechecks) if r.final is not None]
+    ef = e[fin]
+    if fin:
+        R = np.array([rechecks[i].scores for i in fin], dtype=np.int64).reshape(len(fin), T)
+        F = np.array([rechecks[i].final for i in fin], dtype=np.int64).reshape(len(fin), T)
+    else:
+        R = F = np.zeros((0, T), dtype=np.int64)
+    D = R - F
+    d = D.sum(axis=1).astype(float)
+    n_fin = np.bincount(ef, minlength=E)
+    s_d = np.bincount(ef, weights=d, minlength=E)
+    s_d2 = np.bincount(ef, weights=d * d, minlength=E)
+    reviewed_row = np.fromiter((rechecks[i].reviewed for i in fin), dtype=bool, count=len(fin))
+    changed_row = reviewed_row & (D != 0).any(axis=1)
+    n_reviewed = np.bincount(ef, weights=reviewed_row, minlength=E).astype(int)
+    n_over = np.bincount(ef, weights=changed_row, minlength=E).astype(int)
+    task_sum = np.stack([np.bincount(ef, weights=D[:, t], minlength=E) for t in range(T)], axis=1) \
+        if T else np.zeros((E, 0))
+    task_pos = np.stack([np.bincount(ef, weights=D[:, t] > 0, minlength=E) for t in range(T)], axis=1) \
+        if T else np.zeros((E, 0))
+    task_neg = np.stack([np.bincount(ef, weights=D[:, t] < 0, minlength=E) for t in range(T)], axis=1) \
+        if T else np.zeros((E, 0))
+    by_expert_fin: list[list[int]] = [[] for _ in range(E)]  # rows of ``fin`` per expert
+    for row, k in enumerate(ef.tolist()):
+        by_expert_fin[k].append(row)
+
+    # -- time per paper
+    timed = [(index[r.expert], r.seconds) for r in rechecks if r.seconds is not None]
+    seconds_by: list[list[float]] = [[] for _ in range(E)]
+    for k, s in timed:
+        seconds_by[k].append(s)
+
+    # -- agreement with the partner (double marking)
+    pair_rows = [i for i, r in enumerate(rechecks) if r.partner is not None] if double else []
+    ep = e[pair_rows]
+    if pair_rows:
+        A = np.array([rechecks[i].scores for i in pair_rows], dtype=np.int64).reshape(len(pair_rows), T)
+        B = np.array([rechecks[i].partner for i in pair_rows], dtype=np.int64).reshape(len(pair_rows), T)
+    else:
+        A = B = np.zeros((0, T), dtype=np.int64)
+    diff = np.abs(A - B)
+    n_pairs = np.bincount(ep, minlength=E)
+    exact = np.stack([np.bincount(ep, weights=diff[:, t] == 0, minlength=E) for t in range(T)], axis=1) \
+        if T else np.zeros((E, 0))
+    adjacent = np.stack([np.bincount(ep, weights=diff[:, t] <= 1, minlength=E) for t in range(T)], axis=1) \
+        if T else np.zeros((E, 0))
+    sums = {name: np.bincount(ep, weights=values, minlength=E) for name, values in (
+        ("sa", A.sum(axis=1)), ("sa2", (A * A).sum(axis=1)), ("sb", B.sum(axis=1)),
+        ("sb2", (B * B).sum(axis=1)), ("sd2", (diff * diff).sum(axis=1)))}
+    pairs_by: list[list[int]] = [[] for _ in range(E)]
+    for row, k in enumerate(ep.tolist()):
+        pairs_by[k].append(row)
+
+    out = []
+    for k, login in enumerate(logins):
+        n = int(n_fin[k])
+        delta = t_interval(float(s_d[k]), float(s_d2[k]), n)
+        enough = n >= th.min_papers
+        raw = [sign_p(int(task_pos[k, t]), int(task_neg[k, t])) if enough else None for t in range(T)]
+        adjusted = holm(raw)
+        tasks = tuple(TaskBias(labels[t], n, float(task_sum[k, t]) / n if n else None, raw[t], adjusted[t],
+                               adjusted[t] is not None and adjusted[t] < th.alpha) for t in range(T))
+        agreement = None
+        if double:
+            m = int(n_pairs[k])
+            kappa = qwk_from_sums(sums["sa"][k], sums["sa2"][k], sums["sb"][k], sums["sb2"][k], sums["sd2"][k],
+                                  m * T)
+            agreement = Agreement(m, kappa, tuple(
+                TaskAgreement(labels[t], wilson(int(exact[k, t]), m), wilson(int(adjacent[k, t]), m))
+                for t in range(T)), m >= th.min_pairs)
+        secs = seconds_by[k]
+        stats = ExpertStats(
+            login=login, full_name=names[login], rechecks=int(submitted[k]), delta=delta,
+            overturned=int(n_over[k]), overturned_share=wilson(int(n_over[k]), n), reviewed=int(n_reviewed[k]),
+            median_seconds=float(np.median(secs)) if secs else None, timed=len(secs), tasks=tasks,
+            agreement=agreement, enough=enough)
+        alerts = []
+        if _biased(delta, enough, th):
+            rows = by_expert_fin[k]
+            sign = -1 if delta.value < 0 else 1
+            behind = sorted((r for r in rows if d[r] * sign > 0), key=lambda r: -abs(d[r]))
+            alerts.append(Alert(BIAS, f"Расхождение с итоговыми баллами: {_points(delta.value)} в среднем "
+                                      f"({stats.direction}), {n} работ", _ciphers(rechecks, fin, behind, th)))
+        if agreement is not None and agreement.enough and agreement.kappa is not None \
+                and agreement.kappa < th.kappa_low:
+            rows = pairs_by[k]
+            spread = diff.sum(axis=1)
+            behind = sorted((r for r in rows if diff[r].max(initial=0) > 1), key=lambda r: -int(spread[r]))
+            alerts.append(Alert(LOW_AGREEMENT, f"Низкая согласованность со вторым экспертом: каппа "
+                                               f"{_decimal(agreement.kappa)} на {agreement.papers} общих работах",
+                                _ciphers(rechecks, pair_rows, behind, th)))
+        out.append(_with_alerts(stats, tuple(alerts)))
+    return out
+
+
+def _biased(delta: Interval, enough: bool, th: Thresholds) -> bool:
+    return (enough and delta.low is not None and not (delta.low <= 0 <= delta.high)
+            and abs(delta.value) >= th.bias_points)
+
+
+def _ciphers(rechecks: Sequence[Recheck], rows_of: Sequence[int], rows: Sequence[int], th: Thresholds) -> tuple:
+    return tuple(rechecks[rows_of[r]].cipher for r in rows[:th.papers_listed])
+
+
+def _with_alerts(stats: ExpertStats, alerts: tuple[Alert, ...]) -> ExpertStats:
+    object.__setattr__(stats, "alerts", alerts)
+    return stats
+
+
+def _decimal(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".replace(".", ",").replace("-", "−")
+
+
+def _points(value: float) -> str:
+    return ("+" if value > 0 else "") + _decimal(value) + " балла"
+
+
+def report_rows(stats: Sequence[ExpertStats]) -> list[dict]:
+    """SPEC §7's ``experts`` table (its five fields first), plus n, interval and alerts."""
+    rows = []
+    for s in stats:
+        d = s.delta
+        rows.append({
+            "expert": s.login,
+            "rechecks": s.rechecks,
+            "mean_delta_vs_final": None if d.value is None else round(d.value, 3),
+            "overturned": s.overturned,
+            "median_seconds": None if s.median_seconds is None else round(s.median_seconds, 1),
+            "final_papers": d.n,
+            "ci95": None if d.low is None else [round(d.low, 3), round(d.high, 3)],
+            "reviewed": s.reviewed,
+            "timed": s.timed,
+            "kappa_with_partner": None if s.agreement is None or s.agreement.kappa is None
+            else round(s.agreement.kappa, 3),
+            "shared_papers": None if s.agreement is None else s.agreement.papers,
+            "tasks_differing": [t.label for t in s.tasks if t.significant],
+            "alerts": [a.kind for a in s.alerts],
+            "enough_data": s.enough,
+        })
+    return rows
