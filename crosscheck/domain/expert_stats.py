@@ -331,33 +331,9 @@ def _with_alerts(stats: ExpertStats, alerts: tuple[Alert, ...]) -> ExpertStats:
 
 
 def _decimal(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace(".", ",").replace("-", "−")
+    return f"{value:.{digits}f}".replace(".", ",")
 
 
 def _points(value: float) -> str:
     return ("+" if value > 0 else "") + _decimal(value) + " балла"
 
-
-def report_rows(stats: Sequence[ExpertStats]) -> list[dict]:
-    """SPEC §7's ``experts`` table (its five fields first), plus n, interval and alerts."""
-    rows = []
-    for s in stats:
-        d = s.delta
-        rows.append({
-            "expert": s.login,
-            "rechecks": s.rechecks,
-            "mean_delta_vs_final": None if d.value is None else round(d.value, 3),
-            "overturned": s.overturned,
-            "median_seconds": None if s.median_seconds is None else round(s.median_seconds, 1),
-            "final_papers": d.n,
-            "ci95": None if d.low is None else [round(d.low, 3), round(d.high, 3)],
-            "reviewed": s.reviewed,
-            "timed": s.timed,
-            "kappa_with_partner": None if s.agreement is None or s.agreement.kappa is None
-            else round(s.agreement.kappa, 3),
-            "shared_papers": None if s.agreement is None else s.agreement.papers,
-            "tasks_differing": [t.label for t in s.tasks if t.significant],
-            "alerts": [a.kind for a in s.alerts],
-            "enough_data": s.enough,
-        })
-    return rows

@@ -18,6 +18,8 @@ from ..services.reports import analytics as view
 from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
+from ..services.reports.audience import audience_for
+from ..services.reports.experts import experts_view, verdict
 from ..services.reports.files import KINDS, download_name
 from ..services.reports.wording import FLAG_REASONS, STATUS_LABELS, ru_delta
 from .access import roles_required
@@ -82,6 +84,17 @@ def school(slug: str):
     if detail is None:
         abort(404)
     return render_template("analytics/school.html", campaign=c, d=detail)
+
+
+@bp.route("/<slug>/experts")
+@roles_required(*READERS)
+def experts(slug: str):
+    """How the re-markers mark (docs/experts.md): for organisers, observers and the campaign's
+    reviewers; experts never (403). Papers behind an alert are those the reader may see."""
+    c = campaign_or_404(slug)
+    data = experts_view(session(), c, audience_for(session(), current_user, c))
+    return render_template("analytics/experts.html", campaign=c, view=data, verdict=verdict,
+                           link_papers=current_user.role in (Role.ORGANISER, Role.REVIEWER))
 
 
 @bp.route("/history")

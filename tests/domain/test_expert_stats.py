@@ -8,7 +8,8 @@ import random
 import pytest
 
 from crosscheck.domain.expert_stats import (BIAS, LOW_AGREEMENT, Recheck, Thresholds, expert_statistics, holm,
-                                            qwk_from_sums, report_rows, sign_p, wilson)
+                                            qwk_from_sums, sign_p, wilson)
+from crosscheck.domain.report import experts_section
 from crosscheck.domain.stats import kappa_from_confusion
 
 
@@ -156,7 +157,7 @@ def test_low_agreement_with_the_partner_is_an_alert():
 
 def test_report_rows_carry_the_spec_fields():
     rows = [Recheck("a", "C1", (1,), (2,), reviewed=True, seconds=30.0), Recheck("a", "C2", (0,), None)]
-    [row] = report_rows(expert_statistics([("a", "А")], ["1"], rows))
+    [row] = experts_section(expert_statistics([("a", "А")], ["1"], rows))
     assert list(row)[:5] == ["expert", "rechecks", "mean_delta_vs_final", "overturned", "median_seconds"]
     assert (row["expert"], row["rechecks"], row["mean_delta_vs_final"], row["overturned"], row["median_seconds"]) \
         == ("a", 2, -1.0, 1, 30.0)

@@ -27,7 +27,7 @@ from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, P
                       User)
 from ..marking.schemes import scheme_for
 from .audience import FULL, Audience
-from .loader import BYTE, _packed_columns
+from .loader import BYTE, SHIFTS, _packed_columns
 
 REVIEW = AssignmentKind.REVIEW.value
 DONE = PaperStatus.DONE.value
@@ -66,8 +66,6 @@ def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...]
     """(labels, experts as (login, name), one Recheck per submitted recheck)."""
     tasks = list(campaign.template.tasks)
     labels = tuple(t.label for t in tasks)
-    if any(t.max_score >= BYTE for t in tasks):
-        raise ValueError("task maxima above 255 cannot be packed")
     rules = scheme_for(campaign.template).rules
     connection = session.connection()
     experts = [(login, name) for login, name in connection.execute(
@@ -80,29 +78,15 @@ def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...]
     submitted_at = type_coerce(Assignment.submitted_at, String) if raw_time else Assignment.submitted_at
     submitted = select(Assignment.id).join(Paper, Paper.id == Assignment.paper_id).where(
         Paper.campaign_id == campaign.id, Assignment.status == AssignmentStatus.SUBMITTED)
-    packed = (select(TaskScore.assignment_id, *_packed_columns(TaskScore, tasks))
-              .where(TaskScore.assignment_id.in_(submitted)).group_by(TaskScore.assignment_id).subquery())
-    stmt = (select(Assignment.paper_id, Paper.cipher, type_coerce(Paper.status, String), User.login,
-                   type_coerce(Assignment.kind, String), opened, submitted_at, *list(packed.c)[1:])
-            .join(packed, packed.c.assignment_id == Assignment.id)
-            .join(Paper, Paper.id == Assignment.paper_id)
-            .join(User, User.id == Assignment.expert_id)
-            .order_by(Assignment.paper_id, Assignment.round, Assignment.id))
-    width = len(labels)
+    meta = (Assignment.paper_id, Paper.cipher, type_coerce(Paper.status, String), User.login,
+            type_coerce(Assignment.kind, String), opened, submitted_at)
     by_paper: defaultdict[int, list] = defaultdict(list)
     reviews: dict[int, tuple[int, ...]] = {}
-    for paper_id, cipher, status, login, kind, t_open, t_done, count, *words in connection.execute(stmt):
-        if count != width:
-            continue
-        code = 0
-        for shift, word in zip(range(0, 64 * 8 * 7, 56), words):
-            code |= word << shift
-        scores = tuple(code.to_bytes(width, "little"))
+    for paper_id, cipher, status, login, kind, t_open, t_done, scores in _scored(connection, tasks, submitted, meta):
         if kind == REVIEW:
             reviews[paper_id] = scores
         else:
             by_paper[paper_id].append((cipher, status, login, scores, _seconds(t_open, t_done)))
-    double = campaign.per_paper == 2
     rechecks = []
     for paper_id, rows in by_paper.items():
         status = rows[0][1]
@@ -123,6 +107,41 @@ def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...]
     return labels, experts, rechecks
 
 
+def _scored(connection, tasks, submitted, meta):
+    """(*meta, scores in task order) of every complete submitted score set, in paper, round order.
+    Scores travel packed (``loader.py``) unless a task's maximum does not fit in a byte."""
+    width = len(tasks)
+    order = (Assignment.paper_id, Assignment.round, Assignment.id)
+    joined = lambda stmt: (stmt.join(Paper, Paper.id == Assignment.paper_id)  # noqa: E731
+                           .join(User, User.id == Assignment.expert_id).order_by(*order))
+    if all(t.max_score < BYTE for t in tasks):
+        packed = (select(TaskScore.assignment_id, *_packed_columns(TaskScore, tasks))
+                  .where(TaskScore.assignment_id.in_(submitted)).group_by(TaskScore.assignment_id).subquery())
+        stmt = joined(select(*meta, *list(packed.c)[1:]).select_from(Assignment)
+                      .join(packed, packed.c.assignment_id == Assignment.id))
+        k = len(meta)
+        for row in connection.execute(stmt):
+            if row[k] != width:
+                continue  # submission needs every task; never expected
+            code = 0
+            for shift, word in zip(SHIFTS, row[k + 1:]):
+                code |= word << shift
+            yield (*row[:k], tuple(code.to_bytes(width, "little")))
+        return
+    position = {t.id: i for i, t in enumerate(tasks)}
+    sets: defaultdict[int, list] = defaultdict(lambda: [None] * width)
+    for assignment_id, task_id, score in connection.execute(
+            select(TaskScore.assignment_id, TaskScore.task_id, TaskScore.score)
+            .where(TaskScore.assignment_id.in_(submitted))):
+        if task_id in position:
+            sets[assignment_id][position[task_id]] = score
+    for assignment_id, *head in connection.execute(joined(select(Assignment.id, *meta).select_from(Assignment)
+                                                          .where(Assignment.id.in_(submitted)))):
+        scores = sets.get(assignment_id)
+        if scores is not None and None not in scores:
+            yield (*head, tuple(scores))
+
+
 def experts_view(session: Session, campaign: Campaign, audience: Audience = FULL,
                  thresholds: Thresholds = Thresholds()) -> ExpertsView:
     """The statistics for the pages; alerts list only the papers ``audience`` may see."""
@@ -138,10 +157,37 @@ def experts_view(session: Session, campaign: Campaign, audience: Audience = FULL
     return ExpertsView(campaign, labels, stats, thresholds, double)
 
 
-def experts_table(session: Session, campaign: Campaign) -> list[dict]:
-    """SPEC §7's ``experts`` table for the report files."""
-    from ...domain.expert_stats import report_rows
 
+def expert_stats(session: Session, campaign: Campaign, thresholds: Thresholds = Thresholds()) -> list[ExpertStats]:
+    """Every expert's statistics, for the report files (their papers are never listed there)."""
     labels, experts, rechecks = load_rechecks(session, campaign)
-    return report_rows(expert_statistics(experts, labels, rechecks, Thresholds(), campaign.per_paper == 2))
+    return expert_statistics(experts, labels, rechecks, thresholds, campaign.per_paper == 2)
 
+
+#: The «Эксперты» sheet of the XLSX report (one row per expert, ``expert_cells``).
+EXPERTS_HEAD = ["Логин", "Эксперт", "Перепроверок сдано", "Работ с итоговыми баллами",
+                "Расхождение с итоговыми баллами (среднее)", "ДИ 95% от", "ДИ 95% до", "Оценка",
+                "Были на третьей проверке", "Изменены при третьей проверке", "Медиана времени на работу, мин",
+                "Работ со временем", "Задания с расхождением (Холм, p < 0,05)", "Общих работ со вторым экспертом",
+                "Каппа со вторым экспертом", "Внимание"]
+
+
+def verdict(s: ExpertStats, thresholds: Thresholds = Thresholds()) -> str:
+    """Respectful words for the difference from the final marks (docs/experts.md)."""
+    if s.rechecks == 0 or s.delta.n == 0:
+        return "нет завершённых работ"
+    if not s.enough:
+        return f"мало данных (нужно не меньше {thresholds.min_papers} работ)"
+    return s.direction or "в пределах итоговых баллов"
+
+
+def expert_cells(s: ExpertStats) -> list:
+    d, a = s.delta, s.agreement
+    return [s.login, s.full_name, s.rechecks, d.n, _r(d.value), _r(d.low), _r(d.high), verdict(s), s.reviewed,
+            s.overturned, None if s.median_seconds is None else round(s.median_seconds / 60, 1), s.timed,
+            ", ".join(t.label for t in s.tasks if t.significant), None if a is None else a.papers,
+            None if a is None else _r(a.kappa), "; ".join(x.text for x in s.alerts)]
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)

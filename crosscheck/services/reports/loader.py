@@ -62,11 +62,15 @@ def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagR
                     parallel: bool = False, audience: Audience = FULL) -> dict[str, Any]:
     """The SPEC §7 report as a dict (plus the engine's extra sections). A restricted
     ``audience`` (a reviewer) gets the papers section it may see (``audience.py``)."""
+    from .experts import expert_stats
+
     data = campaign_results(session, campaign, parallel=parallel)
+    experts = expert_stats(session, campaign)
     with gc_paused():
         if not audience.restricted:
-            return build_report(campaign.slug, data.results, data.scheme, rule)
-        report = build_report(campaign.slug, data.results, data.scheme, rule, listed=audience.papers(data.results))
+            return build_report(campaign.slug, data.results, data.scheme, rule, experts=experts)
+        report = build_report(campaign.slug, data.results, data.scheme, rule, listed=audience.papers(data.results),
+                              experts=experts)
         report["papers_listed"] = RESTRICTED_NOTE
         return report
 

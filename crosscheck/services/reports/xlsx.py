@@ -25,6 +25,7 @@ from ...imports.formulas import safe_cell
 from ...domain.discrepancy import PaperResult
 from ...models import Campaign, School
 from .audience import FULL, Audience
+from .experts import EXPERTS_HEAD, expert_cells, expert_stats
 from .loader import CampaignResults, campaign_results
 from .wording import (CONFIRMED, CONFIRMED_SHARE, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
                       commission_name, flag_text, yes_no)
@@ -60,6 +61,7 @@ def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule 
     write_groups(wb.create_sheet("Эксперты первичной проверки"), ["Код ОО", "Эксперт первичной проверки"],
                  ((g, list(g.key)) for g in analysis.groups("original_marker")))
     write_protocol(wb.create_sheet("Протокол"), campaign, school_groups, schools)
+    write_experts(wb.create_sheet("Эксперты"), expert_stats(session, campaign))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -139,6 +141,14 @@ def write_groups(ws, key_titles: list[str], rows: Iterable[tuple[GroupStats, lis
     append(ws, header(ws, key_titles + GROUP_HEAD))
     for g, keys in rows:
         append(ws, keys + group_cells(g))
+
+
+def write_experts(ws, stats) -> None:
+    """The re-markers (issue 18): SPEC §7's experts table with the n and interval behind each figure."""
+    ws.freeze_panes = "C2"
+    append(ws, header(ws, EXPERTS_HEAD))
+    for s in stats:
+        append(ws, expert_cells(s))
 
 
 def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:

@@ -1,0 +1,191 @@
+"""Per-expert statistics from the database (issue 18): the report's ``experts`` table, the time
+per paper from the first opening, the organiser's tab and the reviewers' page with their access."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from crosscheck.db import utcnow
+from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, PaperStatus, TaskScore, User
+from crosscheck.services.reports.experts import experts_view, load_rechecks
+from crosscheck.services.reports.loader import campaign_report
+from crosscheck.services.reports.audience import audience_for
+
+from tests.conftest import login
+
+from .conftest import FULL, live_assignment, mark, scores
+
+
+def test_the_report_has_the_spec_experts_table(db, marked):
+    campaign, papers = marked
+    report = campaign_report(db, campaign)
+    rows = {r["expert"]: r for r in report["experts"]}
+    by_paper = {code: db.get(User, live_assignment(db, p).expert_id).login for code, p in papers.items()}
+    assert set(rows) == set(by_paper.values())
+    for row in rows.values():
+        assert list(row)[:5] == ["expert", "rechecks", "mean_delta_vs_final", "overturned", "median_seconds"]
+    # 10001: recheck = final (delta 0); 10002: recheck 15 against the reviewer's 12 (+3, overturned);
+    # 10003 is not marked yet: not counted
+    expected: dict[str, list[int]] = {}
+    for code, delta in (("10001", 0), ("10002", 3)):
+        expected.setdefault(by_paper[code], []).append(delta)
+    for who, deltas in expected.items():
+        row = rows[who]
+        assert row["rechecks"] == len(deltas) and row["final_papers"] == len(deltas)
+        assert row["mean_delta_vs_final"] == pytest.approx(sum(deltas) / len(deltas))
+        assert row["overturned"] == (1 if 3 in deltas else 0)
+        assert row["median_seconds"] is None  # marked through the service: never opened on a screen
+        assert row["alerts"] == [] and row["enough_data"] is False
+    idle = set(rows) - set(expected)
+    for who in idle:  # only 10003, unmarked: no finished work
+        assert rows[who]["rechecks"] == 0 and rows[who]["mean_delta_vs_final"] is None
+
+
+def test_the_first_opening_starts_the_time_per_paper(db, district, login_as):
+    campaign, papers = district
+    assignment = live_assignment(db, papers["10001"])
+    expert = db.get(User, assignment.expert_id)
+    client = login_as(expert.login)
+    assert client.get(f"/marking/{assignment.id}").status_code == 200
+    db.expire_all()
+    first = db.get(Assignment, assignment.id).opened_at
+    assert first is not None
+    assert client.get(f"/marking/{assignment.id}").status_code == 200  # later opens change nothing
+    db.expire_all()
+    a = db.get(Assignment, assignment.id)
+    assert a.opened_at == first
+    a.opened_at = utcnow() - timedelta(minutes=5)  # as if it took five minutes
+    db.commit()
+    mark(db, a, scores(FULL))
+    db.commit()
+    [row] = [r for r in campaign_report(db, campaign)["experts"] if r["expert"] == expert.login]
+    assert row["median_seconds"] == pytest.approx(300, abs=5) and row["timed"] == 1
+
+
+def _submitted(db, paper, user, values: dict, kind="recheck", round_=1):
+    now = utcnow()
+    a = Assignment(paper_id=paper.id, expert_id=user.id, kind=AssignmentKind(kind), round=round_,
+                   status=AssignmentStatus.SUBMITTED, submitted_at=now, opened_at=now - timedelta(minutes=4),
+                   comment="обоснование" if kind == "review" else "")
+    db.add(a)
+    db.flush()
+    tasks = paper.campaign.template.tasks
+    db.add_all(TaskScore(assignment_id=a.id, task_id=t.id, max_score=t.max_score, score=values[t.label])
+               for t in tasks)
+    return a
+
+
+@pytest.fixture
+def experts_world(db, factory):
+    """12 papers of a harsh expert (every recheck 4 points under; reviews restored the marks),
+    12 of a fair one (confirmed), an expert with nothing handed in; two reviewers, six reviews each."""
+    home, other = factory.school("500101"), factory.school("500102")
+    factory.user("organiser", role="organiser")
+    factory.user("observer", role="observer")
+    harsh = factory.user("harsh", school=other, full_name="Строгова Анна")
+    fair = factory.user("fair", school=other, full_name="Ровнов Пётр")
+    idle = factory.user("idle", school=other, full_name="Новиков Иван")
+    rev = [factory.user(f"rev{i}", role="reviewer", school=other) for i in (1, 2)]
+    campaign = factory.campaign("ex")
+    full = {t.label: t.max_score for t in campaign.template.tasks}
+    harsh_papers = []
+    for i in range(12):
+        paper = factory.paper(campaign, home)
+        _submitted(db, paper, harsh, full | {"9": 0, "14": 0})
+        _submitted(db, paper, rev[i // 6], full, kind="review")
+        paper.status = PaperStatus.DONE
+        harsh_papers.append(paper.cipher)
+    for i in range(12):
+        paper = factory.paper(campaign, home)
+        _submitted(db, paper, fair, full)
+        paper.status = PaperStatus.DONE
+    waiting = factory.paper(campaign, home)
+    factory.assignment(waiting, idle)
+    waiting.status = PaperStatus.MARKING
+    factory.commit()
+    return campaign, harsh_papers
+
+
+def test_a_harsh_expert_is_highlighted_with_the_papers_behind_it(db, experts_world):
+    campaign, harsh_papers = experts_world
+    view = experts_view(db, campaign)
+    stats = {s.login: s for s in view.stats}
+    assert set(stats) == {"fair", "harsh", "idle"}
+    harsh, fair, idle = stats["harsh"], stats["fair"], stats["idle"]
+    assert harsh.delta.value == pytest.approx(-4) and harsh.delta.n == 12 and harsh.overturned == 12
+    assert harsh.direction == "строже итоговых баллов" and [a.kind for a in harsh.alerts] == ["bias"]
+    assert set(harsh.alerts[0].ciphers) == set(harsh_papers)
+    assert {t.label for t in harsh.tasks if t.significant} == {"9", "14"}
+    assert harsh.median_seconds == pytest.approx(240)
+    assert fair.alerts == () and fair.delta.value == 0 and fair.overturned == 0
+    assert idle.rechecks == 0 and idle.delta.n == 0
+    assert view.double is False and harsh.agreement is None
+    labels, _, rechecks = load_rechecks(db, campaign)
+    assert len(rechecks) == 24 and len(labels) == len(campaign.template.tasks)
+
+
+def test_the_organiser_tab_shows_the_statistics(db, experts_world, login_as):
+    campaign, harsh_papers = experts_world
+    html = login_as("organiser").get("/organiser/campaigns/ex/experts").get_data(as_text=True)
+    assert "Как эксперты перепроверяют" in html and "Строгова Анна" in html
+    assert "строже итоговых баллов" in html and "нет завершённых работ" in html
+    assert f'href="/campaigns/ex/papers/{harsh_papers[0]}"' in html
+    assert "согласованность двух экспертов не считается" in html  # no double marking here
+    assert "плох" not in html.lower()
+
+
+def test_a_reviewer_sees_the_page_without_their_own_papers_or_schools(db, experts_world, login_as):
+    campaign, harsh_papers = experts_world
+    reviewer = db.scalar(select(User).where(User.login == "rev1"))
+    hidden = audience_for(db, reviewer, campaign).hidden
+    assert set(harsh_papers[:6]) == hidden
+    response = login_as("rev1").get("/analytics/ex/experts")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "строже итоговых баллов" in html
+    assert all(c not in html for c in harsh_papers[:6])  # their own third checks: never listed
+    assert all(f'href="/campaigns/ex/papers/{c}"' in html for c in harsh_papers[6:])
+    assert "500101" not in html and "500102" not in html  # no school through this page
+
+
+@pytest.mark.parametrize("role, status", [("expert", 403), ("observer", 200), ("organiser", 200)])
+def test_who_may_read_the_experts_page(db, experts_world, login_as, role, status):
+    response = login_as("harsh" if role == "expert" else role).get("/analytics/ex/experts")
+    assert response.status_code == status
+    if status == 200 and role == "observer":
+        html = response.get_data(as_text=True)
+        assert "/campaigns/ex/papers/" not in html  # observers do not open papers: ciphers without links
+
+
+def test_a_reviewer_of_another_subject_does_not_find_the_campaign(app, db, experts_world, factory, login_as):
+    factory.user("physics", role="reviewer", subjects=("Физика",))
+    factory.commit()
+    assert login_as("physics").get("/analytics/ex/experts").status_code == 404
+    expert = app.test_client()
+    assert login(expert, "harsh").status_code == 302
+    assert expert.get("/organiser/campaigns/ex/experts").status_code == 403
+
+
+def test_double_marking_agreement_on_the_page(db, factory, login_as):
+    other = factory.school("500102")
+    factory.user("organiser", role="organiser")
+    a, b = factory.user("a1", school=other), factory.user("b1", school=other)
+    campaign = factory.campaign("dm", per_paper=2)
+    full = {t.label: t.max_score for t in campaign.template.tasks}
+    for i in range(3):
+        paper = factory.paper(campaign, factory.school())
+        _submitted(db, paper, a, full, round_=1)
+        _submitted(db, paper, b, full | {"9": 1}, round_=2)
+        paper.status = PaperStatus.DONE
+    factory.commit()
+    view = experts_view(db, campaign)
+    sa = next(s for s in view.stats if s.login == "a1")
+    assert view.double and sa.agreement.papers == 3 and not sa.agreement.enough
+    task9 = next(t for t in sa.agreement.tasks if t.label == "9")
+    assert task9.exact.value == 0 and task9.adjacent.value == 1
+    # final = per task the mean rounded up: 9 → (2 + 1 + 1) // 2 = 2, so a1 agrees with it
+    assert sa.delta.value == 0
+    html = login_as("organiser").get("/organiser/campaigns/dm/experts").get_data(as_text=True)
+    assert 'id="expert-agreement"' in html and "3 общих, мало данных" in html
