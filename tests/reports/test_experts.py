@@ -189,3 +189,31 @@ def test_double_marking_agreement_on_the_page(db, factory, login_as):
     assert sa.delta.value == 0
     html = login_as("organiser").get("/organiser/campaigns/dm/experts").get_data(as_text=True)
     assert 'id="expert-agreement"' in html and "3 общих, мало данных" in html
+
+
+def test_the_submission_keeps_a_copy_of_its_scores_and_the_rows_give_the_same(db, marked):
+    campaign, papers = marked
+    a = live_assignment(db, papers["10002"])
+    labels = [t.label for t in campaign.template.tasks]
+    assert a.submitted_scores == bytes(scores(FULL)[label] - (2 if label == "9" else 1 if label == "14" else 0)
+                                       for label in labels)
+    assert live_assignment(db, papers["10003"]).submitted_scores is None  # not submitted
+    from_copies = load_rechecks(db, campaign)[2]
+    for assignment in db.scalars(select(Assignment)):
+        assignment.submitted_scores = None  # as work submitted before migration 0010
+    db.flush()
+    assert load_rechecks(db, campaign)[2] == from_copies
+
+
+def test_two_byte_sets_merge_as_the_engine_reconciles_them():
+    import random
+
+    from crosscheck.domain.discrepancy import reconcile
+    from crosscheck.services.reports.experts import _merged
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        width = rng.randint(1, 20)
+        a, b = (bytes(rng.randint(0, 127) for _ in range(width)) for _ in range(2))
+        assert tuple(_merged(a, b, 255)) == reconcile(a, b, 255)
+    assert _merged((1, 300), (2, 300), 5) == (2, 300)  # sets that are not bytes: the engine itself

@@ -1,8 +1,9 @@
 """Per-expert statistics out of the database (issue 18, docs/experts.md).
 
-One statement reads every submitted assignment of the campaign with its scores packed into
-integers (the loader's packing, ``loader.py``), its paper's cipher and status and its
-opening and submission times; a second lists the experts with live rechecks. The final marks
+One statement reads every submitted assignment of the campaign with the copy of its score set
+the submission wrote (``assignments.submitted_scores``; work without one is aggregated from its
+score rows with the report loader's packing, ``loader.py``), its paper's cipher and status and
+its time from opening to submission; a second lists the experts with live rechecks. The final marks
 of a paper that is done are its third check when there is one, else its recheck (two
 rechecks reconciled by the template's rule, ``domain/discrepancy.reconcile``): no original
 marks are needed. Everything else is ``domain/expert_stats.py``.
@@ -15,10 +16,11 @@ was in their own queue.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from functools import partial
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Float, String, cast, extract, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ...domain.discrepancy import reconcile
@@ -30,6 +32,7 @@ from .audience import FULL, Audience
 from .loader import BYTE, SHIFTS, _packed_columns
 
 REVIEW = AssignmentKind.REVIEW.value
+new_recheck = partial(tuple.__new__, Recheck)  # 100,000 of them: built at C speed
 DONE = PaperStatus.DONE.value
 
 
@@ -48,18 +51,32 @@ class ExpertsView:
         return [(s, a) for s in self.stats for a in s.alerts]
 
 
-def _seconds(opened, submitted) -> float | None:
-    if opened is None or submitted is None:
-        return None
-    if isinstance(opened, str):  # SQLite's stored text (read raw: 200,000 conversions are not free)
-        opened, submitted = _parse(opened), _parse(submitted)
-    seconds = (submitted - opened).total_seconds()
-    return seconds if seconds >= 0 else None
+def _seconds_column(dialect: str):
+    """Submission − first opening in seconds, computed by the database (NULL when not opened)."""
+    if dialect == "sqlite":
+        return (func.julianday(Assignment.submitted_at) - func.julianday(Assignment.opened_at)) * 86400.0
+    return cast(extract("epoch", Assignment.submitted_at - Assignment.opened_at), Float)
 
 
-def _parse(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+def _merged(first, second, tolerance: int):
+    """Two rechecks of a paper that is done without a third check: they were within the tolerance,
+    so the final is the per-task mean rounded up (``discrepancy.reconcile``). On byte sets (every
+    score below 128) all tasks at once in one integer: byte-wise (a + b + 1) >> 1 never carries."""
+    if isinstance(first, bytes) and max(first, default=0) < 128 and max(second, default=0) < 128:
+        width = len(first)
+        ones, mask = _BYTE_MASKS[width] if width in _BYTE_MASKS else _masks(width)
+        total = int.from_bytes(first, "little") + int.from_bytes(second, "little") + ones
+        return ((total >> 1) & mask).to_bytes(width, "little")
+    return reconcile(tuple(first), tuple(second), tolerance)
+
+
+_BYTE_MASKS: dict[int, tuple[int, int]] = {}
+
+
+def _masks(width: int) -> tuple[int, int]:
+    """(0x0101…01, 0x7F7F…7F) of ``width`` bytes."""
+    _BYTE_MASKS[width] = (int.from_bytes(b"\x01" * width, "little"), int.from_bytes(b"\x7f" * width, "little"))
+    return _BYTE_MASKS[width]
 
 
 def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...], list[tuple[str, str]], list[Recheck]]:
@@ -73,20 +90,16 @@ def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...]
             select(Assignment.expert_id).join(Paper, Paper.id == Assignment.paper_id)
             .where(Paper.campaign_id == campaign.id, Assignment.kind == AssignmentKind.RECHECK,
                    Assignment.status != AssignmentStatus.SUPERSEDED))).order_by(User.login))]
-    raw_time = session.get_bind().dialect.name == "sqlite"
-    opened = type_coerce(Assignment.opened_at, String) if raw_time else Assignment.opened_at
-    submitted_at = type_coerce(Assignment.submitted_at, String) if raw_time else Assignment.submitted_at
-    submitted = select(Assignment.id).join(Paper, Paper.id == Assignment.paper_id).where(
-        Paper.campaign_id == campaign.id, Assignment.status == AssignmentStatus.SUBMITTED)
     meta = (Assignment.paper_id, Paper.cipher, type_coerce(Paper.status, String), User.login,
-            type_coerce(Assignment.kind, String), opened, submitted_at)
+            type_coerce(Assignment.kind, String), _seconds_column(session.get_bind().dialect.name))
     by_paper: defaultdict[int, list] = defaultdict(list)
     reviews: dict[int, tuple[int, ...]] = {}
-    for paper_id, cipher, status, login, kind, t_open, t_done, scores in _scored(connection, tasks, submitted, meta):
+    for paper_id, cipher, status, login, kind, seconds, _, scores in _scored(connection, tasks, campaign.id, meta):
         if kind == REVIEW:
             reviews[paper_id] = scores
         else:
-            by_paper[paper_id].append((cipher, status, login, scores, _seconds(t_open, t_done)))
+            by_paper[paper_id].append((cipher, status, login, scores, seconds if seconds is None or seconds >= 0
+                                       else None))
     rechecks = []
     for paper_id, rows in by_paper.items():
         status = rows[0][1]
@@ -98,48 +111,68 @@ def load_rechecks(session: Session, campaign: Campaign) -> tuple[tuple[str, ...]
             elif len(rows) == 1:
                 final = rows[0][3]
             elif len(rows) == 2:
-                final = reconcile(rows[0][3], rows[1][3], rules.double_tolerance)
+                final = _merged(rows[0][3], rows[1][3], rules.double_tolerance)
         pair = len(rows) == 2
         for i, (cipher, _, login, scores, seconds) in enumerate(rows):
             partner = rows[1 - i][3] if pair else None
-            rechecks.append(Recheck(login, cipher, scores, final, final is not None and review is not None,
-                                    seconds, partner))
+            rechecks.append(new_recheck((login, cipher, scores, final, final is not None and review is not None,
+                                         seconds, partner)))
     return labels, experts, rechecks
 
 
-def _scored(connection, tasks, submitted, meta):
-    """(*meta, scores in task order) of every complete submitted score set, in paper, round order.
-    Scores travel packed (``loader.py``) unless a task's maximum does not fit in a byte."""
+def _scored(connection, tasks, campaign_id: int, meta) -> Sequence:
+    """(*meta, assignment id, scores in task order) of every complete submitted score set, in
+    paper, round order.
+
+    Scores are the copy the submission wrote on the assignment row (``submitted_scores``, one
+    byte a task); work without it (submitted before migration 0010, or a maximum above 255) is
+    aggregated from its score rows, packed as the report loader packs them (``loader.py``)."""
     width = len(tasks)
-    order = (Assignment.paper_id, Assignment.round, Assignment.id)
-    joined = lambda stmt: (stmt.join(Paper, Paper.id == Assignment.paper_id)  # noqa: E731
-                           .join(User, User.id == Assignment.expert_id).order_by(*order))
+    k = len(meta)
+    stmt = (select(*meta, Assignment.id, Assignment.submitted_scores).select_from(Assignment)
+            .join(Paper, Paper.id == Assignment.paper_id).join(User, User.id == Assignment.expert_id)
+            .where(Paper.campaign_id == campaign_id, Assignment.status == AssignmentStatus.SUBMITTED)
+            .order_by(Assignment.paper_id, Assignment.round, Assignment.id))
+    rows = connection.execute(stmt).all()
+    if not any(r[k + 1] is None or len(r[k + 1]) != width for r in rows):
+        return rows  # every set has its copy (the usual case): the rows as they are
+    without_copy = select(Assignment.id).join(Paper, Paper.id == Assignment.paper_id).where(
+        Paper.campaign_id == campaign_id, Assignment.status == AssignmentStatus.SUBMITTED,
+        Assignment.submitted_scores.is_(None))
+    fallback = _aggregated(connection, tasks, without_copy)
+    out = []
+    for row in rows:
+        scores = row[k + 1]
+        if scores is None or len(scores) != width:
+            scores = fallback.get(row[k])
+            if scores is None:
+                continue  # an incomplete set: submission needs every task, so never expected
+        out.append((*row[:k + 1], bytes(scores) if isinstance(scores, memoryview) else scores))
+    return out
+
+
+def _aggregated(connection, tasks, ids) -> dict[int, bytes | tuple[int, ...]]:
+    """{assignment id: complete score set} from the score rows of the assignments ``ids`` selects."""
+    width = len(tasks)
+    out: dict[int, bytes | tuple[int, ...]] = {}
     if all(t.max_score < BYTE for t in tasks):
         packed = (select(TaskScore.assignment_id, *_packed_columns(TaskScore, tasks))
-                  .where(TaskScore.assignment_id.in_(submitted)).group_by(TaskScore.assignment_id).subquery())
-        stmt = joined(select(*meta, *list(packed.c)[1:]).select_from(Assignment)
-                      .join(packed, packed.c.assignment_id == Assignment.id))
-        k = len(meta)
-        for row in connection.execute(stmt):
-            if row[k] != width:
-                continue  # submission needs every task; never expected
-            code = 0
-            for shift, word in zip(SHIFTS, row[k + 1:]):
-                code |= word << shift
-            yield (*row[:k], tuple(code.to_bytes(width, "little")))
-        return
+                  .where(TaskScore.assignment_id.in_(ids)).group_by(TaskScore.assignment_id))
+        for assignment_id, count, *words in connection.execute(packed).all():
+            if count == width:
+                code = 0
+                for shift, word in zip(SHIFTS, words):
+                    code |= word << shift
+                out[assignment_id] = code.to_bytes(width, "little")
+        return out
     position = {t.id: i for i, t in enumerate(tasks)}
     sets: defaultdict[int, list] = defaultdict(lambda: [None] * width)
     for assignment_id, task_id, score in connection.execute(
             select(TaskScore.assignment_id, TaskScore.task_id, TaskScore.score)
-            .where(TaskScore.assignment_id.in_(submitted))):
+            .where(TaskScore.assignment_id.in_(ids))):
         if task_id in position:
             sets[assignment_id][position[task_id]] = score
-    for assignment_id, *head in connection.execute(joined(select(Assignment.id, *meta).select_from(Assignment)
-                                                          .where(Assignment.id.in_(submitted)))):
-        scores = sets.get(assignment_id)
-        if scores is not None and None not in scores:
-            yield (*head, tuple(scores))
+    return {a: tuple(v) for a, v in sets.items() if None not in v}
 
 
 def experts_view(session: Session, campaign: Campaign, audience: Audience = FULL,
