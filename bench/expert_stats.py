@@ -135,7 +135,8 @@ def measure(url: str, repeat: int) -> dict[str, list[float]]:
     from crosscheck.extensions import session
     from crosscheck.services.reports.experts import experts_view, verdict
 
-    times: dict[str, list[float]] = {"service": [], "page": [], "sql": [], "alerts": []}
+    times: dict[str, list[float]] = {"service": [], "page": [], "sql": [], "alerts": [], "page_cpu": [],
+                                     "render": []}
     with tempfile.TemporaryDirectory() as data_dir:
         env = {"DATABASE_URL": url, "CROSSCHECK_DATA_DIR": data_dir, "REDIS_URL": "", "SECRET_KEY": "b" * 40}
         app = create_app(Config.from_env(env, testing=True))
@@ -146,11 +147,14 @@ def measure(url: str, repeat: int) -> dict[str, list[float]]:
                 times["sql"].append(_timed(lambda: bare_aggregate(s, campaign.id)))
                 times["service"].append(_timed(lambda: experts_view(s, campaign)))
                 s.expire_all()
-                t0 = time.perf_counter()
+                t0, cpu = time.perf_counter(), time.process_time()
                 view = experts_view(s, campaign)
+                t1 = time.perf_counter()
                 html = render_template("analytics/experts.html", campaign=campaign, view=view, verdict=verdict,
                                        link_papers=True)
                 times["page"].append(time.perf_counter() - t0)
+                times["render"].append(time.perf_counter() - t1)
+                times["page_cpu"].append(time.process_time() - cpu)
                 times["alerts"].append(len(view.alerts))
                 s.expire_all()
             print(f"  page: {len(html) / 1e6:.1f} MB of HTML, {len(view.stats)} experts, "
@@ -185,7 +189,8 @@ def _timed(fn) -> float:
 
 def report(name: str, times: dict[str, list[float]]) -> None:
     print(f"{name}:")
-    for key, label in (("service", "experts_view (load + stats)"), ("page", "service + page render"),
+    for key, label in (("service", "experts_view (load + stats)"), ("render", "of the page: the render"),
+                       ("page", "service + page render"), ("page_cpu", "  this process's CPU for it"),
                        ("sql", "bare SQL GROUP BY expert")):
         runs = " ".join(f"{v:.2f}" for v in times[key])
         print(f"  {label:30s} median {statistics.median(times[key]):6.2f} s   runs {runs}")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crosscheck.db import utcnow
-from crosscheck.models import Assignment, AssignmentKind, AssignmentStatus, PaperStatus, TaskScore, User
+from crosscheck.models import Assignment, PaperStatus, User
 from crosscheck.services.reports.experts import experts_view, load_rechecks
 from crosscheck.services.reports.loader import campaign_report
 from crosscheck.services.reports.audience import audience_for
@@ -16,6 +16,7 @@ from crosscheck.services.reports.audience import audience_for
 from tests.conftest import login
 
 from .conftest import FULL, live_assignment, mark, scores
+from .experts_world import build_world, submitted as _submitted
 
 
 def test_the_report_has_the_spec_experts_table(db, marked):
@@ -64,48 +65,9 @@ def test_the_first_opening_starts_the_time_per_paper(db, district, login_as):
     assert row["median_seconds"] == pytest.approx(300, abs=5) and row["timed"] == 1
 
 
-def _submitted(db, paper, user, values: dict, kind="recheck", round_=1):
-    now = utcnow()
-    a = Assignment(paper_id=paper.id, expert_id=user.id, kind=AssignmentKind(kind), round=round_,
-                   status=AssignmentStatus.SUBMITTED, submitted_at=now, opened_at=now - timedelta(minutes=4),
-                   comment="обоснование" if kind == "review" else "")
-    db.add(a)
-    db.flush()
-    tasks = paper.campaign.template.tasks
-    db.add_all(TaskScore(assignment_id=a.id, task_id=t.id, max_score=t.max_score, score=values[t.label])
-               for t in tasks)
-    return a
-
-
 @pytest.fixture
 def experts_world(db, factory):
-    """12 papers of a harsh expert (every recheck 4 points under; reviews restored the marks),
-    12 of a fair one (confirmed), an expert with nothing handed in; two reviewers, six reviews each."""
-    home, other = factory.school("500101"), factory.school("500102")
-    factory.user("organiser", role="organiser")
-    factory.user("observer", role="observer")
-    harsh = factory.user("harsh", school=other, full_name="Строгова Анна")
-    fair = factory.user("fair", school=other, full_name="Ровнов Пётр")
-    idle = factory.user("idle", school=other, full_name="Новиков Иван")
-    rev = [factory.user(f"rev{i}", role="reviewer", school=other) for i in (1, 2)]
-    campaign = factory.campaign("ex")
-    full = {t.label: t.max_score for t in campaign.template.tasks}
-    harsh_papers = []
-    for i in range(12):
-        paper = factory.paper(campaign, home)
-        _submitted(db, paper, harsh, full | {"9": 0, "14": 0})
-        _submitted(db, paper, rev[i // 6], full, kind="review")
-        paper.status = PaperStatus.DONE
-        harsh_papers.append(paper.cipher)
-    for i in range(12):
-        paper = factory.paper(campaign, home)
-        _submitted(db, paper, fair, full)
-        paper.status = PaperStatus.DONE
-    waiting = factory.paper(campaign, home)
-    factory.assignment(waiting, idle)
-    waiting.status = PaperStatus.MARKING
-    factory.commit()
-    return campaign, harsh_papers
+    return build_world(db, factory)
 
 
 def test_a_harsh_expert_is_highlighted_with_the_papers_behind_it(db, experts_world):
