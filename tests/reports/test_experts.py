@@ -179,3 +179,14 @@ def test_two_byte_sets_merge_as_the_engine_reconciles_them():
         a, b = (bytes(rng.randint(0, 127) for _ in range(width)) for _ in range(2))
         assert tuple(_merged(a, b, 255)) == reconcile(a, b, 255)
     assert _merged((1, 300), (2, 300), 5) == (2, 300)  # sets that are not bytes: the engine itself
+
+
+def test_the_json_file_carries_the_experts_table(db, marked, run, tmp_path):
+    import json
+
+    out = tmp_path / "report.json"
+    result = run("report", "e2e", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["experts"] == campaign_report(db, marked[0])["experts"]
+    assert {"expert", "rechecks", "mean_delta_vs_final", "overturned", "median_seconds"} <= set(report["experts"][0])

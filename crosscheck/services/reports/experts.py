@@ -197,6 +197,13 @@ def expert_stats(session: Session, campaign: Campaign, thresholds: Thresholds = 
     return expert_statistics(experts, labels, rechecks, thresholds, campaign.per_paper == 2)
 
 
+def expert_stats_apart(engine, campaign_id: int) -> list[ExpertStats]:
+    """:func:`expert_stats` through a session of its own (run beside the report's own reads;
+    sees committed data only)."""
+    with Session(bind=engine) as session:
+        return expert_stats(session, session.get(Campaign, campaign_id))
+
+
 #: The «Эксперты» sheet of the XLSX report (one row per expert, ``expert_cells``).
 EXPERTS_HEAD = ["Логин", "Эксперт", "Перепроверок сдано", "Работ с итоговыми баллами",
                 "Расхождение с итоговыми баллами (среднее)", "ДИ 95% от", "ДИ 95% до", "Оценка",

@@ -62,10 +62,16 @@ def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagR
                     parallel: bool = False, audience: Audience = FULL) -> dict[str, Any]:
     """The SPEC §7 report as a dict (plus the engine's extra sections). A restricted
     ``audience`` (a reviewer) gets the papers section it may see (``audience.py``)."""
-    from .experts import expert_stats
+    from .experts import expert_stats, expert_stats_apart
 
-    data = campaign_results(session, campaign, parallel=parallel)
-    experts = expert_stats(session, campaign)
+    if parallel:  # the experts' read on a connection of its own, beside the papers' (committed data)
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(expert_stats_apart, session.get_bind(), campaign.id)
+            data = campaign_results(session, campaign, parallel=True)
+            experts = future.result()
+    else:
+        data = campaign_results(session, campaign)
+        experts = expert_stats(session, campaign)
     with gc_paused():
         if not audience.restricted:
             return build_report(campaign.slug, data.results, data.scheme, rule, experts=experts)
