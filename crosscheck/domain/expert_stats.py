@@ -308,14 +308,14 @@ def expert_statistics(experts: Sequence[tuple[str, str]], labels: Sequence[str],
             sign = -1 if delta.value < 0 else 1
             behind = sorted((r for r in rows if d[r] * sign > 0), key=lambda r: -abs(d[r]))
             alerts.append(Alert(BIAS, f"Расхождение с итоговыми баллами: {_points(delta.value)} в среднем "
-                                      f"({stats.direction}), {n} работ", _ciphers(rechecks, fin, behind, th)))
+                                      f"({stats.direction}); работ с итоговыми баллами: {n}", _ciphers(rechecks, fin, behind, th)))
         if agreement is not None and agreement.enough and agreement.kappa is not None \
                 and agreement.kappa < th.kappa_low:
             rows = pairs_by[k]
             spread = diff.sum(axis=1)
             behind = sorted((r for r in rows if diff[r].max(initial=0) > 1), key=lambda r: -int(spread[r]))
             alerts.append(Alert(LOW_AGREEMENT, f"Низкая согласованность со вторым экспертом: каппа "
-                                               f"{_decimal(agreement.kappa)} на {agreement.papers} общих работах",
+                                               f"{_decimal(agreement.kappa)}; общих работ: {agreement.papers}",
                                 _ciphers(rechecks, pair_rows, behind, th)))
         out.append(_with_alerts(stats, tuple(alerts)))
     return out
