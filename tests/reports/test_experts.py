@@ -190,3 +190,21 @@ def test_the_json_file_carries_the_experts_table(db, marked, run, tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["experts"] == campaign_report(db, marked[0])["experts"]
     assert {"expert", "rechecks", "mean_delta_vs_final", "overturned", "median_seconds"} <= set(report["experts"][0])
+
+
+def test_the_xlsx_sheet_names_the_experts_with_their_figures(db, experts_world, tmp_path):
+    from openpyxl import load_workbook
+
+    from crosscheck.services.reports.xlsx import write_xlsx
+
+    campaign, _ = experts_world
+    wb = load_workbook(write_xlsx(db, campaign, tmp_path / "r.xlsx"))
+    rows = list(wb["Эксперты"].values)
+    head = rows[0]
+    by_login = {r[0]: dict(zip(head, r)) for r in rows[1:]}
+    assert set(by_login) == {"fair", "harsh", "idle"}
+    harsh = by_login["harsh"]
+    assert harsh["Расхождение с итоговыми баллами (среднее)"] == -4 and harsh["Оценка"] == "строже итоговых баллов"
+    assert harsh["Изменены при третьей проверке"] == 12 and harsh["Медиана времени на работу, мин"] == 4
+    assert harsh["Задания с расхождением (Холм, p < 0,05)"] == "9, 14"
+    assert by_login["idle"]["Оценка"] == "нет завершённых работ"
