@@ -17,6 +17,7 @@ from typing import Any
 
 from .analytics import Analysis, FlagRule, GroupStats, JournalStats, TaskStats
 from .discrepancy import PaperMarks, PaperResult, Scheme, ScoreSet, compare_all
+from .expert_stats import ExpertStats
 from .stats import TestResult, share
 
 #: Report section for each grouping, in output order.
@@ -38,12 +39,14 @@ def build_report(
     rule: FlagRule = FlagRule(),
     groupings: Iterable[str] = DEFAULT_GROUPINGS,
     listed: Sequence[PaperResult] | None = None,
+    experts: Sequence[ExpertStats] | None = None,
 ) -> Row:
     """The whole report for one campaign: papers, one section per grouping, a summary.
 
     Groups are always computed from every result; ``listed`` (default: all results) are
     the rows of the ``papers`` section — the service layer narrows it for readers who may
-    not see every paper (``services/reports/audience.py``)."""
+    not see every paper (``services/reports/audience.py``). ``experts``: the re-markers'
+    statistics (``domain/expert_stats.py``) for SPEC §7's ``experts`` table."""
     labels = scheme.labels
     analysis = Analysis(results, scheme, rule)
     rows = results if listed is None else listed
@@ -59,6 +62,8 @@ def build_report(
     for key in ("flagged", "flag_reasons", "evidence"):  # the campaign is the baseline, never flagged
         summary.pop(key)
     report["summary"] = summary
+    if experts is not None:
+        report["experts"] = experts_section(experts)
     return report
 
 
@@ -139,6 +144,37 @@ def score_json(scores: ScoreSet | None, labels: Sequence[str]) -> Row | None:
 def to_json(report: Row) -> str:
     """The report as compact UTF-8-friendly JSON (Cyrillic kept readable, no padding)."""
     return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- experts (the re-markers) ----------------------------------------------------
+
+
+def experts_section(stats: Sequence[ExpertStats]) -> list[Row]:
+    """SPEC §7's ``experts`` table, its five fields first: ``mean_delta_vs_final`` = mean over the
+    expert's final papers of recheck total − final total (negative = stricter), ``overturned`` =
+    their rechecks a third check changed, ``median_seconds`` = opening to submission. Then the
+    n and interval behind each figure (docs/experts.md); null where undefined."""
+    return [expert_row(s) for s in stats]
+
+
+def expert_row(s: ExpertStats) -> Row:
+    d, agreement = s.delta, s.agreement
+    return {
+        "expert": s.login,
+        "rechecks": s.rechecks,
+        "mean_delta_vs_final": _round(d.value),
+        "overturned": s.overturned,
+        "median_seconds": _round(s.median_seconds, 1),
+        "final_papers": d.n,
+        "ci95": None if d.low is None else [_round(d.low), _round(d.high)],
+        "reviewed": s.reviewed,
+        "timed": s.timed,
+        "enough_data": s.enough,
+        "tasks_differing": [t.label for t in s.tasks if t.significant],
+        "shared_papers": None if agreement is None else agreement.papers,
+        "kappa_with_partner": None if agreement is None else _round(agreement.kappa),
+        "alerts": [a.kind for a in s.alerts],
+    }
 
 
 # --- groups ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -60,6 +60,14 @@ class Assignment(Base):
     problem_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: When the marker first opened the paper (the scoring screen or the API's single read);
+    #: with ``submitted_at`` it gives the time spent on a paper (docs/experts.md).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The submitted score set, one byte a task in template order, written by the submission
+    #: itself (``scoring.packed_scores``); a copy of the task_scores rows that readers of whole
+    #: campaigns take instead of aggregating them. NULL before submission, for work submitted
+    #: before migration 0010, and when a task's maximum exceeds 255 (read the rows then).
+    submitted_scores: Mapped[bytes | None] = mapped_column(LargeBinary(), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -73,6 +81,7 @@ class Assignment(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_iff_time"),
         CheckConstraint("(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_iff_time"),
+        CheckConstraint("submitted_scores IS NULL OR status = 'submitted'", name="scores_copy_only_when_submitted"),
         # One live piece of work per (paper, kind, round); superseded rows stay as history.
         Index("uq_assignments_live_round", "paper_id", "kind", "round", unique=True,
               sqlite_where=text("status <> 'superseded'"), postgresql_where=text("status <> 'superseded'")),

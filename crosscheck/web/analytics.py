@@ -19,6 +19,8 @@ from ..services.reports import analytics as view
 from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
+from ..services.reports.audience import audience_for
+from ..services.reports.experts import experts_view, verdict
 from ..services.reports.files import KINDS, download_name
 from ..services.screening.screen import screen_campaign
 from ..services.reports.wording import FLAG_REASONS, INSUFFICIENT_HINT, STATUS_LABELS, ru_delta
@@ -87,6 +89,17 @@ def school(slug: str):
     screened = screen_campaign(session(), c).screening.school(detail.school.code)
     return render_template("analytics/school.html", campaign=c, d=detail, screened=screened,
                            before=before_text(screened), after=after_text(detail.stats))
+
+
+@bp.route("/<slug>/experts")
+@roles_required(*READERS)
+def experts(slug: str):
+    """How the re-markers mark (docs/experts.md): for organisers, observers and the campaign's
+    reviewers; experts never (403). Papers behind an alert are those the reader may see."""
+    c = campaign_or_404(slug)
+    data = experts_view(session(), c, audience_for(session(), current_user, c))
+    return render_template("analytics/experts.html", campaign=c, view=data, verdict=verdict,
+                           link_papers=current_user.role in (Role.ORGANISER, Role.REVIEWER))
 
 
 @bp.route("/history")

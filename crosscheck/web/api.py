@@ -8,7 +8,7 @@ from ..db import single_statement_writes
 from ..extensions import csrf, login_manager, session
 from ..models import Role
 from ..services.marking.assignments import assignment_json, my_assignments
-from ..services.marking.scoring import MarkingError, flag_problem, marking_state, save_scores, submit
+from ..services.marking.scoring import MarkingError, flag_problem, mark_opened, marking_state, save_scores, submit
 from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.pages import masked_page_of_assignment
 
@@ -65,7 +65,10 @@ def assignments():
 def assignment(assignment_id: int):
     _markers_only()
     s = session()
-    return jsonify(assignment_json(s, marking_state(s, current_user, assignment_id), page_url))
+    state = marking_state(s, current_user, assignment_id)
+    if mark_opened(s, state):  # the first read of one assignment starts its time per paper
+        s.commit()
+    return jsonify(assignment_json(s, state, page_url))
 
 
 def _body() -> dict:

@@ -17,6 +17,7 @@ from ..services.distribution.assignment import (AssignmentRefused, assign_manual
                                    withdraw_expert)
 from ..services.audit.trail import Actor, record
 from ..services.distribution.console import PAGE_FILTERS, expert_rows, paper_rows, reassignment_offers
+from ..services.reports.experts import experts_view, verdict
 from .access import roles_required
 from .ids import db_int
 from .organiser import campaign_or_404
@@ -129,7 +130,8 @@ def assign_paper(slug: str, cipher: str):
 @roles_required(Role.ORGANISER)
 def experts(slug: str):
     campaign = campaign_or_404(slug)
-    return render_template("console/experts.html", campaign=campaign, rows=expert_rows(session(), campaign))
+    return render_template("console/experts.html", campaign=campaign, rows=expert_rows(session(), campaign),
+                           view=experts_view(session(), campaign), verdict=verdict, link_papers=True)
 
 
 @bp.route("/<slug>/experts/<login>/withdraw", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """users.must_change_password (a chosen-by-someone-else password is changed at next login), conflicts.self_declared
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29 18:20:09.252549
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -87,7 +87,8 @@ def test_the_xlsx_holds_papers_schools_markers_and_a_printable_protocol(db, mark
     result = run("report", "e2e", "--format", "xlsx", "-o", str(out))
     assert result.exit_code == 0, result.output
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Работы", "Школы", "Эксперты первичной проверки", "Муниципальная сводка", "Протокол"]
+    assert wb.sheetnames == ["Работы", "Школы", "Эксперты первичной проверки", "Муниципальная сводка", "Протокол",
+                             "Эксперты"]
     papers = list(wb["Работы"].values)
     assert papers[0][:3] == ("Шифр", "Код ОО", "Код участника") and len(papers) == 4
     head = papers[0]

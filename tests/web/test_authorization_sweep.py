@@ -65,6 +65,7 @@ ACCESS = {
     "analytics.campaign": READERS,
     "analytics.school": READERS,
     "analytics.history": READERS,
+    "analytics.experts": READERS,  # other experts' statistics: never an expert (403)
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
     # the paper viewer: organisers any paper, reviewers only finished papers never in their queue

@@ -16,6 +16,7 @@ here are single Core statements rather than ORM loads and flushes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -80,13 +81,14 @@ class MarkingState:
     comment: str
     tasks: tuple[Task, ...]
     scores: dict[str, int]
+    opened_at: datetime | None = None
 
 
 def _state_statement():
     return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
                    Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
                    TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
-                   TaskScore.score)
+                   TaskScore.score, Assignment.opened_at)
             .join(Paper, Paper.id == Assignment.paper_id)
             .join(Campaign, Campaign.id == Paper.campaign_id)
             .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
@@ -115,7 +117,20 @@ def marking_state(session: Session, user: User, assignment_id: int) -> MarkingSt
         id=first[0], paper_id=first[1], campaign_id=first[2], cipher=first[3], kind=first[4], round=first[5],
         status=first[6], version=first[7], comment=first[8],
         tasks=tuple(Task(r[9], r[10], r[11], r[12]) for r in rows),
-        scores={r[10]: r[13] for r in rows if r[13] is not None})
+        scores={r[10]: r[13] for r in rows if r[13] is not None}, opened_at=first[14])
+
+
+def mark_opened(session: Session, state: MarkingState) -> bool:
+    """Record the first opening of an unfinished assignment (the start of its time per paper,
+    docs/experts.md). Writes only the first time: later opens cost no statement at all (the
+    state already says when), so the scoring screen never queues behind autosaves for it."""
+    if state.opened_at is not None or state.status in CLOSED:
+        return False
+    session.execute(update(Assignment)
+                    .where(Assignment.id == state.id, Assignment.opened_at.is_(None),
+                           Assignment.status.not_in(CLOSED))
+                    .values(opened_at=utcnow()).execution_options(synchronize_session=False))
+    return True
 
 
 def own_assignment(session: Session, user: User, assignment_id: int, *, for_update: bool = False) -> Assignment:
@@ -289,6 +304,16 @@ class Submitted:
     version: int
 
 
+def packed_scores(state: MarkingState) -> bytes | None:
+    """The submitted set once more, one byte a task in template order, on the assignment row: the
+    per-expert statistics read 100,000 of them without aggregating 1.5 million score rows
+    (docs/experts.md). Part of the submission's own UPDATE: no statement more. None when a
+    task's maximum does not fit in a byte (readers then aggregate the score rows)."""
+    if any(t.max_score > 255 for t in state.tasks):
+        return None
+    return bytes(state.scores[t.label] for t in state.tasks)
+
+
 def submit(session: Session, user: User, assignment_id: int) -> Submitted:
     state = marking_state(session, user, assignment_id)
     if state.status == AssignmentStatus.SUBMITTED:
@@ -301,7 +326,8 @@ def submit(session: Session, user: User, assignment_id: int) -> Submitted:
     from .workflow import after_submit, prepare_outcome
 
     outcome = prepare_outcome(session, state.paper_id)  # reads first: the write lock comes next
-    version = _bump_version(session, state, status=AssignmentStatus.SUBMITTED, submitted_at=utcnow())
+    version = _bump_version(session, state, status=AssignmentStatus.SUBMITTED, submitted_at=utcnow(),
+                            submitted_scores=packed_scores(state))
     record(session, Actor(user), "marks.submit", "assignment", state.id, campaign_id=state.campaign_id,
            after={"scores": state.scores, "comment": state.comment}, now=True)
     _forget(session, state)

@@ -62,14 +62,23 @@ def campaign_report(session: Session, campaign: Campaign, rule: FlagRule = FlagR
                     parallel: bool = False, audience: Audience = FULL) -> dict[str, Any]:
     """The SPEC §7 report as a dict (plus the engine's extra sections). A restricted
     ``audience`` (a reviewer) gets the papers section it may see (``audience.py``)."""
-    data = campaign_results(session, campaign, parallel=parallel)
+    from .experts import expert_stats, expert_stats_apart
+
+    if parallel:  # the experts' read on a connection of its own, beside the papers' (committed data)
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(expert_stats_apart, session.get_bind(), campaign.id)
+            data = campaign_results(session, campaign, parallel=True)
+            experts = future.result()
+    else:
+        data = campaign_results(session, campaign)
+        experts = expert_stats(session, campaign)
     groupings = report_groupings(campaign)
     with gc_paused():
         if not audience.restricted:
-            report = build_report(campaign.slug, data.results, data.scheme, rule, groupings)
+            report = build_report(campaign.slug, data.results, data.scheme, rule, groupings, experts=experts)
         else:
             report = build_report(campaign.slug, data.results, data.scheme, rule, groupings,
-                                  listed=audience.papers(data.results))
+                                  listed=audience.papers(data.results), experts=experts)
             report["papers_listed"] = RESTRICTED_NOTE
         report["teacher_views"] = campaign.teacher_views
         return report

@@ -26,6 +26,7 @@ from ...domain.discrepancy import PaperResult
 from ...domain.followup import Followup
 from ...models import Campaign, School
 from .audience import FULL, Audience
+from .experts import EXPERTS_HEAD, expert_cells, expert_stats
 from .followup import campaign_followup
 from .loader import CampaignResults, campaign_results
 from .wording import (CONFIRMED, CONFIRMED_SHARE, SENT_TO_REVIEW, SENT_TO_REVIEW_COUNT, STATUS_LABELS,
@@ -65,6 +66,7 @@ def write_xlsx(session: Session, campaign: Campaign, path: Path, rule: FlagRule 
     write_followup(wb.create_sheet("Муниципальная сводка"), campaign_followup(session, campaign, data, analysis),
                    schools)
     write_protocol(wb.create_sheet("Протокол"), campaign, school_groups, schools)
+    write_experts(wb.create_sheet("Эксперты"), expert_stats(session, campaign))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -172,6 +174,14 @@ def write_followup(ws, f: Followup, schools: dict[str, tuple[str, str]]) -> None
         for t in r.tasks:
             cells += [t.label, _r(t.mean_delta), _r(t.over_marked)]
         append(ws, cells)
+
+
+def write_experts(ws, stats) -> None:
+    """The re-markers (issue 18): SPEC §7's experts table with the n and interval behind each figure."""
+    ws.freeze_panes = "C2"
+    append(ws, header(ws, EXPERTS_HEAD))
+    for s in stats:
+        append(ws, expert_cells(s))
 
 
 def write_protocol(ws, campaign: Campaign, groups: list[GroupStats], schools: dict[str, tuple[str, str]]) -> None:
