@@ -1,8 +1,7 @@
 """assignments.opened_at (the first opening: time per paper) and assignments.submitted_scores
 (the submitted set, one byte a task, for the per-expert statistics; docs/experts.md).
 
-Numbered 0010 while another branch holds 0009: re-point ``down_revision`` to the 0009 that
-lands first at merge. Work submitted before this revision keeps NULL in both: readers fall
+Work submitted before this revision keeps NULL in both: readers fall
 back to the score rows and leave its time out.
 
 Revision ID: 0010
