@@ -1,6 +1,9 @@
 """Split the classified page stream into papers: a pure, sequential state machine.
 
-A cover opens a paper; content pages join the open paper until the next cover.
+A cover opens a paper; content pages join the open paper until the next cover. With an
+``identity`` box, a title page (a handwritten code in the box) that does not directly
+follow a cover opens an uncovered paper as its page 1, closed by the next title page or
+cover.
 Pages that cannot be placed get a reason instead of a guess: before the first
 cover, or after a cover that is foreign, invalid, duplicated or unknown (its
 pages are *probably* one paper, but whose is for a person to decide).
@@ -29,6 +32,7 @@ class Placement:
     reason_ru: str | None = None
     cipher: str | None = None
     campaign: str | None = None
+    title: bool = False  # this page starts an uncovered paper (a handwritten code, no cover)
 
 
 @dataclass
@@ -58,7 +62,9 @@ class Splitter:
     warnings: list[ScanWarning] = field(default_factory=list)
     _state: int | _Blocked | None = None  # open paper index, blocked, or before any cover
 
-    def place(self, page: PageClass) -> Placement:
+    def place(self, page: PageClass, title_rotation: int | None = None) -> Placement:
+        """``title_rotation``: not None when the page's identity box holds a handwritten
+        code (read with the page turned by that many degrees): a title page."""
         if page.kind is PageKind.BLANK:
             return Placement(page.number, "blank")
         if page.kind in (PageKind.COVER, PageKind.FOREIGN_COVER, PageKind.INVALID_COVER):
@@ -67,7 +73,22 @@ class Splitter:
             return self._unreadable(page)
         if page.foreign_qr:
             self._warn("foreign_qr_ignored", page.number)
+        if title_rotation is not None and not self._cover_awaits_first_page():
+            return self._title(page, title_rotation)
         return self._content(page)
+
+    def _cover_awaits_first_page(self) -> bool:
+        """A cover was just read: the title page after it is that paper's page 1 (the cover
+        takes precedence over the handwriting)."""
+        state = self._state
+        return isinstance(state, int) and bool(self.papers[state].cipher) and self.papers[state].positions == 0
+
+    def _title(self, page: PageClass, rotation: int) -> Placement:
+        """A title page with no cover before it starts an uncovered paper as its page 1."""
+        self.papers.append(PaperDraft("", self.campaign, page.number, rotation, positions=1))
+        self._state = len(self.papers) - 1
+        return Placement(page.number, "content", rotation, paper=self._state, position=1,
+                         cipher="", campaign=self.campaign, title=True)
 
     def _cover(self, page: PageClass) -> Placement:
         reason = None
