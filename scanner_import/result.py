@@ -137,7 +137,6 @@ class ImportResult:
         data = asdict(self)
         data["summary"] = {
             "papers": len(self.papers),
-            "uncovered_papers": sum(1 for p in self.papers if p.title is not None),
             "content_pages": sum(len(p.pages) for p in self.papers),
             "unidentified": len(self.unidentified),
             "blank": self.blank_count,
