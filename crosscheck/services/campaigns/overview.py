@@ -132,7 +132,8 @@ def next_steps_by_campaign(session: Session, summaries: list[CampaignSummary]) -
     schools_with_papers = grouped(select(Paper.campaign_id, func.count(func.distinct(Paper.school_id)))
                                   .where(Paper.campaign_id.in_(ids)).group_by(Paper.campaign_id))
     unidentified = grouped(select(Page.campaign_id, func.count()).where(
-        Page.campaign_id.in_(ids), Page.status == PageStatus.UNIDENTIFIED).group_by(Page.campaign_id))
+        Page.campaign_id.in_(ids), Page.status == PageStatus.UNIDENTIFIED,
+        Page.pending_title_id.is_(None)).group_by(Page.campaign_id))
     held = grouped(select(Page.campaign_id, func.count(func.distinct(Page.paper_id))).where(
         Page.campaign_id.in_(ids), in_doubt()).group_by(Page.campaign_id))
     placed = aliased(Page)
