@@ -99,6 +99,12 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
     return {"uncovered": len(found), "by_code": auto, "pending": pending}
 
 
+def school_codes(session: Session, campaign: Campaign) -> list[str]:
+    """The codes of the schools with papers in the campaign (the upload form's school choice)."""
+    return list(session.scalars(select(School.code).join(Paper, Paper.school_id == School.id)
+                                .where(Paper.campaign_id == campaign.id).distinct().order_by(School.code)))
+
+
 # --- the confirmation queue -------------------------------------------------------------
 
 def pending_titles(session: Session, campaign: Campaign) -> list[PendingTitle]:
