@@ -56,6 +56,9 @@ def test_the_organiser_confirms_by_click_then_by_typed_code(app, db, pending):
     assert [first.file_page, second.file_page] == starts
     home = client.get(f"/organiser/campaigns/{campaign.slug}/").get_data(as_text=True)
     assert 'id="titles-link"' in home and "<strong>2</strong>" in home
+    steps = client.get("/organiser/").get_data(as_text=True)
+    assert "2 титульных листа ждут подтверждения кода участника." in steps
+    assert f'href="/organiser/campaigns/{campaign.slug}/titles"' in steps
     page = client.get(f"/organiser/campaigns/{campaign.slug}/titles").get_data(as_text=True)
     assert 'id="title-card"' in page and first.digits in page and "1 из 2" in page
     candidates = [c["participant"] for c in first.candidates]
