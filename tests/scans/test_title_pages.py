@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def placed_by_paper(db) -> dict[int, list[int]]:
     return out
 
 
-def test_an_uncovered_stack_is_placed_by_code_and_the_rest_waits_for_a_person(run, db, roster, tmp_path):
+def test_an_uncovered_stack_is_placed_by_code_and_the_rest_waits_for_a_person(run, db, roster, tmp_path, data_dir):
     campaign, school, papers = roster
     codes = list(papers)
     stack = [uncovered(c, 100 + i) for i, c in enumerate(codes[:8])]
@@ -60,6 +61,14 @@ def test_an_uncovered_stack_is_placed_by_code_and_the_rest_waits_for_a_person(ru
     assert len(placed) >= 4  # the clean handwriting is mostly matched with confidence (5 of 8 today)
     for paper_id in placed:
         assert db.get(Paper, paper_id).identified_by == IdentifiedBy.CODE
+    # what an expert would get of a title page: the handwritten code box filled solid
+    title = db.scalar(select(Page).where(Page.paper_id == next(iter(placed)), Page.position == 1))
+    with Image.open(data_dir / "pages" / title.masked_sha256[:2] / f"{title.masked_sha256}.jpg") as img:
+        w, h = img.size
+        x0, y0, x1, y1 = ids.BOX
+        box = img.convert("L").crop((int((x0 + 0.01) * w), int((y0 + 0.01) * h), int((x1 - 0.01) * w),
+                                     int((y1 - 0.005) * h)))
+        assert box.getextrema()[1] <= 40
     pending = db.scalars(select(PendingTitle).order_by(PendingTitle.file_page)).all()
     assert starts[9] in [p.file_page for p in pending]       # the stranger's paper is never placed
     assert len(placed) + len(pending) == 10
