@@ -56,6 +56,7 @@ def test_the_organiser_confirms_by_click_then_by_typed_code(app, db, pending):
     assert [first.file_page, second.file_page] == starts
     home = client.get(f"/organiser/campaigns/{campaign.slug}/").get_data(as_text=True)
     assert 'id="titles-link"' in home and "<strong>2</strong>" in home
+    assert "без обложки 2: по коду 0" in home and "ждут подтверждения кода 2" in home
     steps = client.get("/organiser/").get_data(as_text=True)
     assert "2 титульных листа ждут подтверждения кода участника." in steps
     assert f'href="/organiser/campaigns/{campaign.slug}/titles"' in steps
