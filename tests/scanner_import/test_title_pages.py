@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,7 +47,7 @@ def test_title_pages_start_papers_and_blank_backs_are_dropped(tmp_path):
     x0, y0, x1, y1 = title.crop
     assert x0 <= ids.BOX[0] and x1 >= ids.BOX[2] and y0 <= ids.BOX[1] + 0.01 and y1 >= ids.BOX[3]
     # the readings match the roster: every paper placed with its own code, none wrongly
-    matches = match_pages([__import__("numpy").array(p.title.probs) for p in result.papers], codes)
+    matches = match_pages([np.array(p.title.probs) for p in result.papers], codes)
     assert all(m.participant in (codes[m.page], None) for m in matches)
     assert all(m.participant == codes[m.page] for m in matches if m.automatic)
     assert sum(m.automatic for m in matches) >= 3
