@@ -218,8 +218,11 @@ class _Run:
             self.blanks.append(BlankPage(p.number, analysis.page.inked_tiles, stored.original))
 
     def _warn(self, code: str, p: Placement, **fields: object) -> None:
-        text = text_ru(WARNINGS_RU, code, page=p.number, cipher=p.cipher, **fields)
-        self.warnings.append(ScanWarning(code, text, p.number, p.cipher))
+        cipher = p.cipher
+        if not cipher and p.paper is not None:  # an uncovered paper: named by its title page
+            cipher = self.splitter.papers[p.paper].label
+        text = text_ru(WARNINGS_RU, code, page=p.number, cipher=cipher, **fields)
+        self.warnings.append(ScanWarning(code, text, p.number, p.cipher or None))
 
     def _doubt_page_counts(self) -> None:
         """A paper with more or fewer pages than the template's: which page is which is

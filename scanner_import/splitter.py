@@ -43,6 +43,11 @@ class PaperDraft:
     rotation: int
     positions: int = 0
 
+    @property
+    def label(self) -> str:
+        """How messages name the paper: its cipher, or (no cover) where its title page is."""
+        return self.cipher or f"без обложки (титульный лист — стр. {self.cover_page})"
+
 
 @dataclass
 class _Blocked:
@@ -130,7 +135,7 @@ class Splitter:
             # Keep later pages on their template positions (masks!) despite the gap.
             paper = self.papers[self._state]
             paper.positions += 1
-            self._warn("unreadable_in_paper", page.number, paper.cipher)
+            self._warn("unreadable_in_paper", page.number, paper.cipher or None, label=paper.label)
         return self._unidentified(page.number, "unreadable_page", 0, error=page.error)
 
     def _unidentified(self, number: int, reason: str, rotation: int, cipher: str | None = None,
@@ -139,8 +144,9 @@ class Splitter:
         return Placement(number, "unidentified", rotation, reason=reason, reason_ru=text,
                          cipher=cipher, campaign=campaign)
 
-    def _warn(self, code: str, page: int | None, cipher: str | None = None, **fields: object) -> None:
-        text = text_ru(WARNINGS_RU, code, page=page, cipher=cipher, **fields)
+    def _warn(self, code: str, page: int | None, cipher: str | None = None, *, label: str | None = None,
+              **fields: object) -> None:
+        text = text_ru(WARNINGS_RU, code, page=page, cipher=label or cipher, **fields)
         self.warnings.append(ScanWarning(code, text, page, cipher))
 
     def finish(self, content_counts: dict[int, int], expected_pages: int | None) -> list[ScanWarning]:
@@ -148,8 +154,8 @@ class Splitter:
         for index, paper in enumerate(self.papers):
             count = content_counts.get(index, 0)
             if count == 0:
-                self._warn("paper_without_pages", paper.cover_page, paper.cipher)
+                self._warn("paper_without_pages", paper.cover_page, paper.cipher or None, label=paper.label)
             elif expected_pages is not None and count != expected_pages:
-                self._warn("page_count_mismatch", paper.cover_page, paper.cipher, count=count,
+                self._warn("page_count_mismatch", paper.cover_page, paper.cipher or None, label=paper.label, count=count,
                            expected=expected_pages)
         return self.warnings

@@ -89,3 +89,7 @@ def test_a_mixed_stack_covers_take_precedence(tmp_path):
     assert upside.cover_rotation == 180 and upside.pages[0].rotation == 180
     assert upside.title.digits == "40013" or "?" not in upside.title.digits
     assert not result.unidentified
+    # messages name an uncovered paper by its title page, never by an empty cipher
+    texts = [w.message_ru for w in result.warnings]
+    assert all("работы :" not in t and "работе :" not in t for t in texts)
+    assert "В работе без обложки (титульный лист — стр. 4) страниц: 2, а по шаблону ожидается 3." in texts
