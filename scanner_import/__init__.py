@@ -12,17 +12,18 @@ Usable without the web app (imports nothing from Flask, SQLAlchemy or
 from .covers import CoverEntry, CoverSheetSet, render_cover, write_covers_pdf
 from .errors import ScanInputError
 from .masks import MaskBox, apply_masks, parse_masks
+from .pagework import IdentityBox
 from .pipeline import ImportOptions, ProgressCallback, default_workers, file_sha256, import_scan
 from .qrpayload import DecodedPayload, PayloadStatus, decode_payload, encode_payload
 from .reader import open_scan
 from .result import (BlankPage, ContentPage, ImportResult, Paper, ScanWarning, StoredImage,
-                     UnidentifiedPage)
+                     TitleReading, UnidentifiedPage)
 from .store import ContentStore
 
 __all__ = [
     "BlankPage", "ContentPage", "ContentStore", "CoverEntry", "CoverSheetSet", "DecodedPayload",
-    "ImportOptions", "ImportResult", "MaskBox", "Paper", "PayloadStatus", "ProgressCallback",
-    "ScanInputError", "ScanWarning", "StoredImage", "UnidentifiedPage", "apply_masks",
+    "IdentityBox", "ImportOptions", "ImportResult", "MaskBox", "Paper", "PayloadStatus", "ProgressCallback",
+    "ScanInputError", "ScanWarning", "StoredImage", "TitleReading", "UnidentifiedPage", "apply_masks",
     "decode_payload", "default_workers", "encode_payload", "file_sha256", "import_scan",
     "open_scan", "parse_masks", "render_cover", "write_covers_pdf",
 ]

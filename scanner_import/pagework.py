@@ -6,7 +6,7 @@ threads use every core without pickling page images between processes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from PIL import Image
 
@@ -24,11 +24,24 @@ from .store import ContentStore
 PAGE_LEVEL_CODES = frozenset({"render_failed", "render_timeout"})
 
 
+@dataclass(frozen=True)
+class IdentityBox:
+    """The template's ``identity`` box (SPEC §1): where the pupil writes the participant
+    code by hand; ``box`` in fractions of the page (x0, y0, x1, y1)."""
+
+    box: tuple[float, float, float, float]
+    digits: int = 5
+    page: int = 1
+
+
 @dataclass
 class Analysis:
     source: SourcePage
     image: Image.Image | None
     page: PageClass
+    reading: Any = None          # identity.CodeReading of a title page (None: not one)
+    reading_turn: int = 0        # degrees CCW the page was turned to read it
+    reading_size: tuple[int, int] = (0, 0)   # the page's pixels as read
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,22 @@ class Stored:
     orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
 
 
-def analyse(source: SourcePage, campaign: str) -> Analysis:
+def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
+    """The code box read as the page stands, else upside down: (reading, turn) of a title
+    page, (None, 0) when the box holds no handwritten code either way."""
+    from .identity import read_code
+
+    gray = image if image.mode == "L" else image.convert("L")
+    for turn in (0, 180):
+        reading = read_code(rotate_ccw(gray, turn), identity.box, identity.digits)
+        if reading.is_title_page:
+            return reading, turn
+        if reading.grid is not None:
+            return None, 0  # the printed cells stand upright and are empty: not a title page
+    return None, 0
+
+
+def analyse(source: SourcePage, campaign: str, identity: IdentityBox | None = None) -> Analysis:
     """Decode and classify. A page that does not decode is UNREADABLE, not fatal.
 
     ScanInputError stays fatal (decompression bomb, missing poppler): it is
@@ -70,6 +98,9 @@ def analyse(source: SourcePage, campaign: str) -> Analysis:
     if page.kind is PageKind.BLANK and source.decode_error:
         # A damaged JPEG that poppler renders as white is not a blank page: keep it.
         page = PageClass(source.number, PageKind.UNREADABLE, error=source.decode_error)
+    if identity is not None and page.kind is PageKind.CONTENT:
+        reading, turn = read_title(image, identity)
+        return Analysis(source, image, page, reading, turn, image.size)
     return Analysis(source, image, page)
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from .masks import MaskBox, doubt_boxes
 from .pagesrc import SourcePage
-from .pagework import Analysis, Stored, StoreSettings, analyse, rerender, store_page
+from .layout import box_before_turn
+from .pagework import Analysis, IdentityBox, Stored, StoreSettings, analyse, rerender, store_page
 from .qrpayload import CAMPAIGN_RE
 from .reader import DEFAULT_DPI, DEFAULT_MAX_PAGES, open_scan
 from .reasons import DOUBTS_RU, WARNINGS_RU, text_ru
-from .result import (BlankPage, ContentPage, ImportResult, Paper, ScanWarning, UnidentifiedPage)
+from .result import (BlankPage, ContentPage, ImportResult, Paper, ScanWarning, TitleReading, UnidentifiedPage)
 from .splitter import Placement, Splitter
 from .store import ContentStore
 
@@ -38,7 +39,9 @@ class ImportOptions:
     page count: a paper with more or fewer pages has every page in doubt (its
     positions, which the masks follow, are unknown). ``portrait``: the template's
     page shape (a page of the other shape came in sideways). ``workers`` 0 = one
-    per core (≤ 4).
+    per core (≤ 4). ``identity``: the template's code box; when given, a content page
+    whose box holds a handwritten code is a title page and starts an uncovered paper
+    (``Paper.title``) unless it directly follows a cover.
     """
 
     campaign: str
@@ -54,6 +57,20 @@ class ImportOptions:
     mask_fill: int = 0
     keep_blank_originals: bool = False
     fsync: bool = False
+    identity: IdentityBox | None = None
+
+
+def _title_reading(number: int, analysis: Analysis, turn: int) -> TitleReading:
+    """Plain data of a title page's reading; the crop (the code box with the grid finder's
+    margin) in fractions of the stored original, which the orientation check may have
+    turned by ``turn`` further."""
+    reading = analysis.reading
+    width, height = analysis.reading_size
+    x0, y0, x1, y1 = reading.grid.region
+    box = (max(0.0, x0 / width), max(0.0, y0 / height), min(1.0, x1 / width), min(1.0, y1 / height))
+    crop = box_before_turn(box, (360 - turn) % 360)
+    return TitleReading(number, reading.best_guess, [[round(float(v), 6) for v in row] for row in reading.probs],
+                        [bool(f) for f in reading.filled], tuple(round(c, 5) for c in crop))
 
 
 def default_workers() -> int:
@@ -142,7 +159,7 @@ class _Run:
         analyses: deque[Future[Analysis]] = deque()
         stores: deque[tuple[Placement, Analysis, Future[Stored]]] = deque()
         for source in pages:
-            analyses.append(pool.submit(analyse, source, self.options.campaign))
+            analyses.append(pool.submit(analyse, source, self.options.campaign, self.options.identity))
             while len(analyses) >= window:
                 self._dispatch(pool, analyses.popleft().result(), stores)
                 self._collect(stores, window)
@@ -153,7 +170,8 @@ class _Run:
 
     def _dispatch(self, pool: ThreadPoolExecutor, analysis: Analysis,
                   stores: deque[tuple[Placement, Analysis, Future[Stored]]]) -> None:
-        placement = self.splitter.place(analysis.page)
+        placement = self.splitter.place(
+            analysis.page, analysis.reading_turn if analysis.reading is not None else None)
         stores.append((placement, analysis,
                        pool.submit(store_page, analysis, placement, self.store, self.settings)))
 
@@ -177,6 +195,9 @@ class _Run:
         elif p.role == "content":
             assert stored.original and stored.masked and p.position is not None
             turn, doubt = stored.orientation.turn, stored.orientation.doubt
+            if p.title:
+                self.papers.append(Paper(p.campaign or "", "", p.number, p.rotation, None,
+                                         title=_title_reading(p.number, analysis, turn)))
             self.candidates[p.number] = stored.orientation.candidates
             self.papers[p.paper or 0].pages.append(ContentPage(
                 p.number, p.position, (p.rotation + turn) % 360, stored.original, stored.masked,
@@ -197,8 +218,11 @@ class _Run:
             self.blanks.append(BlankPage(p.number, analysis.page.inked_tiles, stored.original))
 
     def _warn(self, code: str, p: Placement, **fields: object) -> None:
-        text = text_ru(WARNINGS_RU, code, page=p.number, cipher=p.cipher, **fields)
-        self.warnings.append(ScanWarning(code, text, p.number, p.cipher))
+        cipher = p.cipher
+        if not cipher and p.paper is not None:  # an uncovered paper: named by its title page
+            cipher = self.splitter.papers[p.paper].label
+        text = text_ru(WARNINGS_RU, code, page=p.number, cipher=cipher, **fields)
+        self.warnings.append(ScanWarning(code, text, p.number, p.cipher or None))
 
     def _doubt_page_counts(self) -> None:
         """A paper with more or fewer pages than the template's: which page is which is

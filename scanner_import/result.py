@@ -45,9 +45,30 @@ class ContentPage:
     doubt_codes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class TitleReading:
+    """The handwritten participant code read on an uncovered paper's title page.
+
+    ``probs`` is the N x 10 table (row k: the probabilities of 0..9 for digit k, uniform
+    for an empty cell), ``filled`` which cells hold ink, ``digits`` the most likely digit
+    of each cell (``?`` empty; for display only: matching uses ``probs``). ``crop`` is
+    the code box with a margin, in fractions (x0, y0, x1, y1) of the page's *stored
+    original* (as turned upright), for a person confirming the reading.
+    """
+
+    source_page: int
+    digits: str
+    probs: list[list[float]]
+    filled: list[bool]
+    crop: tuple[float, float, float, float]
+
+
 @dataclass
 class Paper:
-    """A cover and the content pages after it."""
+    """A cover and the content pages after it, or (``title`` set, ``cipher`` "", ``cover``
+    None) an uncovered paper: a title page with a handwritten code (its page 1, which
+    ``cover_page`` names) and the pages after it. Whose paper that is, the caller decides
+    from ``title`` (scanner_import.identity.match_pages) or a person does."""
 
     campaign: str
     cipher: str
@@ -55,6 +76,7 @@ class Paper:
     cover_rotation: int
     cover: StoredImage | None
     pages: list[ContentPage] = field(default_factory=list)
+    title: TitleReading | None = None
 
 
 @dataclass(frozen=True)

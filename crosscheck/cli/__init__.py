@@ -470,19 +470,83 @@ def scans() -> None:
 @click.argument("campaign_slug", metavar="CAMPAIGN")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--wait", is_flag=True, help="with a queue: wait until the import is done")
-def scans_import(campaign_slug: str, file: str, wait: bool) -> None:
-    """Import a scanned PDF/TIFF: covers split it into papers (SPEC §3)."""
+@click.option("--school", "school_code", default=None,
+              help="school code: also read title pages without covers (handwritten participant codes)")
+def scans_import(campaign_slug: str, file: str, wait: bool, school_code: str | None) -> None:
+    """Import a scanned PDF/TIFF: covers (and, with --school, title pages) split it into papers (SPEC §3)."""
     from ..services.campaigns.store import CampaignError
     from .scans import import_file
 
     try:
-        outcome = import_file(campaign_slug, Path(file), wait=wait)
+        outcome = import_file(campaign_slug, Path(file), wait=wait, school_code=school_code)
     except CampaignError as exc:
         raise CliFailure(str(exc)) from exc
     for line in outcome.lines:
         click.echo(line)
     if outcome.failed:
         raise CliFailure(outcome.failed)
+
+
+@scans.command("status")
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC §3)")
+def scans_status(campaign_slug: str, as_json: bool) -> None:
+    """What the imports made of the pages: batches, papers and how they were identified, pending title pages."""
+    import json
+
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.scans.titles import status
+
+    try:
+        with app_session() as s:
+            data = status(s, get_campaign(s, campaign_slug))
+    except CampaignError as exc:
+        raise CliFailure(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for b in data["batches"]:
+        click.echo(f"{b['file']}: {b['status']}, страниц {b['pages']}, пустых {b['blank']}, "
+                   f"нераспознанных {b['unidentified']}, ждут подтверждения кода {b['pending']}")
+    how = {"qr": 0, "code": 0, "person": 0}
+    for p in data["papers"]:
+        how[p["identified_by"]] += 1
+    click.echo(f"работ со сканами: {len(data['papers'])} (по обложке {how['qr']}, по коду {how['code']}, "
+               f"подтверждено человеком {how['person']})")
+    for item in data["pending"]:
+        cands = ", ".join(f"{c['participant']} ({c['confidence']:.2f})" for c in item["candidates"]) or "—"
+        click.echo(f"ждёт подтверждения: {item['file']}, стр. {item['file_page']}: {cands}")
+
+
+@scans.command("confirm")
+@click.argument("campaign_slug", metavar="CAMPAIGN")
+@click.option("--file", "filename", required=True, help="the scan file's name as imported")
+@click.option("--page", "file_page", required=True, type=int, help="the title page (1-based in the file)")
+@click.option("--participant", required=True, help="the participant code")
+def scans_confirm(campaign_slug: str, filename: str, file_page: int, participant: str) -> None:
+    """Confirm whose paper a pending title page is; the pages after it go with it."""
+    from ..services.audit.trail import Actor
+    from ..services.campaigns.store import CampaignError, get_campaign
+    from ..services.scans.titles import ConfirmError, confirm, find_pending
+
+    try:
+        with app_session() as s:
+            campaign = get_campaign(s, campaign_slug)
+            item = find_pending(s, campaign, filename, file_page)
+            paper = confirm(s, campaign, item, participant, Actor.cli())
+            pages = s.scalar(_count_pages(paper.id))
+    except (CampaignError, ConfirmError) as exc:
+        raise CliFailure(str(exc)) from exc
+    click.echo(f"подтверждено: стр. {file_page} файла «{filename}» — участник {participant.strip()}, "
+               f"страниц размещено: {pages}")
+
+
+def _count_pages(paper_id: int):
+    from sqlalchemy import func, select
+
+    from ..models import Page, PageStatus
+
+    return select(func.count()).select_from(Page).where(Page.paper_id == paper_id, Page.status == PageStatus.PLACED)
 
 
 # --- distribution of work -------------------------------------------------------------

@@ -15,10 +15,12 @@ class Outcome:
     failed: str = ""
 
 
-def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
+def import_file(campaign_slug: str, path: Path, *, wait: bool, school_code: str | None = None) -> Outcome:
+    from sqlalchemy import select
+
     from .. import create_app
     from ..extensions import session
-    from ..models import BatchStatus, ScanBatch
+    from ..models import BatchStatus, ScanBatch, School
     from ..services.audit.trail import Actor
     from ..services.campaigns.store import get_campaign
     from ..services.scans.batches import ScanUploadError, register_upload, start_import
@@ -29,9 +31,15 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool) -> Outcome:
     with app.app_context():
         s = session()
         campaign = get_campaign(s, campaign_slug)
+        school = None
+        if school_code is not None:
+            school = s.scalar(select(School).where(School.code == school_code.strip()))
+            if school is None:
+                out.failed = f"--school: неизвестный код ОО «{school_code}»"
+                return out
         try:
             reg = register_upload(s, campaign, path, path.name, cfg.data_dir, Actor.cli(),
-                                  max_pages=cfg.max_scan_pages)
+                                  max_pages=cfg.max_scan_pages, school=school)
         except ScanUploadError as exc:
             s.rollback()
             out.failed = str(exc)
@@ -98,5 +106,9 @@ def _summary(report: dict | None) -> list[str]:
         more = f" и ещё {report['excluded'] - len(shown)}" if report["excluded"] > len(shown) else ""
         lines.append(f"работ вне выборки: {report['excluded']} ({', '.join(shown)}{more}) — сканы сохранены, "
                      f"но на перепроверку эти работы не пойдут")
+    if report.get("uncovered"):
+        lines.append(f"работ без обложки: {report['uncovered']}; разложено по коду участника: {report['by_code']}, "
+                     f"ждут подтверждения кода: {report['pending']} (crosscheck scans status / очередь "
+                     f"титульных листов в веб-интерфейсе)")
     lines += [f"предупреждение: {w}" for w in report.get("warnings", [])]
     return lines

@@ -27,11 +27,12 @@ class CampaignFacts:
     reviews_unassigned: int      # papers in review with no live third check
     deadline_passed: bool = False
     closed: bool = False
+    pending_titles: int = 0      # title pages (no cover) whose handwritten code a person confirms
 
 
 @dataclass(frozen=True)
 class Step:
-    where: str   # marks | unidentified | doubts | scans | assign | problems | reviews | deadline | reports
+    where: str   # marks | titles | unidentified | doubts | scans | assign | problems | reviews | deadline | reports
     text: str    # one Russian line, with the count
     count: int
     urgent: bool = False
@@ -53,6 +54,9 @@ def next_steps(f: CampaignFacts) -> list[Step]:
     if f.schools_without_marks:
         steps.append(Step("marks", f"Нет первичных баллов у {_n(f.schools_without_marks, 'школы', 'школ', 'школ')}.",
                           f.schools_without_marks))
+    if f.pending_titles:
+        steps.append(Step("titles", f"{_n(f.pending_titles, 'титульный лист ждёт', 'титульных листа ждут', 'титульных листов ждут')} "
+                                    "подтверждения кода участника.", f.pending_titles, urgent=True))
     if f.unidentified_pages:
         steps.append(Step("unidentified", f"{_n(f.unidentified_pages, 'страница ждёт', 'страницы ждут', 'страниц ждут')} "
                                           "в очереди нераспознанных.", f.unidentified_pages, urgent=True))

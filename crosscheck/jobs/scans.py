@@ -47,7 +47,7 @@ def import_scan_batch(batch_id: int) -> dict:
     known = set(session.scalars(select(Paper.cipher).where(Paper.campaign_id == batch.campaign_id)))
     try:
         result = run_pipeline(batch.campaign, source, data_dir, Progress(db.session_factory, batch_id), known,
-                              cfg.max_scan_pages)
+                              cfg.max_scan_pages, titles=batch.school_id is not None)
         session.refresh(batch)
         return place_result(session, batch, result, Actor(label=f"job:scan:{batch_id}"))
     except Exception as exc:

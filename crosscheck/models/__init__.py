@@ -4,8 +4,8 @@ from .audit import AuditEvent
 from .campaigns import Campaign, CampaignExpert, CampaignStatus, PaperTemplate, TemplateTask
 from .marking import (ACTIVE_STATUSES, Assignment, AssignmentKind, AssignmentStatus, ProblemKind, ProblemReport,
                       ProblemStatus, TaskScore)
-from .papers import (BatchStatus, CampaignSample, OriginalScore, Page, PageStatus, Paper, PaperStatus, ScanBatch, held_back,
-                     in_doubt)
+from .papers import (BatchStatus, CampaignSample, IdentifiedBy, OriginalScore, Page, PageStatus, Paper, PaperStatus,
+                     PendingStatus, PendingTitle, ScanBatch, held_back, in_doubt)
 from .reports import ReportRun, ReportStatus
 from .uploads import MarksUpload, UploadStatus
 from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, User, user_subjects
@@ -13,6 +13,7 @@ from .people import ApiToken, Conflict, LoginAttempt, Role, School, Subject, Use
 __all__ = [
     "Base", "AuditEvent", "Campaign", "CampaignExpert", "CampaignStatus", "PaperTemplate", "TemplateTask",
     "ACTIVE_STATUSES", "Assignment", "AssignmentKind", "AssignmentStatus", "ProblemKind", "ProblemReport", "ProblemStatus", "TaskScore",
-    "BatchStatus", "CampaignSample", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus", "ScanBatch", "held_back", "in_doubt",
+    "BatchStatus", "CampaignSample", "IdentifiedBy", "OriginalScore", "Page", "PageStatus", "Paper", "PaperStatus",
+    "PendingStatus", "PendingTitle", "ScanBatch", "held_back", "in_doubt",
     "ReportRun", "ReportStatus", "MarksUpload", "UploadStatus", "ApiToken", "Conflict", "LoginAttempt", "Role", "School", "Subject", "User", "user_subjects",
 ]

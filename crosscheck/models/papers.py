@@ -25,6 +25,14 @@ class PaperStatus(str, enum.Enum):
     EXCLUDED = "excluded"
 
 
+class IdentifiedBy(str, enum.Enum):
+    """How a paper's scanned pages were tied to it (``scans status``): by the cover's QR, by
+    the handwritten code read with confidence, or by a person."""
+    QR = "qr"
+    CODE = "code"
+    PERSON = "person"
+
+
 class Paper(Base):
     """One pupil's paper in one campaign. The cipher is all an expert ever learns of it."""
 
@@ -43,6 +51,10 @@ class Paper(Base):
     status: Mapped[PaperStatus] = mapped_column(
         str_enum(PaperStatus, "paper_status"), default=PaperStatus.UNASSIGNED
     )
+    # How its scanned pages were tied to it (None: no pages placed yet, or placed before
+    # migration 0012 - by a cover, shown as "qr").
+    identified_by: Mapped[IdentifiedBy | None] = mapped_column(str_enum(IdentifiedBy, "identified_by"),
+                                                                nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
@@ -109,8 +121,12 @@ class ScanBatch(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The school whose stack this is (``scans import --school``): uncovered papers are
+    # matched against its participants. None: covers only.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), nullable=True)
 
     campaign: Mapped[Campaign] = relationship()
+    school: Mapped[School | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "sha256"),
@@ -123,6 +139,49 @@ class PageStatus(str, enum.Enum):
     PLACED = "placed"
     UNIDENTIFIED = "unidentified"
     DISCARDED = "discarded"
+
+
+class PendingStatus(str, enum.Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class PendingTitle(Base):
+    """A title page whose handwritten code was not matched with confidence (SPEC §3, scans
+    without cover sheets): a person confirms whose paper it is. Its pages (the title page
+    and the ones after it) wait as unidentified pages linked here (``Page.pending_title_id``),
+    already masked for their positions; confirming places them all under the paper.
+    ``candidates``: [{"participant", "confidence"}] best first; ``crop``: the code box in
+    fractions of the title page's stored original; ``digits``: the best guess as read."""
+
+    __tablename__ = "pending_titles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("scan_batches.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    file_page: Mapped[int] = mapped_column(Integer)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    digits: Mapped[str] = mapped_column(String(32), default="")
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    crop: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[PendingStatus] = mapped_column(str_enum(PendingStatus, "pending_status"),
+                                                  default=PendingStatus.PENDING, index=True)
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id"), nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    batch: Mapped[ScanBatch] = relationship()
+    school: Mapped[School] = relationship()
+    paper: Mapped[Paper | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("batch_id", "file_page"),
+        CheckConstraint("(status = 'confirmed') = (paper_id IS NOT NULL AND resolved_at IS NOT NULL)",
+                        name="confirmed_iff_paper"),
+    )
 
 
 class Page(Base):
@@ -147,6 +206,10 @@ class Page(Base):
     # may not cover what they must, so it is never served to an expert and its paper is
     # held back from assignment until an organiser confirms the page.
     doubt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An unidentified page of an uncovered paper whose code a person has still to confirm
+    # (its title page's PendingTitle); it is not in the unidentified queue meanwhile.
+    pending_title_id: Mapped[int | None] = mapped_column(ForeignKey("pending_titles.id"), nullable=True,
+                                                         index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     paper: Mapped[Paper | None] = relationship()

@@ -21,6 +21,7 @@ from ..services.marks import uploads
 from ..services.marks.importer import MarksPreview
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count
+from ..services.scans.titles import pending_count, school_codes
 from ..services.scans.doubts import held_back_count
 from .access import roles_required
 from .limits import MB, body_limit
@@ -65,6 +66,7 @@ def campaign(slug: str):
                            open_problems=open_count(session(), c), any_problems=report_count(session(), c),
                            moscow=ZoneInfo("Europe/Moscow"), scan_batches=batches(session(), c),
                            unidentified=unidentified_count(session(), c), held_back=held_back_count(session(), c),
+                           pending_titles=pending_count(session(), c), schools_all=school_codes(session(), c),
                            batch_labels=BATCH_LABELS, marks_uploads=uploads.uploads_of(session(), c),
                            upload_labels=UPLOAD_LABELS)
 

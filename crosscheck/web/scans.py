@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import session
-from ..models import BatchStatus, Page, PaperStatus, Role, ScanBatch
+from ..models import BatchStatus, Page, PaperStatus, PendingTitle, Role, ScanBatch, School
 from ..services.audit.trail import Actor
 from ..services.distribution.reviews import assign_review
 from ..services.scans.covers import CoversError, write_school_covers
@@ -21,6 +21,9 @@ from ..services.scans.renders import RENDER_WIDTHS
 from ..services.scans.batches import ScanUploadError, register_upload, settle_abandoned, start_import
 from ..services.scans.doubts import (ConfirmError, Decision, confirm_pages, held_back_papers, is_held_back,
                                      paper_by_cipher, placed_pages)
+from ..services.scans.titles import ConfirmError as CodeError
+from ..services.scans.titles import confirm as confirm_code
+from ..services.scans.titles import crop_image, pending_titles
 from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .downloads import attachment_name
@@ -70,9 +73,14 @@ def upload(slug: str):
         # anything (a NUL). The pipeline tells PDF from TIFF by content, not by extension.
         source = Path(tmp) / "upload"
         upload_file.save(source)
+        school_code = (request.form.get("school") or "").strip()
+        school = session().scalar(select(School).where(School.code == school_code)) if school_code else None
+        if school_code and school is None:
+            flash(f"ОО «{school_code[:64]}» не найдена: файл не загружен.", "error")
+            return redirect(url_for("organiser.campaign", slug=slug))
         try:
             reg = register_upload(session(), campaign, source, upload_file.filename, cfg.data_dir,
-                                  Actor(current_user), max_pages=cfg.max_scan_pages)
+                                  Actor(current_user), max_pages=cfg.max_scan_pages, school=school)
         except ScanUploadError as exc:
             session().rollback()
             flash(str(exc), "error")
@@ -251,3 +259,61 @@ def masked(page_id: int):
         abort(404)
     width = request.args.get("w", type=db_int)
     return send_stored_jpeg(page.masked_sha256, width if width in RENDER_WIDTHS else None)
+
+
+# --- the confirmation queue: title pages whose handwritten code a person confirms ---------
+
+def _title_of(campaign, item_id: int) -> PendingTitle:
+    item = session().get(PendingTitle, item_id)
+    if item is None or item.campaign_id != campaign.id:
+        abort(404)
+    return item
+
+
+@bp.route("/<slug>/titles")
+@roles_required(Role.ORGANISER)
+def titles(slug: str):
+    """One pending title page at a time (``?after=ID``: the one after it), keyboard first."""
+    campaign = campaign_or_404(slug)
+    waiting_items = pending_titles(session(), campaign)
+    after = request.args.get("after", type=db_int)
+    item = None
+    if waiting_items:
+        later = [i for i in waiting_items if after is None or i.id > after]
+        item = (later or waiting_items)[0]
+    position = waiting_items.index(item) + 1 if item is not None else 0
+    return render_template("scans/titles.html", campaign=campaign, item=item, total=len(waiting_items),
+                           position=position)
+
+
+@bp.route("/<slug>/titles/<int:item_id>/crop.png")
+@roles_required(Role.ORGANISER)
+def title_crop(slug: str, item_id: int):
+    """The code box of a pending title page, cut from the original scan: organisers only."""
+    campaign = campaign_or_404(slug)
+    item = _title_of(campaign, item_id)
+    try:
+        data = crop_image(current_app.config["CROSSCHECK"].data_dir, item)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/png", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<slug>/titles/<int:item_id>/confirm", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def confirm_title(slug: str, item_id: int):
+    campaign = campaign_or_404(slug)
+    item = _title_of(campaign, item_id)
+    code = (request.form.get("participant") or "").strip()[:64]
+    try:
+        paper = confirm_code(session(), campaign, item, code, Actor(current_user))
+        session().commit()
+    except CodeError as exc:
+        session().rollback()
+        flash(f"Код не подтверждён: {exc}.", "error")
+        return redirect(url_for(".titles", slug=slug, after=item_id - 1))
+    flash(f"Страница {item.file_page} файла «{item.batch.filename}»: работа участника {paper.participant_code} "
+          "размещена вместе со следующими страницами.", "info")
+    return redirect(url_for(".titles", slug=slug, after=item_id))

@@ -39,3 +39,9 @@ def test_a_passed_deadline_counts_what_is_unfinished():
     steps = next_steps(facts(done=30, deadline_passed=True))
     assert [s.text for s in steps] == ["Срок проверки прошёл, не завершено 10 работ."]
     assert next_steps(facts(done=38)) == []  # marking under way, nothing for the organiser to do
+
+
+def test_title_pages_waiting_for_a_person_come_before_the_unidentified_queue():
+    steps = next_steps(facts(pending_titles=3, unidentified_pages=1))
+    assert [s.where for s in steps][:2] == ["titles", "unidentified"]
+    assert steps[0].text == "3 титульных листа ждут подтверждения кода участника." and steps[0].urgent

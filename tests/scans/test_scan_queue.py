@@ -95,3 +95,28 @@ def test_a_worker_killed_midway_leaves_no_half_paper_and_a_rerun_finishes(db, cl
     positions = db.execute(select(Page.paper_id, Page.position)).all()
     assert len(positions) == len(set(positions)) == 160  # no duplicates
     assert db.scalar(select(func.count()).select_from(ScanBatch)) == 1
+
+
+def test_with_redis_a_stack_without_covers_is_matched_by_the_worker(db, cli_env, redis_url, factory, tmp_path):
+    """The school travels with the batch to the worker: its title pages are read and matched there."""
+    from crosscheck.models import PendingTitle
+    from tests.scans.titles import identity_campaign, ids, uncovered, write
+
+    campaign = identity_campaign(factory)
+    school = factory.school("730101")
+    codes = ids.roster(41, n=6)
+    for c in codes:
+        factory.paper(campaign, school, code=c)
+    factory.commit()
+    env = cli_env | {"REDIS_URL": redis_url}
+    scan, _ = write(tmp_path / "s.pdf", [uncovered(codes[0], 100, backs=False), uncovered("99017", 7, backs=False)])
+    result = CliRunner().invoke(main, ["scans", "import", campaign.slug, str(scan), "--school", "730101"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "поставлен в очередь" in result.output
+    worker = run_worker(env)
+    assert worker.returncode == 0, worker.stderr
+    assert batch_state(db).status == BatchStatus.DONE
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(PendingTitle)) >= 1  # the stranger's code waits
+    assert batch_state(db).report["uncovered"] == 2
+    assert placed(db) + 4 * db.scalar(select(func.count()).select_from(PendingTitle)) == 8

@@ -50,6 +50,8 @@ ACCESS = {
     "scans.masked": {"organiser"},  # a page as the organiser checks it (served to markers only via the API)
     "scans.doubts": {"organiser"},
     "scans.doubt_paper": {"organiser"},
+    "scans.titles": {"organiser"},  # the title-page queue (scans without covers)
+    "scans.title_crop": {"organiser"},  # the crop of a handwritten code: from the original scan
     "problems.index": {"organiser"},  # experts' problem reports: organisers only
     "problems.reassign": {"organiser"},
     "audit.index": {"organiser", "observer"},
@@ -98,7 +100,7 @@ def world(factory, data_dir):
     factory.commit()
     return {"slug": "c1", "assignment_id": assignment.id, "position": 1, "cipher": paper.cipher,
             "login": "expert", "filename": "app.css", "school_code": "500101", "batch_id": 1, "run_id": 1,
-            "upload_id": 1, "page_id": page.id, "template_name": "vpr-math-5",
+            "upload_id": 1, "page_id": page.id, "item_id": 1, "template_name": "vpr-math-5",
             "slot": "title", "sha256": "0" * 64, "user_id": expert.id, "token": "t" * 24, "conflict_id": 1}
 
 

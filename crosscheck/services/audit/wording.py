@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "scan.upload": "Файл сканов загружен",
     "scan.import": "Файл сканов обработан",
     "page.attach": "Страница отнесена к работе",
+    "scan.confirm_code": "Код участника на титульном листе подтверждён",
     "page.make_room": "Страница сдвинута",
     "page.replace": "Страница заменена",
     "page.discard": "Страница отброшена",
@@ -107,6 +108,8 @@ FIELD_LABELS = {
     "pages_in_doubt": "Страниц под сомнением", "held_back": "Задержано", "held_back_ciphers": "Задержанные шифры",
     "excluded_ciphers": "Шифры вне выборки",
     "warnings": "Предупреждения", "page_count": "Страниц в файле",
+    "uncovered": "Работ без обложки", "by_code": "Разложено по коду участника", "pending": "Ждут подтверждения кода",
+    "digits": "Код, как прочитан", "candidates": "Предложенные коды", "file_page": "Страница файла",
     # distribution
     "created": "Создано назначений", "unassigned": "Не назначено", "max_load": "Наибольшая нагрузка",
     # campaigns
@@ -136,6 +139,7 @@ VALUE_LABELS = {
     "status": {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                "done": "Завершена", "assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
                "superseded": "Снята", "excluded": "Вне выборки", "placed": "Разложена", "discarded": "Отброшена", "unidentified": "Не распознана",
+               "pending": "Ждёт подтверждения", "confirmed": "Подтверждён",
                "preparing": "Подготовка", "closed": "Завершена"},
     "kind": {"recheck": "перепроверка", "review": "третья проверка"},
     "role": {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
@@ -154,7 +158,7 @@ ENTITY_VALUE_LABELS = {
 
 ENTITY_LABELS = {"marks_upload": "Файл первичных баллов", "paper": "Работа", "assignment": "Назначение", "page": "Страница", "user": "Пользователь",
                  "school": "ОО", "campaign": "Кампания", "scan_batch": "Файл сканов", "conflict": "Конфликт интересов",
-                 "people_upload": "Файл людей"}
+                 "people_upload": "Файл людей", "pending_title": "Титульный лист без обложки"}
 
 
 def action_label(code: str) -> str:

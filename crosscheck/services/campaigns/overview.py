@@ -118,7 +118,7 @@ def next_steps_by_campaign(session: Session, summaries: list[CampaignSummary]) -
     from sqlalchemy import and_, exists
     from sqlalchemy.orm import aliased
 
-    from ...models import Page, PageStatus, School, in_doubt
+    from ...models import Page, PageStatus, PendingStatus, PendingTitle, School, in_doubt
 
     if not summaries:
         return {}
@@ -132,7 +132,10 @@ def next_steps_by_campaign(session: Session, summaries: list[CampaignSummary]) -
     schools_with_papers = grouped(select(Paper.campaign_id, func.count(func.distinct(Paper.school_id)))
                                   .where(Paper.campaign_id.in_(ids)).group_by(Paper.campaign_id))
     unidentified = grouped(select(Page.campaign_id, func.count()).where(
-        Page.campaign_id.in_(ids), Page.status == PageStatus.UNIDENTIFIED).group_by(Page.campaign_id))
+        Page.campaign_id.in_(ids), Page.status == PageStatus.UNIDENTIFIED,
+        Page.pending_title_id.is_(None)).group_by(Page.campaign_id))
+    titles = grouped(select(PendingTitle.campaign_id, func.count()).where(
+        PendingTitle.campaign_id.in_(ids), PendingTitle.status == PendingStatus.PENDING).group_by(PendingTitle.campaign_id))
     held = grouped(select(Page.campaign_id, func.count(func.distinct(Page.paper_id))).where(
         Page.campaign_id.in_(ids), in_doubt()).group_by(Page.campaign_id))
     placed = aliased(Page)
@@ -162,6 +165,6 @@ def next_steps_by_campaign(session: Session, summaries: list[CampaignSummary]) -
             without_scans=without_scans.get(cid, 0), open_problems=problems.get(cid, 0),
             reviews_unassigned=reviews_unassigned.get(cid, 0),
             deadline_passed=deadline is not None and deadline < now,
-            closed=s.campaign.status == CampaignStatus.CLOSED)
+            closed=s.campaign.status == CampaignStatus.CLOSED, pending_titles=titles.get(cid, 0))
         out[cid] = next_steps(facts)
     return out

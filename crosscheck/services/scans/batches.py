@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ...db import utcnow
 from ...filenames import shown_name
-from ...models import BatchStatus, Campaign, Page, PageStatus, Paper, PaperStatus, ScanBatch
+from ...models import BatchStatus, Campaign, IdentifiedBy, Page, PageStatus, Paper, PaperStatus, ScanBatch, School
 from ..audit.trail import Actor, record
 from .pages import pages_root
 
@@ -67,10 +67,11 @@ def validate_scan(source: Path, max_pages: int, name: str | None = None) -> None
 
 
 def register_upload(session: Session, campaign: Campaign, source: Path, filename: str, data_dir: Path,
-                    actor: Actor | None, *, max_pages: int = 2000) -> Registered:
+                    actor: Actor | None, *, max_pages: int = 2000, school: School | None = None) -> Registered:
     """Keep the uploaded file (by hash) and its batch; the same file twice is one batch, also
     when both copies arrive at the same moment. Uploading the file of a failed or abandoned
-    batch again queues that batch anew."""
+    batch again queues that batch anew. ``school``: the school whose stack this is (SPEC §3,
+    scans without cover sheets): its title pages are read and matched to its participants."""
     name = shown_name(filename, "scan.pdf")
     suffix = Path(name).suffix.lower()
     if suffix not in SCAN_SUFFIXES:
@@ -81,6 +82,8 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
     sha = file_sha256(source)
     existing = _batch_of(session, campaign.id, sha)
     if existing is not None:
+        if existing.status != BatchStatus.DONE and school is not None and existing.school_id is None:
+            existing.school_id = school.id  # a failed import of this file, run again naming its school
         return _again(session, existing)
     target = data_dir / UPLOADS_DIR / f"{sha}{suffix}"
     if not target.exists():
@@ -91,12 +94,13 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
         os.replace(tmp, target)
     batch_id = _insert_unless_there(session, campaign_id=campaign.id, filename=name, sha256=sha,
                                     stored_path=str(target.relative_to(data_dir)),
-                                    created_by_id=actor.user.id if actor and actor.user else None)
+                                    created_by_id=actor.user.id if actor and actor.user else None,
+                                    school_id=school.id if school is not None else None)
     if batch_id is None:  # the same file, registered by a concurrent upload a moment ago
         return Registered(_batch_of(session, campaign.id, sha), created=False, needs_run=False)
     batch = session.get(ScanBatch, batch_id)
     record(session, actor, "scan.upload", "scan_batch", batch.id, campaign_id=campaign.id,
-           after={"filename": batch.filename, "sha256": sha})
+           after={"filename": batch.filename, "sha256": sha} | ({"school": school.code} if school else {}))
     return Registered(batch, created=True, needs_run=True)
 
 
@@ -180,55 +184,95 @@ def set_status(session_factory, batch_id: int, status: BatchStatus, error: str =
 
 
 def run_pipeline(campaign: Campaign, source: Path, data_dir: Path, progress, known: set[str],
-                 max_pages: int = 2000):
-    from scanner_import import ImportOptions, import_scan, parse_masks
+                 max_pages: int = 2000, *, titles: bool = False):
+    """``titles``: the batch names its school, so a title page with a handwritten code
+    (the template's ``identity`` box) starts an uncovered paper (SPEC §3)."""
+    from scanner_import import IdentityBox, ImportOptions, import_scan, parse_masks
+
+    from ..campaigns.store import stored_spec
 
     template = campaign.template
+    identity = stored_spec(template).identity if titles else None
     options = ImportOptions(campaign=campaign.slug, masks=parse_masks(template.masks),
-                            expected_pages=template.pages, known_ciphers=known, max_pages=max_pages)
+                            expected_pages=template.pages, known_ciphers=known, max_pages=max_pages,
+                            identity=IdentityBox(tuple(identity.box), identity.digits, identity.page)
+                            if identity is not None else None)
     return import_scan(source, pages_root(data_dir), options, progress=progress)
 
 
+@dataclass
+class _Tally:
+    placed: int = 0
+    in_doubt: int = 0
+    held_back: list = None  # type: ignore[assignment]
+    excluded: list = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.held_back, self.excluded = [], []
+
+
+def place_pages(session: Session, batch: ScanBatch, paper: Paper, pages, already: set[int], tally: _Tally,
+                how: IdentifiedBy) -> None:
+    """Place a paper's pages (as the pipeline found and masked them) under ``paper``."""
+    for page in pages:
+        if page.source_page in already:
+            continue  # this batch already placed it (a re-run after a crash)
+        # A page in doubt is masked everywhere and holds its paper back (never served)
+        # until an organiser confirms it (services/scans/doubts.py).
+        session.add(Page(status=PageStatus.PLACED, paper_id=paper.id, position=page.position,
+                         masked_sha256=page.masked.sha256, doubt=page.doubt, **_common(batch, page)))
+        tally.placed += 1
+        tally.in_doubt += bool(page.doubt)
+        # Outside the sample (SPEC §8): the scan is kept, but nobody will be given it;
+        # the report says so rather than letting it pass unnoticed.
+        if paper.status == PaperStatus.EXCLUDED and paper.cipher not in tally.excluded:
+            tally.excluded.append(paper.cipher)
+        if page.doubt and paper.cipher not in tally.held_back:
+            tally.held_back.append(paper.cipher)
+    if paper.identified_by is None:
+        paper.identified_by = how
+
+
+def _common(batch: ScanBatch, page) -> dict:
+    return dict(campaign_id=batch.campaign_id, batch_id=batch.id, source_index=page.source_page,
+                original_sha256=page.original.sha256, width=page.original.width,
+                height=page.original.height, rotation=page.rotation)
+
+
 def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None) -> dict:
-    """Write the pipeline's result as page rows (one transaction, by the caller)."""
+    """Write the pipeline's result as page rows (one transaction, by the caller). Covered
+    papers first; then the uncovered ones are matched against the batch school's roster
+    (services/scans/titles.py): placed when matched with confidence, else pending."""
+    from .titles import place_uncovered
+
     campaign_id = batch.campaign_id
     papers = {p.cipher: p for p in session.scalars(select(Paper).where(Paper.campaign_id == campaign_id))}
     already = set(session.scalars(select(Page.source_index).where(Page.batch_id == batch.id)))
     with_pages = set(session.scalars(select(Page.paper_id).where(
         Page.campaign_id == campaign_id, Page.status == PageStatus.PLACED, Page.batch_id != batch.id)))
-    placed = conflicts = unidentified = in_doubt = 0
-    conflict_ciphers, held_back, excluded = [], [], []
-    for found in result.papers:
+    conflicts = unidentified = 0
+    conflict_ciphers: list[str] = []
+    tally = _Tally()
+    covered = [p for p in result.papers if p.title is None]
+    for found in covered:
         paper = papers.get(found.cipher)
         clash = paper is not None and paper.id in with_pages
         if clash:
             conflict_ciphers.append(found.cipher)
+        if paper is not None and not clash:
+            place_pages(session, batch, paper, found.pages, already, tally, IdentifiedBy.QR)
+            continue
         for page in found.pages:
             if page.source_page in already:
-                continue  # this batch already placed it (a re-run after a crash)
-            common = dict(campaign_id=campaign_id, batch_id=batch.id, source_index=page.source_page,
-                          original_sha256=page.original.sha256, width=page.original.width,
-                          height=page.original.height, rotation=page.rotation)
-            if paper is None or clash:
-                reason = ("у работы уже есть страницы из другого файла; прикрепите или удалите"
-                          if clash else "шифр с обложки не найден в кампании")
-                session.add(Page(status=PageStatus.UNIDENTIFIED, reason=f"{found.cipher}: {reason}",
-                                 masked_sha256=page.masked.sha256, **common))
-                conflicts += clash
-                unidentified += not clash
-            else:
-                # A page in doubt is masked everywhere and holds its paper back (never served)
-                # until an organiser confirms it (services/scans/doubts.py).
-                session.add(Page(status=PageStatus.PLACED, paper_id=paper.id, position=page.position,
-                                 masked_sha256=page.masked.sha256, doubt=page.doubt, **common))
-                placed += 1
-                in_doubt += bool(page.doubt)
-                # Outside the sample (SPEC §8): the scan is kept, but nobody will be given it;
-                # the report says so rather than letting it pass unnoticed.
-                if paper.status == PaperStatus.EXCLUDED and found.cipher not in excluded:
-                    excluded.append(found.cipher)
-                if page.doubt and found.cipher not in held_back:
-                    held_back.append(found.cipher)
+                continue
+            reason = ("у работы уже есть страницы из другого файла; прикрепите или удалите"
+                      if clash else "шифр с обложки не найден в кампании")
+            session.add(Page(status=PageStatus.UNIDENTIFIED, reason=f"{found.cipher}: {reason}",
+                             masked_sha256=page.masked.sha256, **_common(batch, page)))
+            conflicts += clash
+            unidentified += not clash
+    session.flush()
+    uncovered = place_uncovered(session, batch, [p for p in result.papers if p.title is not None], already, tally)
     for page in result.unidentified:
         if page.source_page in already or page.original is None:
             continue
@@ -237,11 +281,14 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
                          height=page.original.height, rotation=page.rotation,
                          status=PageStatus.UNIDENTIFIED, reason=page.reason_ru))
         unidentified += 1
-    summary = {"papers": len(result.papers), "pages_placed": placed, "unidentified": unidentified,
+    summary = {"papers": len(result.papers), "pages_placed": tally.placed, "unidentified": unidentified,
                "conflicts": conflicts, "conflict_ciphers": conflict_ciphers, "blank": result.blank_count,
-               "pages_in_doubt": in_doubt, "held_back": len(held_back), "held_back_ciphers": held_back[:50],
-               "excluded": len(excluded), "excluded_ciphers": excluded[:50],
+               "pages_in_doubt": tally.in_doubt, "held_back": len(tally.held_back),
+               "held_back_ciphers": tally.held_back[:50],
+               "excluded": len(tally.excluded), "excluded_ciphers": tally.excluded[:50],
                "warnings": [w.message_ru for w in result.warnings][:50], "page_count": result.page_count}
+    if uncovered is not None:
+        summary |= uncovered
     batch.report = summary
     batch.status = BatchStatus.DONE
     batch.pages_total = batch.pages_done = result.page_count
@@ -262,7 +309,7 @@ def batches(session: Session, campaign: Campaign) -> list[ScanBatch]:
 
 def unidentified_count(session: Session, campaign: Campaign) -> int:
     return session.scalar(select(func.count()).select_from(Page).where(
-        Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED))
+        Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED, Page.pending_title_id.is_(None)))
 
 
 QUEUE_DOWN = "очередь задач недоступна: файл сохранён, но не обработан — загрузите его ещё раз позже"

@@ -22,9 +22,13 @@ class QueueError(ValueError):
     pass
 
 
+PENDING_PAGE = "страница работы, чей код участника ждёт подтверждения: подтвердите код в очереди титульных листов"
+
+
 def waiting(session: Session, campaign: Campaign) -> list[Page]:
     return list(session.scalars(select(Page).where(Page.campaign_id == campaign.id,
-                                                   Page.status == PageStatus.UNIDENTIFIED)
+                                                   Page.status == PageStatus.UNIDENTIFIED,
+                                                   Page.pending_title_id.is_(None))
                                 .order_by(Page.batch_id, Page.source_index)))
 
 
@@ -41,6 +45,8 @@ def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, pap
            *, replace: bool, actor: Actor | None) -> Page:
     if page.status != PageStatus.UNIDENTIFIED or page.campaign_id != campaign.id:
         raise QueueError("эта страница уже разобрана")
+    if page.pending_title_id is not None:
+        raise QueueError(PENDING_PAGE)
     pages = campaign.template.pages
     if not 1 <= position <= pages:
         raise QueueError(f"номер страницы в работе: от 1 до {pages} (столько страниц в работе по шаблону)")
@@ -76,6 +82,8 @@ def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, pap
 def discard(session: Session, campaign: Campaign, page: Page, actor: Actor | None) -> None:
     if page.status != PageStatus.UNIDENTIFIED or page.campaign_id != campaign.id:
         raise QueueError("эта страница уже разобрана")
+    if page.pending_title_id is not None:
+        raise QueueError(PENDING_PAGE)
     page.status = PageStatus.DISCARDED
     session.flush()
     record(session, actor, "page.discard", "page", page.id, campaign_id=campaign.id,

@@ -1,0 +1,220 @@
+"""Scans without cover sheets (SPEC §3): uncovered papers matched to a school's codes.
+
+The pipeline hands over each uncovered paper with the reading of its title page (the
+handwritten participant code as an N x 10 probability table). Here the whole stack is
+matched one-to-one against the **roster** (``scanner_import.identity.match_pages``):
+
+* the roster is the batch school's papers in the campaign whose participant code has the
+  template's number of digits and that have **no placed page yet** - a code already placed
+  (by a cover, an earlier import, or a confirmation) is not offered again, so a second scan
+  of a paper can never be matched onto it: it goes to the queue instead (its true code is
+  missing from the roster, so no candidate reaches the confidence floor);
+* an automatic match places the paper's pages exactly as a covered paper's are placed
+  (masked renders, doubts and held-back rules alike), ``identified_by = "code"``;
+* anything else becomes a :class:`PendingTitle` (status ``pending``) with its candidates,
+  the digits as read and the crop of the code box; its pages (the title page and those
+  after it) are stored as unidentified pages linked to it (``Page.pending_title_id``),
+  already masked for their positions, and they stay out of the unidentified queue.
+
+A person confirms a pending title (``scans confirm`` or the web queue): the paper must be
+the school's, with no placed page; its pages are then placed at once, ``identified_by =
+"person"``. Nothing is placed under a code that was neither matched with confidence nor
+confirmed by a person.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...db import utcnow
+from ...models import (Campaign, IdentifiedBy, Page, PageStatus, Paper, PendingStatus, PendingTitle,
+                       ScanBatch, School)
+from ..audit.trail import Actor, record
+from .pages import stored_path
+
+PENDING_REASON = "ждёт подтверждения кода участника (титульный лист — стр. {page} файла)"
+NO_SCHOOL = "у файла не указана ОО: код участника не с чем сопоставить"
+
+
+class ConfirmError(ValueError):
+    pass
+
+
+def placed_paper_ids(session: Session, campaign_id: int) -> set[int]:
+    return set(session.scalars(select(Page.paper_id).where(Page.campaign_id == campaign_id,
+                                                           Page.status == PageStatus.PLACED).distinct()))
+
+
+def roster(session: Session, campaign_id: int, school_id: int, digits: int) -> dict[str, Paper]:
+    """The codes an uncovered paper of this school may be matched to (see the module doc)."""
+    taken = placed_paper_ids(session, campaign_id)
+    rows = session.scalars(select(Paper).where(Paper.campaign_id == campaign_id, Paper.school_id == school_id))
+    return {p.participant_code: p for p in rows
+            if p.id not in taken and len(p.participant_code) == digits and p.participant_code.isdigit()}
+
+
+def place_uncovered(session: Session, batch: ScanBatch, found: list, already: set[int], tally) -> dict | None:
+    """Match and place (or leave pending) the uncovered papers of one import; the report's
+    extra fields, or None when there were none."""
+    from scanner_import.identity import match_pages
+
+    from .batches import _common, place_pages
+
+    if not found:
+        return None
+    fresh = [f for f in found if f.title.source_page not in already]  # a re-run after a crash: done
+    auto = pending = 0
+    if fresh:
+        digits = len(fresh[0].title.probs)
+        codes = roster(session, batch.campaign_id, batch.school_id, digits) if batch.school_id else {}
+        matches = match_pages([np.asarray(f.title.probs, float) for f in fresh], sorted(codes))
+        for f, m in zip(fresh, matches):
+            if batch.school_id is None:  # not reached: without a school the pipeline reads no codes
+                for page in f.pages:
+                    session.add(Page(status=PageStatus.UNIDENTIFIED, reason=NO_SCHOOL, **_common(batch, page)))
+                continue
+            if m.automatic and m.participant is not None and batch.school_id is not None:
+                place_pages(session, batch, codes[m.participant], f.pages, already, tally, IdentifiedBy.CODE)
+                auto += 1
+                continue
+            title_page = f.pages[0]
+            item = PendingTitle(campaign_id=batch.campaign_id, batch_id=batch.id, school_id=batch.school_id,
+                                file_page=f.title.source_page, original_sha256=title_page.original.sha256,
+                                digits=f.title.digits,
+                                candidates=[{"participant": c.participant, "confidence": round(c.confidence, 4)}
+                                            for c in m.candidates],
+                                crop=list(f.title.crop), reason=m.reason,
+                                status=PendingStatus.PENDING)
+            session.add(item)
+            session.flush()
+            for page in f.pages:
+                session.add(Page(status=PageStatus.UNIDENTIFIED, pending_title_id=item.id, position=page.position,
+                                 masked_sha256=page.masked.sha256, doubt=page.doubt,
+                                 reason=PENDING_REASON.format(page=f.title.source_page), **_common(batch, page)))
+            pending += 1
+        session.flush()
+    return {"uncovered": len(found), "by_code": auto, "pending": pending}
+
+
+def school_codes(session: Session, campaign: Campaign) -> list[str]:
+    """The codes of the schools with papers in the campaign (the upload form's school choice)."""
+    return list(session.scalars(select(School.code).join(Paper, Paper.school_id == School.id)
+                                .where(Paper.campaign_id == campaign.id).distinct().order_by(School.code)))
+
+
+# --- the confirmation queue -------------------------------------------------------------
+
+def pending_titles(session: Session, campaign: Campaign) -> list[PendingTitle]:
+    return list(session.scalars(select(PendingTitle).where(PendingTitle.campaign_id == campaign.id,
+                                                           PendingTitle.status == PendingStatus.PENDING)
+                                .order_by(PendingTitle.batch_id, PendingTitle.file_page)))
+
+
+def pending_count(session: Session, campaign: Campaign) -> int:
+    return session.scalar(select(func.count()).select_from(PendingTitle).where(
+        PendingTitle.campaign_id == campaign.id, PendingTitle.status == PendingStatus.PENDING)) or 0
+
+
+def find_pending(session: Session, campaign: Campaign, filename: str, file_page: int) -> PendingTitle:
+    """The title page at ``file_page`` of the campaign's file ``filename`` (as uploaded)."""
+    batches = list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id,
+                                                           ScanBatch.filename == filename)))
+    if not batches:
+        raise ConfirmError(f"файла «{filename}» в кампании нет")
+    item = session.scalar(select(PendingTitle).where(PendingTitle.batch_id.in_([b.id for b in batches]),
+                                                     PendingTitle.file_page == file_page))
+    if item is None or item.status != PendingStatus.PENDING:
+        raise ConfirmError(f"страница {file_page} файла «{filename}» не ждёт подтверждения кода"
+                           + (" (уже подтверждена)" if item is not None else ""))
+    return item
+
+
+def confirm(session: Session, campaign: Campaign, item: PendingTitle, participant: str,
+            actor: Actor | None) -> Paper:
+    """A person says whose paper this is: its pages are placed under that participant's paper."""
+    if item.campaign_id != campaign.id:
+        raise ConfirmError("этот титульный лист не из этой кампании")
+    if item.status != PendingStatus.PENDING:
+        raise ConfirmError(f"страница {item.file_page} файла «{item.batch.filename}» уже подтверждена")
+    code = (participant or "").strip()
+    school = session.get(School, item.school_id) if item.school_id else None
+    paper = None if school is None or not code else session.scalar(select(Paper).where(
+        Paper.campaign_id == campaign.id, Paper.school_id == school.id, Paper.participant_code == code))
+    if paper is None:
+        where = f"в ОО «{school.code}»" if school is not None else "в ОО файла"
+        raise ConfirmError(f"участника с кодом «{code}» {where} в этой кампании нет")
+    if paper.id in placed_paper_ids(session, campaign.id):
+        raise ConfirmError(f"работа участника «{code}» уже размещена (у неё есть страницы): "
+                           "выберите другой код")
+    pages = list(session.scalars(select(Page).where(Page.pending_title_id == item.id,
+                                                    Page.status == PageStatus.UNIDENTIFIED)
+                                 .order_by(Page.source_index)))
+    for page in pages:
+        page.paper_id, page.status, page.reason, page.pending_title_id = paper.id, PageStatus.PLACED, "", None
+    paper.identified_by = IdentifiedBy.PERSON
+    item.status, item.paper_id, item.resolved_at = PendingStatus.CONFIRMED, paper.id, utcnow()
+    item.resolved_by_id = actor.user.id if actor is not None and actor.user is not None else None
+    session.flush()
+    record(session, actor, "scan.confirm_code", "pending_title", item.id, campaign_id=campaign.id,
+           before={"status": "pending", "digits": item.digits, "candidates": item.candidates},
+           after={"status": "confirmed", "participant": code, "cipher": paper.cipher,
+                  "file": item.batch.filename, "file_page": item.file_page, "pages": len(pages)})
+    return paper
+
+
+def crop_image(data_dir: Path, item: PendingTitle, width: int = 720) -> bytes:
+    """The code box of the title page, cut from its stored original (organisers only)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(stored_path(data_dir, item.original_sha256)) as img:
+        w, h = img.size
+        x0, y0, x1, y1 = (item.crop or [0.0, 0.0, 1.0, 0.2])
+        box = (int(x0 * w), int(y0 * h), max(int(x0 * w) + 1, int(x1 * w)), max(int(y0 * h) + 1, int(y1 * h)))
+        part = img.crop(box).convert("L")
+    if part.width < width:
+        part = part.resize((width, max(1, round(part.height * width / part.width))))
+    out = io.BytesIO()
+    part.save(out, "PNG")
+    return out.getvalue()
+
+
+# --- scans status (SPEC §3) -------------------------------------------------------------
+
+def status(session: Session, campaign: Campaign) -> dict:
+    """What the imports made of the pages, exactly SPEC §3's JSON."""
+    batches = list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id)
+                                   .order_by(ScanBatch.id)))
+    names = {b.id: b.filename for b in batches}
+    unidentified = dict(session.execute(select(Page.batch_id, func.count()).where(
+        Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED, Page.pending_title_id.is_(None))
+        .group_by(Page.batch_id)).all())
+    waiting = pending_titles(session, campaign)
+    pending_by_batch: dict[int, int] = {}
+    for item in waiting:
+        pending_by_batch[item.batch_id] = pending_by_batch.get(item.batch_id, 0) + 1
+    out_batches = []
+    for b in batches:
+        report = b.report or {}
+        out_batches.append({"file": b.filename, "status": b.status.value,
+                            "pages": report.get("page_count", b.pages_total), "blank": report.get("blank", 0),
+                            "unidentified": unidentified.get(b.id, 0), "pending": pending_by_batch.get(b.id, 0)})
+    rows = session.execute(select(Paper, School.code, Page.position, Page.batch_id, Page.source_index)
+                           .join(School, Paper.school_id == School.id)
+                           .join(Page, Page.paper_id == Paper.id)
+                           .where(Paper.campaign_id == campaign.id, Page.status == PageStatus.PLACED)
+                           .order_by(School.code, Paper.participant_code, Page.position)).all()
+    papers: dict[int, dict] = {}
+    for paper, school_code, position, batch_id, source_index in rows:
+        entry = papers.setdefault(paper.id, {
+            "participant": paper.participant_code, "school": school_code,
+            "identified_by": (paper.identified_by or IdentifiedBy.QR).value, "pages": []})
+        entry["pages"].append({"position": position, "file": names.get(batch_id, ""), "file_page": source_index})
+    pending = [{"file": names.get(i.batch_id, ""), "file_page": i.file_page,
+                "candidates": [{"participant": c["participant"], "confidence": c["confidence"]}
+                               for c in (i.candidates or [])]} for i in waiting]
+    return {"batches": out_batches, "papers": list(papers.values()), "pending": pending}
