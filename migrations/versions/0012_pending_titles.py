@@ -1,6 +1,6 @@
 """scans without cover sheets: pending title pages, identified_by, batch school
 
-Storage (docs/identity-pipeline.md): a title page whose code was not matched with confidence is a
+Storage (docs/identity.md): a title page whose code was not matched with confidence is a
 row of ``pending_titles``; its pages are unidentified pages linked to it
 (``pages.pending_title_id``), kept out of the unidentified queue until a person confirms.
 ``papers.identified_by`` says how a paper's pages were tied to it (qr|code|person; papers
