@@ -44,10 +44,23 @@ def _render_item(type_, obj, autogen_context):
 
 def _run(connection) -> None:
     # render_as_batch: SQLite can only ALTER by copying tables; batch mode does that for us.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True, render_item=_render_item)
-    with context.begin_transaction():
-        context.run_migrations()
+    # Copying drops the old table, which with foreign keys on would cascade into the rows
+    # that refer to it (and the append-only audit trail refuses that): SQLite migrates with
+    # foreign keys off, as Alembic's batch mode expects, and switches them on again after.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          compare_type=True, render_item=_render_item)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -24,7 +24,7 @@ def test_problems_reported_before_become_open_reports(tmp_path, worker_name):
         flagged.problem = ProblemKind.UNREADABLE
         s.commit()
         flagged_id = flagged.id
-    downgrade(url, "-1")  # this revision only
+    downgrade(url, "0007")  # back to before this revision (the later ones go too)
     assert "problem_reports" not in inspect(engine).get_table_names()
     upgrade(url)
     with engine.connect() as conn:

@@ -130,7 +130,8 @@ def test_the_summary_pdf_has_the_municipal_followup(rechecked, login_as, tmp_pat
 
 def test_the_xlsx_has_a_municipal_summary_sheet(rechecked, login_as):
     wb = load_workbook(io.BytesIO(press_report(login_as("organiser"), "xlsx", follow=True).data))
-    assert wb.sheetnames == ["Работы", "Школы", "Эксперты первичной проверки", "Муниципальная сводка", "Протокол"]
+    assert wb.sheetnames == ["Работы", "Школы", "Эксперты первичной проверки", "Муниципальная сводка", "Протокол",
+                             "Эксперты"]
     rows = list(wb["Муниципальная сводка"].values)
     head = rows[0]
     by_code = {r[0]: dict(zip(head, r)) for r in rows[1:]}

@@ -59,7 +59,7 @@ def test_switched_off_by_the_organiser_audited_and_honoured(db, marked, login_as
     assert report["teacher_views"] is False and "original_markers" not in report
     assert report["schools"] and report["classes"]  # the other sections are built as before
     wb = load_workbook(io.BytesIO(press_report(client, "xlsx", follow=True).data))
-    assert wb.sheetnames == ["Работы", "Школы", "Муниципальная сводка", "Протокол"]
+    assert wb.sheetnames == ["Работы", "Школы", "Муниципальная сводка", "Протокол", "Эксперты"]
 
     # and on again: one audit event per change, nothing recorded when nothing changed
     _settings(client, teacher_views="1")

@@ -60,7 +60,7 @@ def sheet_xml(path) -> dict[str, str]:
 def test_the_xlsx_report_writes_hostile_values_as_text_not_formulas(db, hostile_campaign, tmp_path):
     path = write_xlsx(db, hostile_campaign, tmp_path / "report.xlsx")
     sheets = sheet_xml(path)
-    assert len(sheets) == 5  # papers, schools, markers, the municipal summary (issue 17), protocol
+    assert len(sheets) == 6  # papers, schools, markers, the municipal summary (issue 17), protocol, experts
     for name, xml in sheets.items():
         assert not re.search(r"<(\w+:)?f[ >]", xml), name  # no formula element anywhere
     wb = load_workbook(path)  # not data_only: a formula would come back as its text "=…"

@@ -244,7 +244,7 @@ def test_an_excluded_paper_scanned_is_reported_not_given_out(db, fixed):
     def found(paper, index):
         image = SimpleNamespace(sha256=f"{index:064d}", width=10, height=10)
         page = SimpleNamespace(source_page=index, original=image, masked=image, rotation=0, position=1, doubt="")
-        return SimpleNamespace(cipher=paper.cipher, pages=[page])
+        return SimpleNamespace(cipher=paper.cipher, pages=[page], title=None)
 
     result = SimpleNamespace(papers=[found(excluded, 1), found(sampled, 2)], unidentified=[], blank_count=0,
                              warnings=[], page_count=2)
