@@ -2,7 +2,7 @@
 side by side with a bare openpyxl read of the same file.
 
     python bench/marks_import.py [--rows 30000] [--tasks 20] [--repeat 3] [--database-url URL]
-                                 [--mem-rows 5000,15000,30000] [--skip-sqlite]
+                                 [--mem-rows 5000,15000,30000] [--skip-sqlite] [--skip-timings]
 
 Generates (cached under bench/out/) the export FIS OKO gives a municipality: title and meta
 rows, a `Б`/`П` row, the header ``ОО, Муниципалитет, Название ОО, Код участника, Класс,
@@ -23,8 +23,9 @@ f. ``preview_marks`` after the import.
 
 Prints medians of ``--repeat`` and the ratio of each to (a), in wall time and in the child's
 own CPU time (on a shared machine the CPU time is the steadier figure; on PostgreSQL it leaves
-out the server's work); then the peak RSS of (a), (b) and (c) at each of ``--mem-rows`` (its
-growth over the process's RSS before the stage). Progress goes to stderr.
+out the server's work); then, at each of ``--mem-rows`` (SQLite), the peak RSS growth of (a)–(e)
+over the process's RSS before the stage and the tracemalloc peak of (c), (d) and (e) (each traced
+in a separate, untimed run; ``--skip-timings``: this table only). Progress goes to stderr.
 SQLite always (a file in a temporary folder, unless ``--skip-sqlite``); PostgreSQL when
 ``--database-url`` names one (a scratch database: its schema is dropped).
 """
@@ -179,7 +180,7 @@ def _rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def child(stage: str, path: Path, url: str | None, profile: str | None) -> dict:
+def child(stage: str, path: Path, url: str | None, profile: str | None, trace: bool = False) -> dict:
     """Run one stage, timed from just before it starts; imports and set-up excluded."""
     import openpyxl  # noqa: F401  (imported before the clock starts, like ours)
     from sqlalchemy import select
@@ -223,6 +224,10 @@ def child(stage: str, path: Path, url: str | None, profile: str | None) -> dict:
     run = {"openpyxl": bare, "reader": reader, "preview": preview, "import": do_import, "reimport": do_import,
            "preview_after": preview}[stage]
     before = _rss_mib()
+    if trace:  # Python allocations only, from here on (slows the stage: its time is not reported)
+        import tracemalloc
+
+        tracemalloc.start()
     profiler = None
     if profile:
         import cProfile
@@ -236,15 +241,22 @@ def child(stage: str, path: Path, url: str | None, profile: str | None) -> dict:
         profiler.disable()
         profiler.dump_stats(profile)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    traced = None
+    if trace:
+        traced = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
     if db:
         db.dispose()
-    return {"stage": stage, "seconds": seconds, "cpu": cpu, "rss_before": before, "rss_peak": peak, **out}
+    return {"stage": stage, "seconds": seconds, "cpu": cpu, "rss_before": before, "rss_peak": peak,
+            **({"traced_peak": traced} if trace else {}), **out}
 
 
-def run_child(stage: str, path: Path, url: str | None) -> dict:
+def run_child(stage: str, path: Path, url: str | None, trace: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", stage, "--file", str(path)]
     if url:
         cmd += ["--child-url", url]
+    if trace:
+        cmd += ["--child-trace"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{done.stderr}")
@@ -300,25 +312,37 @@ def timings(label: str, url: str | None, path: Path, rows: int, n_tasks: int, re
         cpu = statistics.median(r["cpu"] for r in runs[stage])
         last = runs[stage][-1]
         outcome = ", ".join(f"{k} {v:,}" for k, v in last.items()
-                            if k not in ("stage", "seconds", "cpu", "rss_before", "rss_peak"))
+                            if k not in ("stage", "seconds", "cpu", "rss_before", "rss_peak", "traced_peak"))
         print(f"| {NAMES[stage]} | **{med:.2f}** | {' / '.join(f'{s:.2f}' for s in secs)} | {med / base:.2f}× | "
               f"{cpu:.2f} | {cpu / base_cpu:.2f}× | {statistics.median(r['rss_peak'] for r in runs[stage]):.0f} | "
               f"{outcome} |", flush=True)
 
 
 def memory(sizes: list[int], n_tasks: int, url: str | None, workdir: Path) -> None:
-    print(f"\nPeak RSS by file size ({n_tasks} tasks; growth = peak − RSS before the stage, MiB; {machine()})")
-    print("| rows | file MiB | (a) openpyxl growth | (b) reader growth | (c) preview growth | (c) preview peak |")
-    print("|---|---|---|---|---|---|")
+    """Per file size: the peak RSS growth of (a)–(e) over the process's RSS before the stage,
+    and the tracemalloc peak (Python allocations during the stage) of (c), (d) and (e), each
+    traced in a run of its own (tracing slows a stage down; those runs are not timed)."""
+    print(f"\nPeak memory by file size ({n_tasks} tasks; RSS growth = peak − RSS before the stage; "
+          f"traced = tracemalloc peak; MiB; {machine()})")
+    print("| rows | file MiB | (a) openpyxl RSS growth | (b) reader RSS growth | (c) preview RSS growth | "
+          "(c) preview traced | (d) import RSS growth | (d) import traced | (e) re-import RSS growth | "
+          "(e) re-import traced | (e) re-import peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for rows in sizes:
         path = make_export(rows, n_tasks)
+        a, b = run_child("openpyxl", path, None), run_child("reader", path, None)
         db_url = fresh_database(url, workdir, f"mem-{rows}")
         seed(db_url, rows, n_tasks)
-        a, b, c = (run_child("openpyxl", path, None), run_child("reader", path, None),
-                   run_child("preview", path, db_url))
-        grow = [r["rss_peak"] - r["rss_before"] for r in (a, b, c)]
+        c, ct = run_child("preview", path, db_url), run_child("preview", path, db_url, trace=True)
+        d = run_child("import", path, db_url)
+        e, et = run_child("reimport", path, db_url), run_child("reimport", path, db_url, trace=True)
+        db_url = fresh_database(url, workdir, f"mem-{rows}-traced")
+        seed(db_url, rows, n_tasks)
+        dt = run_child("import", path, db_url, trace=True)
+        grow = [r["rss_peak"] - r["rss_before"] for r in (a, b, c, d, e)]
         print(f"| {rows:,} | {path.stat().st_size / 2**20:.1f} | {grow[0]:.0f} | {grow[1]:.0f} | {grow[2]:.0f} | "
-              f"{c['rss_peak']:.0f} |", flush=True)
+              f"{ct['traced_peak']:.1f} | {grow[3]:.0f} | {dt['traced_peak']:.1f} | {grow[4]:.0f} | "
+              f"{et['traced_peak']:.1f} | {e['rss_peak']:.0f} |", flush=True)
 
 
 def main() -> None:
@@ -331,15 +355,18 @@ def main() -> None:
                         help="PostgreSQL URL of a scratch database (its schema is dropped)")
     parser.add_argument("--mem-rows", default="5000,15000,30000", help="sizes for the memory table ('' = none)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-timings", action="store_true", help="only the memory table")
     parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of " + ",".join(STAGES))
     parser.add_argument("--profile", metavar="STAGE", help="cProfile one stage (SQLite, or --database-url) into bench/out/ and print its top")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--child-profile", help=argparse.SUPPRESS)
+    parser.add_argument("--child-trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, Path(args.file), args.child_url, args.child_profile)))
+        print(json.dumps(child(args.child, Path(args.file), args.child_url, args.child_profile,
+                               args.child_trace)))
         return
     path = make_export(args.rows, args.tasks)
     with tempfile.TemporaryDirectory() as tmp:
@@ -350,7 +377,7 @@ def main() -> None:
         print(f"file: {path.relative_to(ROOT)} ({path.stat().st_size / 2**20:.1f} MiB)")
         backends = ([] if args.skip_sqlite else [("SQLite", None)]) + \
             ([("PostgreSQL", args.database_url)] if args.database_url else [])
-        for label, url in backends:
+        for label, url in ([] if args.skip_timings else backends):
             timings(label, url, path, args.rows, args.tasks, args.repeat, workdir, args.stages.split(","))
         sizes = [int(x) for x in args.mem_rows.split(",") if x]
         if sizes:

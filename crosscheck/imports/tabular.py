@@ -8,9 +8,15 @@ non-empty one, each cell's text; XLSX files are read by a streaming parser of ou
 (``xlsx.py``) that trusts no declared size and refuses DTDs and zip bombs. A cell longer
 than ``MAX_CELL_CHARS`` is reported by row and column by :func:`make_sheet`, and the
 importers check each text against its database column with :meth:`Sheet.check_length`.
+
+A sheet is read whole (:meth:`Book.rows`, a list of rows) or streamed
+(:meth:`Book.iter_rows`, its non-empty rows one at a time: XLSX rows as the parser
+completes them, CSV records line by line from the bytes, never the whole text); the marks
+import streams, so its memory does not grow with the file (issue 13).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -68,14 +74,22 @@ def read_rows(path: str | Path, data: bytes | None = None) -> list[list[Cell]]:
 
 class Book:
     """The sheets of one file: a CSV is one sheet; an XLSX's sheets are read on demand,
-    every one under the same limits (its rows as :func:`read_rows` gives them)."""
+    every one under the same limits (its rows as :func:`read_rows` gives them), as a list
+    or streamed (:meth:`iter_rows`)."""
 
-    def __init__(self, sheet_names: list[str], reader):
+    def __init__(self, sheet_names: list[str], reader, streamer):
         self.sheet_names = sheet_names
         self._reader = reader
+        self._streamer = streamer
 
     def rows(self, index: int) -> list[list[Cell]]:
         return self._reader(index)
+
+    def iter_rows(self, index: int) -> Iterator[tuple[int, list[Cell]]]:
+        """The sheet's non-empty rows as (file row number, cells), one at a time: nothing but
+        the rows being parsed is held. The file's limits and refusals are those of
+        :meth:`rows`, raised (as TableReadError) when the read gets there."""
+        return self._streamer(index)
 
     def find(self, title: str) -> int | None:
         """The position of the sheet called ``title`` (case and spaces ignored), else None."""
@@ -98,58 +112,82 @@ def open_book(path: str | Path, data: bytes | None = None) -> Book:
         raise TableReadError(f"{path.name}: файл пуст")
     if data[:4] == b"PK\x03\x04":
         book = XlsxBook(path.name, data)
-        return Book(book.sheet_names, book.rows)
+        return Book(book.sheet_names, book.rows, book.iter_rows)
     if data[:4] == OLE_MAGIC:
         raise TableReadError(f"{path.name}: это файл старого формата XLS или XLSX, защищённый паролем; "
                              "сохраните его как XLSX без пароля или как CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise TableReadError(f"{path.name}: это не файл XLSX")
-    rows = _read_csv(path.name, data)
-    return Book([path.name], lambda _index: rows)
+    name = path.name
+    _check_utf8(name, data)
+    return Book([name], lambda _index: _read_csv(name, data), lambda _index: _iter_csv(name, data))
 
 
 def too_big(name: str) -> str:
     return f"{name}: файл больше {mb(MAX_FILE_BYTES)} МБ — такой не принимается; разделите его на части"
 
 
+def _check_utf8(name: str, data: bytes) -> None:
+    """Refuse a file that is not UTF-8 (the offset as a whole decode after the BOM gives it)
+    without holding its text: decoded a megabyte at a time and let go."""
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    for start in range(0, len(body), step):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(body[start:start + step], final=start + step >= len(body))
+        except UnicodeDecodeError as exc:
+            raise TableReadError(f"{name}: файл не в кодировке UTF-8 (байт {start - pending + exc.start})") from exc
+
+
 def _read_csv(name: str, data: bytes) -> list[list[Cell]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TableReadError(f"{name}: файл не в кодировке UTF-8 (байт {exc.start})") from exc
-    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
-    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
     rows: list[list[Cell]] = []
-    last = total = 0
+    for number, cells in _iter_csv(name, data):
+        while len(rows) < number - 1:
+            rows.append([])
+        rows.append(cells)
+    return rows
+
+
+def _iter_csv(name: str, data: bytes) -> Iterator[tuple[int, list[Cell]]]:
+    """The non-empty records of a CSV (UTF-8, already checked by :func:`_check_utf8`) as
+    (record number, cells), read line by line from the bytes."""
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    # The first 65,536 characters (at most 4 bytes each; a character cut in two is dropped).
+    first = next((line for line in body[:4 * 65536].decode("utf-8", "ignore")[:65536].splitlines()
+                  if line.strip()), "")
+    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
+    number = total = 0
+    text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
     reader = csv.reader(_csv_lines(name, text, delimiter), delimiter=delimiter)
     try:
         for record in reader:
+            number += 1
             cells = [_csv_cell(c) for c in record]
             while cells and cells[-1] is None:
                 cells.pop()
-            rows.append(cells)
             total += len(cells)
             if total > MAX_CELLS:
                 raise TableReadError(f"{name}: в таблице больше {num(MAX_CELLS)} ячеек — файл слишком велик "
                                      "для загрузки; разделите его на части")
             if cells:
-                last = len(rows)
-                if last > MAX_ROWS:
-                    raise TableReadError(f"{name}: заполнена строка {num(last)}, а допустимо не больше "
+                if number > MAX_ROWS:
+                    raise TableReadError(f"{name}: заполнена строка {num(number)}, а допустимо не больше "
                                          f"{num(MAX_ROWS)} строк; разделите файл на части")
                 if len(cells) > MAX_COLUMNS:
-                    raise TableReadError(f"{name}: в строке {last} заполнен столбец {len(cells)}, а допустимо "
+                    raise TableReadError(f"{name}: в строке {number} заполнен столбец {len(cells)}, а допустимо "
                                          f"не больше {MAX_COLUMNS} столбцов; удалите лишние столбцы")
+                yield number, cells
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):  # the csv module's own bound (128 KB)
             raise TableReadError(f"{name}: строка {reader.line_num}: ячейка длиннее {num(MAX_CELL_CHARS)} "
                                  "символов") from None
         raise TableReadError(f"{name}: строка {reader.line_num}: файл CSV не читается ({exc})") from None
-    return rows[:last]
 
 
-def _csv_lines(name: str, text: str, delimiter: str) -> Iterator[str]:
-    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+def _csv_lines(name: str, text: Iterable[str], delimiter: str) -> Iterator[str]:
+    for number, line in enumerate(text, start=1):
         if line.count(delimiter) > MAX_LINE_SEPARATORS:
             raise TableReadError(f"{name}: в строке {number} больше {MAX_COLUMNS} столбцов; "
                                  "удалите лишние столбцы")

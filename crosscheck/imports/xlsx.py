@@ -3,7 +3,9 @@
 openpyxl's read-only mode trusts the sheet's ``<dimension>`` (a 5 KB file declaring
 ``A1:XFD1048576`` made it build a billion empty cells) and hands back whole strings of
 any length. This reader parses the worksheet XML itself with expat, fed in small chunks,
-and never trusts a declared size:
+and never trusts a declared size. A sheet can be read as a list of rows or streamed
+(:meth:`XlsxBook.iter_rows`): rows are drained from the parser as each chunk completes them,
+so only the rows of one chunk are held at a time:
 
 - the zip is checked before anything is inflated: number of members, total inflated size
   (``MAX_UNZIPPED_BYTES``), compression ratio of every large member (``MAX_ZIP_RATIO``),
@@ -29,6 +31,8 @@ from __future__ import annotations
 
 import io
 import posixpath
+from collections import deque
+from collections.abc import Iterator
 import struct
 import zipfile
 import zlib
@@ -93,6 +97,12 @@ class XlsxBook:
     def rows(self, index: int) -> list[list]:
         return self._book.sheet_rows(self._sheets[index][1])
 
+    def iter_rows(self, index: int) -> Iterator[tuple[int, list]]:
+        """The sheet's non-empty rows as (file row number, cells), one at a time, under the
+        same limits and with the same refusals as :meth:`rows` (raised when the parse gets
+        there). Rows must come in ascending order, as every spreadsheet program writes them."""
+        return self._book.iter_sheet_rows(self._sheets[index][1])
+
 
 def column_letter(index: int) -> str:
     """0 → "A", 27 → "AB"."""
@@ -144,11 +154,21 @@ class _Book:
         return sheets
 
     def sheet_rows(self, member: str) -> list[list]:
+        return self._parse(member, _SheetHandler(self, self._shared_strings())).table()
+
+    def iter_sheet_rows(self, member: str) -> Iterator[tuple[int, list]]:
+        handler = _SheetHandler(self, self._shared_strings(), stream=True)
+        ready = handler.ready
+        for _ in self._feed(member, handler):
+            while ready:
+                yield ready.popleft()
+
+    def _shared_strings(self) -> list:
         if self._strings is None:  # shared by every sheet: parsed (and counted) once
             self._strings = []
             if self._strings_path and self._strings_path in self.members:
                 self._strings = self._parse(self._strings_path, _SharedStringsHandler(self)).strings
-        return self._parse(member, _SheetHandler(self, self._strings)).table()
+        return self._strings
 
     def _office_document(self) -> str:
         if "_rels/.rels" in self.members:
@@ -173,8 +193,15 @@ class _Book:
     # --- guarded XML parsing --------------------------------------------------------
 
     def _parse(self, member: str, handler):
-        """Feed one zip member to expat in chunks; DTDs, over-long tokens and malformed
-        XML end the read with a TableReadError naming the file and the member.
+        """Feed one zip member to expat (see :meth:`_feed`) to the end; the handler."""
+        for _ in self._feed(member, handler):
+            pass
+        return handler
+
+    def _feed(self, member: str, handler) -> Iterator[None]:
+        """Feed one zip member to expat in chunks, yielding after each one (and once more
+        after the end of the document); DTDs, over-long tokens and malformed XML end the
+        read with a TableReadError naming the file and the member.
 
         Between chunks, ``CurrentByteIndex`` is how far expat has got: whatever lies
         between it and the bytes fed is one token it is still holding (an attribute,
@@ -204,7 +231,9 @@ class _Book:
                     if fed - parser.CurrentByteIndex > MAX_XML_TOKEN:
                         raise _Stop(f"{self.name}: повреждённый файл XLSX ({member}: элемент XML "
                                     f"длиннее {mb(MAX_XML_TOKEN)} МБ)")
+                    yield
                 parser.Parse(b"", True)
+            yield
         except _Stop as stop:
             raise TableReadError(stop.message) from None
         except expat.ExpatError as exc:
@@ -213,7 +242,6 @@ class _Book:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, KeyError,
                 ValueError, struct.error) as exc:
             raise TableReadError(f"{self.name}: повреждённый файл XLSX ({member}: {exc})") from None
-        return handler
 
 
 def _check_central_directory(name: str, data: bytes) -> None:
@@ -371,10 +399,17 @@ class _SharedStringsHandler(_RichText):
 
 
 class _SheetHandler(_RichText):
-    def __init__(self, book: _Book, strings: list):
+    """The cells of one worksheet. Collected (``rows``, a row repeated in the file merged
+    into the first) for :meth:`table`, or, with ``stream``, each finished row appended to
+    ``ready`` as (row number, cells) for the reader to drain."""
+
+    def __init__(self, book: _Book, strings: list, *, stream: bool = False):
         super().__init__()  # self.text: the text of the <v> or <is><t> being read
         self.book, self.strings = book, strings
         self.rows: dict[int, list] = {}
+        self.stream = stream
+        self.ready: deque[tuple[int, list]] = deque()
+        self.last = 0  # stream: the number of the last row handed on
         self.in_data = False
         self.row_number = 0
         self.row: dict[int, object] = {}
@@ -509,16 +544,26 @@ class _SheetHandler(_RichText):
         if not self.row:
             return
         width = max(self.row) + 1
-        cells = self.rows.get(self.row_number) or []
-        if len(cells) < width:
-            cells.extend([None] * (width - len(cells)))
+        if self.stream:
+            if self.row_number <= self.last:  # handed on already: cannot be merged or reordered
+                raise _Stop(f"{self.book.name}: повреждённый файл XLSX (строка {self.row_number} записана "
+                            f"после строки {self.last}); сохраните файл заново в Excel или LibreOffice")
+            cells = [None] * width
+        else:
+            cells = self.rows.get(self.row_number) or []
+            if len(cells) < width:
+                cells.extend([None] * (width - len(cells)))
         for column, value in self.row.items():
             cells[column] = value
         self.book.cells += width
         if self.book.cells > MAX_CELLS:
             raise _Stop(f"{self.book.name}: в таблице больше {num(MAX_CELLS)} ячеек — файл слишком велик "
                         "для загрузки; разделите его на части")
-        self.rows[self.row_number] = cells
+        if self.stream:
+            self.ready.append((self.row_number, cells))
+            self.last = self.row_number
+        else:
+            self.rows[self.row_number] = cells
         self.row = {}
 
     def table(self) -> list[list]:

@@ -1,13 +1,21 @@
 """Original marks from the VPR results collection form (SPEC §2): papers + the school's marks.
 
-All-or-nothing and idempotent: every row is validated first; a second import of the same
-file finds every paper and score as it is and changes nothing.
+All-or-nothing and idempotent: nothing is written while any row is in error (every error is
+collected and reported); a second import of the same file finds every paper and score as it
+is and changes nothing.
+
+The file is streamed (issue 13): its rows are read, validated and counted or written one at
+a time, and none is kept once it is done with — the preview keeps counters and the
+(school, participant) keys that duplicate detection needs, the import writes in chunks of
+``CHUNK_ROWS``. What is held whole is the database's state that rows are compared with
+(``_current_papers``: the campaign's papers and scores), not the file's.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +26,8 @@ from ...bulk import bulk_insert
 from ...db import utcnow
 from ...domain import forms
 from ...domain.grading import GradeScale, TaskSpec
-from ...imports.tabular import (Book, ImportRejected, RowError, Sheet, TableReadError, make_sheet, open_book, quote,
-                               too_long)
+from ...imports.tabular import (Book, Cell, ImportRejected, Overlong, RowError, Sheet, TableReadError, cell_text,
+                               norm_header, open_book, overlong_cells, quote, too_long)
 from ...models import (AuditEvent, Campaign, CampaignSample, OriginalScore, Paper, PaperStatus, School,
                        TemplateTask, User)
 from ..audit.trail import Actor
@@ -36,6 +44,8 @@ ASK_SCHOOL = "укажите школу параметром --school"
 PARTICIPANT_CODE_DIGITS = 10
 PARTICIPANT_CODE = re.compile(rf"[0-9]{{1,{PARTICIPANT_CODE_DIGITS}}}")
 CODE_HINT = f"код участника состоит только из цифр (от 1 до {PARTICIPANT_CODE_DIGITS})"
+# Rows an import writes at a time (through the bulk writer): what it holds of the file.
+CHUNK_ROWS = 2_000
 # Text fields and the length of the database column each one is stored in.
 TEXT_LIMITS = {"class_name": Paper.__table__.c.class_name.type.length,
                "variant": Paper.__table__.c.variant.type.length,
@@ -76,13 +86,14 @@ class MarksResult:
         return text
 
 
-def find_header(name: str, book: Book) -> tuple[int, list[list], int]:
-    """The first sheet with a header row: (sheet index, its rows, the header's row index)."""
+def find_header(name: str, book: Book) -> tuple[int, int, list[Cell], Iterator[tuple[int, list[Cell]]]]:
+    """The first sheet with a header row: (sheet index, the header's file row, its cells, the
+    sheet's rows below it still to be read). Rows above the header are read and let go."""
     for index in range(len(book.sheet_names)):
-        rows = book.rows(index)
-        header = forms.find_header_row(rows)
-        if header is not None:
-            return index, rows, header
+        rows = book.iter_rows(index)
+        for rownum, cells in rows:
+            if forms.is_header_row(cells):
+                return index, rownum, cells, rows
     raise ImportRejected([RowError(1, CODE, "не найдена строка заголовков со столбцом «Код участника» "
                                             "(или «Код»)")], name)
 
@@ -101,6 +112,7 @@ class _Parser:
         self.layout: forms.Layout | None = None
         self.absent_by_school: Counter = Counter()  # school code (or "" when unknown) -> absent pupils
         self._resolved: dict[str, str | None] = {}  # a row's school cell -> the loaded school code
+        self._seen: dict[tuple[str, str], int] = {}  # (school code, participant) -> its first row
 
     def check_columns(self) -> None:
         self.layout, problems = forms.read_layout(self.sheet.headers, self.tasks)
@@ -109,15 +121,13 @@ class _Parser:
             self.errors.append(RowError(self.sheet.header_row, "Код ОО",
                                         f"нет столбца «Код ОО»: {self.ask_school}"))
 
-    def parse(self) -> list[MarksRow]:
-        rows: list[MarksRow] = []
+    def parse(self, body: Iterator[tuple[int, list[Cell]]]) -> Iterator[MarksRow]:
+        """The valid rows of ``body`` (the rows below the header), one at a time; every
+        problem goes to ``errors``. A row whose (school, participant) an earlier row has is
+        an error: the keys seen, and the row of each, are all that is kept."""
         layout = self.layout
-        # Each raw row is let go once read (the sheet's rows are not needed again): the peak
-        # memory is then the parsed rows plus what is left of the raw ones, not both in full.
-        body, self.sheet.body = self.sheet.body, []
-        body.reverse()
-        while body:
-            rownum, row = body.pop()
+        seen = self._seen
+        for rownum, row in body:
             if forms.is_blank(layout, row) or forms.is_difficulty_row(row):
                 continue
             absent, problems = forms.absence(layout, row)
@@ -127,10 +137,15 @@ class _Parser:
                 self.absent_by_school[self._check_school(rownum, row) or ""] += 1
                 continue
             parsed = self._row(rownum, row)
-            if parsed is not None:
-                rows.append(parsed)
-        self._duplicates(rows)
-        return rows
+            if parsed is None:
+                continue
+            key = (parsed.school_code, parsed.participant)
+            first = seen.get(key)
+            if first is not None:
+                self._err(rownum, layout.code.title, f"участник «{parsed.participant}» уже есть в строке {first}")
+                continue
+            seen[key] = rownum
+            yield parsed
 
     def _err(self, rownum: int, column: str, message: str) -> None:
         self.errors.append(RowError(rownum, column, message))
@@ -173,59 +188,127 @@ class _Parser:
             self._resolved[cell] = forms.resolve_school(cell, list(self.schools)) if cell else ""
         return self._resolved[cell]
 
-    def _duplicates(self, rows: list[MarksRow]) -> None:
-        seen: dict[tuple[str, str], int] = {}
-        for r in rows:
-            key = (r.school_code, r.participant)
-            if key in seen:
-                self._err(r.rownum, self.layout.code.title, f"участник «{r.participant}» уже есть в строке {seen[key]}")
-            seen.setdefault(key, r.rownum)
 
+class MarksStream:
+    """A results form being read: its valid rows (:meth:`rows`) streamed from the file and
+    validated against the campaign as they come, then :meth:`check`, which raises every error
+    found. Nothing of the file is kept but the duplicate keys; a file that cannot be read
+    raises TableReadError from :meth:`rows` when the read gets there."""
 
-@dataclass
-class ReadMarks:
-    """A results form read and validated against the campaign, nothing written yet."""
-    sheet: str
-    rows: list[MarksRow]
-    absent: Counter  # school code -> absent pupils skipped
-    schools: dict[str, School]
+    def __init__(self, sheet: Sheet, parser: _Parser, schools: dict[str, School],
+                 body: Iterator[tuple[int, list[Cell]]], header: list[Cell], overlong: list[RowError],
+                 refusal: TableReadError | None):
+        self.sheet, self.parser, self.schools = sheet, parser, schools
+        self._body, self._header, self._overlong, self._refusal = body, header, overlong, refusal
+        self._done = False
+        self._header_errors = False  # the header's problems (found before any row is read)
+
+    @property
+    def absent(self) -> Counter:
+        """School code -> absent pupils skipped (complete once :meth:`rows` is)."""
+        return self.parser.absent_by_school
+
+    def _failed(self) -> bool:
+        return bool(self._overlong or self._refusal or self.parser.errors)
+
+    def rows(self) -> Iterator[MarksRow]:
+        """The valid rows, as long as no error has been found; after the first error the
+        rest of the file is still read and validated (every error is reported), and no
+        further row is given."""
+        body = self._cells(self._body)
+        if self._refusal is None and self.parser.layout is not None and not self.parser.errors:
+            for row in self.parser.parse(body):
+                if not self._failed():
+                    yield row
+        for _ in body:  # a read error, or a cell too long, is still found and reported
+            pass
+        self._done = True
+
+    def _cells(self, body: Iterator[tuple[int, list[Cell]]]) -> Iterator[tuple[int, list[Cell]]]:
+        """The non-blank rows; cells over MAX_CELL_CHARS (blank rows' too) go to the errors."""
+        header, overlong = self._header, self._overlong
+        for rownum, row in body:
+            if Overlong in map(type, row):
+                overlong += overlong_cells([(rownum, row)], header)
+            if any(cell_text(c) for c in row):
+                yield rownum, row
+
+    def check(self) -> None:
+        """Raise what the file's rows gave, as the whole-file read did: cells too long, an
+        unknown school, the header's problems, then every row's error in row order."""
+        if not self._done:
+            for _ in self.rows():
+                pass
+        if self._overlong:
+            raise ImportRejected(self._overlong, self.sheet.name)
+        if self._refusal is not None:
+            raise self._refusal
+        if self.parser.layout is None or self._header_errors:
+            raise ImportRejected(self.parser.errors, self.sheet.name)
+        if self.parser.errors:
+            raise ImportRejected(sorted(self.parser.errors, key=lambda e: (e.row, e.column)), self.sheet.name)
 
 
 def read_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
-               data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> ReadMarks:
-    """Every row of a results form validated against the campaign's template: our layout
-    (SPEC §2), the school's form as FIS OKO gives it (sheet «Протокол», class list in the sheet
+               data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> MarksStream:
+    """A results form opened and its header checked, its rows to be streamed (see
+    :class:`MarksStream`) and validated against the campaign's template: our layout (SPEC
+    §2), the school's form as FIS OKO gives it (sheet «Протокол», class list in the sheet
     «Классы») or the municipal export «Индивидуальные результаты» (many schools, each row's
-    school by its login in `ОО`). Raises ImportRejected with every bad row, or TableReadError."""
+    school by its login in `ОО`). Errors (ImportRejected with every bad row, or
+    TableReadError) are raised by :meth:`MarksStream.check`, a file that is not a table's
+    at once."""
     path = Path(path)
     book = open_book(path, data)
-    index, rows, header = find_header(path.name, book)
-    sheet = make_sheet(path.name, rows, [], header_index=header)
-    del rows  # the sheet's body holds the rows below the header; the parser lets them go one by one
+    index, header_row, header, body = find_header(path.name, book)
+    columns: dict[str, int] = {}
+    for idx, value in enumerate(header):
+        columns.setdefault(norm_header(value), idx)
+    columns.pop("", None)
+    sheet = Sheet(path.name, header_row, columns, [cell_text(h) for h in header], [])
+    overlong = overlong_cells([(header_row, header)], header)
     template = campaign.template
     schools = {s.code: s for s in session.scalars(select(School))}
+    refusal = None
     if school_code and school_code not in schools:
-        raise TableReadError(f"неизвестная школа: код ОО «{quote(school_code)}»")
-    classes_at = book.find(CLASSES_SHEET)
+        refusal = TableReadError(f"неизвестная школа: код ОО «{quote(school_code)}»")
     parser = _Parser(sheet, list(template.tasks), GradeScale(template.grades), schools, school_code, None,
                      ask_school)
-    parser.check_columns()
-    if parser.errors:
-        raise ImportRejected(parser.errors, sheet.name)
-    if parser.layout.class_ordinal is not None and classes_at is not None and classes_at != index:
-        parser.classes = forms.class_list(book.rows(classes_at))
-    parsed = parser.parse()
-    if parser.errors:
-        raise ImportRejected(sorted(parser.errors, key=lambda e: (e.row, e.column)), sheet.name)
-    return ReadMarks(sheet.name, parsed, parser.absent_by_school, schools)
+    stream = MarksStream(sheet, parser, schools, body, header, overlong, refusal)
+    if refusal is None and not overlong:
+        parser.check_columns()
+        stream._header_errors = bool(parser.errors)
+        classes_at = book.find(CLASSES_SHEET)
+        if not parser.errors and parser.layout.class_ordinal is not None and classes_at is not None \
+                and classes_at != index:
+            parser.classes = forms.class_list(book.rows(classes_at))
+    return stream
 
 
 def import_marks(session: Session, campaign: Campaign, path: str | Path, *, school_code: str | None = None,
                  actor: Actor | None = None, data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> MarksResult:
-    """Original marks from a results form (see read_marks), all-or-nothing and idempotent."""
-    read = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
-    result = MarksResult(absent=sum(read.absent.values()))
-    _write(session, campaign, read.rows, read.schools, result, actor)
+    """Original marks from a results form (see read_marks), all-or-nothing and idempotent.
+
+    The rows are written ``CHUNK_ROWS`` at a time as they are read and validated, inside the
+    caller's transaction (flushed, never committed), and only while no error has been found;
+    a file of fewer rows is written only once the whole of it is known good. When a later
+    row is bad (or the file cannot be read to its end) ImportRejected / TableReadError is
+    raised with every error and the caller rolls back what the earlier chunks wrote, as
+    every caller does (the upload job, the command line's session, the tests' rollback)."""
+    stream = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
+    result = MarksResult()
+    writer = _Writer(session, campaign, stream.schools, result, actor)
+    chunk: list[MarksRow] = []
+    for row in stream.rows():
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            writer.write(chunk)
+            chunk = []
+    stream.check()
+    if chunk:
+        writer.write(chunk)
+    writer.finish()
+    result.absent = sum(stream.absent.values())
     return result
 
 
@@ -264,28 +347,26 @@ def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, sch
                   data: bytes | None = None, ask_school: str = ASK_SCHOOL) -> MarksPreview:
     """Per school: participants, absent, and how many papers an import would create, update
     or leave as they are. Raises what read_marks raises; writes nothing."""
-    read = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
+    stream = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
     by_code: dict[str, SchoolPreview] = {}
 
     def school(code: str) -> SchoolPreview:
         if code not in by_code:
-            by_code[code] = SchoolPreview(code, read.schools[code].name)
+            by_code[code] = SchoolPreview(code, stream.schools[code].name)
         return by_code[code]
 
-    for code, count in read.absent.items():
-        school(code).absent += count
     current = _current_marks(session, campaign)
     labels = {t.id: t.label for t in campaign.template.tasks}
     markers = _marker_index(session)
     unlinked: set[str] = set()
-    for r in read.rows:
+    for r in stream.rows():
         entry = school(r.school_code)
         entry.participants += 1
         entry.journal_marks += r.journal_mark is not None
         marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
         if r.marker_text and marker is None:
             unlinked.add(r.marker_text)
-        state = current.get((read.schools[r.school_code].id, r.participant))
+        state = current.get((stream.schools[r.school_code].id, r.participant))
         if state is None:
             entry.created += 1
             continue
@@ -295,7 +376,10 @@ def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, sch
             entry.unchanged += 1
         else:
             entry.updated += 1
-    return MarksPreview(read.sheet, sorted(by_code.values(), key=lambda s: s.code), sorted(unlinked))
+    stream.check()
+    for code, count in stream.absent.items():
+        school(code).absent += count
+    return MarksPreview(stream.sheet.name, sorted(by_code.values(), key=lambda s: s.code), sorted(unlinked))
 
 
 def _current_marks(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[tuple, dict]]:
@@ -352,74 +436,91 @@ class _Change:
     scores: dict[int, tuple[int, bool]]  # task id -> (score, attempted), as stored
 
 
-def _write(session: Session, campaign: Campaign, rows: list[MarksRow], schools: dict[str, School],
-           result: MarksResult, actor: Actor | None) -> None:
+class _Writer:
     """Create the new papers, update the changed ones, leave the rest as they are; one audit
-    event per created or updated paper. Flushes, never commits.
+    event per created or updated paper. Flushes, never commits. :meth:`write` takes the rows
+    a chunk at a time; :meth:`finish` re-runs the gate once all are written.
 
     A municipal export holds tens of thousands of papers: the campaign's papers and scores
-    are read in two queries (as the preview reads them), new papers, their scores and the
-    events go to the driver in bulk (``crosscheck.bulk``: COPY on PostgreSQL, executemany on
-    SQLite) and the new ids are read back by their ciphers; changed papers are updated by
-    executemany. Papers the session holds are expired where the import changed them."""
-    session.flush()
-    tasks = {t.label: t for t in campaign.template.tasks}
-    current = _current_papers(session, campaign)
-    markers = _marker_index(session)
-    # A fixed sample is not changed behind the organiser's back: new papers stay outside it.
-    sampled = session.scalar(select(CampaignSample.id).where(CampaignSample.campaign_id == campaign.id).limit(1))
-    created: list[tuple[int, MarksRow, tuple]] = []
-    changes: list[_Change] = []
-    for r in rows:
-        marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
-        if marker is not None:
-            result.linked_markers += 1
-        elif r.marker_text:
-            result.unlinked_markers.add(r.marker_text)
-        fields = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
-        school_id = schools[r.school_code].id
-        state = current.get((school_id, r.participant))
-        if state is None:
-            created.append((school_id, r, fields))
-            continue
-        paper_id, stored, scores = state
-        if stored == fields and scores == {tasks[label].id: value for label, value in r.scores.items()}:
-            result.unchanged += 1
-        else:
-            changes.append(_Change(paper_id, school_id, r, fields, stored, scores))
-    now = utcnow()
-    events: list[tuple] = []
-    if created:
-        events += _create(session, campaign, created, tasks, now, excluded=sampled is not None)
-        result.created = len(created)
-        if sampled is not None:
-            result.outside_sample = len(created)
-    if changes:
-        events += _update(session, campaign, changes, tasks)
-        result.updated = len(changes)
-    if events:
-        label, actor_id = (actor.label, actor.user.id if actor.user else None) if actor else ("system", None)
-        bulk_insert(session, AuditEvent.__table__, EVENT_COLUMNS,
-                    ((now, actor_id, label, action, "paper", paper_id, campaign.id,
-                      None if before is None else json.dumps(before), json.dumps(after))
-                     for action, paper_id, before, after in events))
-    # A changed original marker may now hold the paper's recheck: re-run the gate (SPEC §5).
-    result.withdrawn = recheck_live_assignments(session, None, actor, paper_ids=[c.paper_id for c in changes])
+    are read once in two queries (as the preview reads them: the database's state, held
+    whole), new papers, their scores and the events go to the driver in bulk
+    (``crosscheck.bulk``: COPY on PostgreSQL, executemany on SQLite) and the new ids are read
+    back by their ciphers; changed papers are updated by executemany. Papers the session
+    holds are expired where the import changed them."""
+
+    def __init__(self, session: Session, campaign: Campaign, schools: dict[str, School], result: MarksResult,
+                 actor: Actor | None):
+        self.session, self.campaign, self.schools, self.result, self.actor = session, campaign, schools, result, actor
+        session.flush()
+        self.tasks = {t.label: t for t in campaign.template.tasks}
+        self.current = _current_papers(session, campaign)
+        self.markers = _marker_index(session)
+        # A fixed sample is not changed behind the organiser's back: new papers stay outside it.
+        self.sampled = session.scalar(select(CampaignSample.id).where(CampaignSample.campaign_id == campaign.id)
+                                      .limit(1)) is not None
+        self.now = utcnow()
+        self.taken: set[str] | None = None  # every paper's cipher, read when the first paper is created
+        self.changed: list[int] = []  # ids of the papers updated
+
+    def write(self, rows: list[MarksRow]) -> None:
+        session, campaign, result, tasks = self.session, self.campaign, self.result, self.tasks
+        created: list[tuple[int, MarksRow, tuple]] = []
+        changes: list[_Change] = []
+        for r in rows:
+            marker = self.markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
+            if marker is not None:
+                result.linked_markers += 1
+            elif r.marker_text:
+                result.unlinked_markers.add(r.marker_text)
+            fields = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
+            school_id = self.schools[r.school_code].id
+            state = self.current.get((school_id, r.participant))
+            if state is None:
+                created.append((school_id, r, fields))
+                continue
+            paper_id, stored, scores = state
+            if stored == fields and scores == {tasks[label].id: value for label, value in r.scores.items()}:
+                result.unchanged += 1
+            else:
+                changes.append(_Change(paper_id, school_id, r, fields, stored, scores))
+        events: list[tuple] = []
+        if created:
+            if self.taken is None:
+                self.taken = set(session.scalars(select(Paper.cipher)))
+            events += _create(session, campaign, created, tasks, self.now, self.taken, excluded=self.sampled)
+            result.created += len(created)
+            if self.sampled:
+                result.outside_sample += len(created)
+        if changes:
+            events += _update(session, campaign, changes, tasks)
+            result.updated += len(changes)
+            self.changed += [c.paper_id for c in changes]
+        if events:
+            actor = self.actor
+            label, actor_id = (actor.label, actor.user.id if actor.user else None) if actor else ("system", None)
+            bulk_insert(session, AuditEvent.__table__, EVENT_COLUMNS,
+                        ((self.now, actor_id, label, action, "paper", paper_id, campaign.id,
+                          None if before is None else json.dumps(before), json.dumps(after))
+                         for action, paper_id, before, after in events))
+
+    def finish(self) -> None:
+        # A changed original marker may now hold the paper's recheck: re-run the gate (SPEC §5).
+        self.result.withdrawn = recheck_live_assignments(self.session, None, self.actor, paper_ids=self.changed)
 
 
 def _create(session: Session, campaign: Campaign, created: list[tuple[int, MarksRow, tuple]],
-            tasks: dict[str, TemplateTask], now, *, excluded: bool = False) -> list[tuple]:
+            tasks: dict[str, TemplateTask], now, taken: set[str], *, excluded: bool = False) -> list[tuple]:
     """Insert the new papers and their scores; their `paper.create` events (action, paper
-    id, before, after). Each paper gets a cipher no paper of any campaign has; ``excluded``:
-    the campaign's sample is fixed, so the new papers start outside it."""
-    ciphers = new_ciphers(len(created), set(session.scalars(select(Paper.cipher))))
+    id, before, after). Each paper gets a cipher no paper of any campaign has (``taken``,
+    to which the new ones are added); ``excluded``: the campaign's sample is fixed, so the
+    new papers start outside it."""
+    ciphers = new_ciphers(len(created), taken)
     status = (PaperStatus.EXCLUDED if excluded else PaperStatus.UNASSIGNED).value
     bulk_insert(session, Paper.__table__, PAPER_COLUMNS,
                 ((campaign.id, school_id, r.participant, cipher, *fields, status, now)
                  for (school_id, r, fields), cipher in zip(created, ciphers)))
-    wanted = set(ciphers)
-    ids = {cipher: paper_id for cipher, paper_id in session.execute(
-        select(Paper.cipher, Paper.id).where(Paper.campaign_id == campaign.id)) if cipher in wanted}
+    ids = dict(session.execute(select(Paper.cipher, Paper.id).where(Paper.campaign_id == campaign.id,
+                                                                    Paper.cipher.in_(ciphers))).all())
     paper_ids = [ids[cipher] for cipher in ciphers]
     task_of = [(label, t.id, t.max_score) for label, t in tasks.items()]
     bulk_insert(session, OriginalScore.__table__, SCORE_COLUMNS,
