@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ...bulk import bulk_insert
 from ...db import utcnow
@@ -295,19 +297,41 @@ def import_marks(session: Session, campaign: Campaign, path: str | Path, *, scho
     row is bad (or the file cannot be read to its end) ImportRejected / TableReadError is
     raised with every error and the caller rolls back what the earlier chunks wrote, as
     every caller does (the upload job, the command line's session, the tests' rollback)."""
+    if isinstance(session, scoped_session):  # the thread below must write in this thread's session
+        session = session()
     stream = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)
     result = MarksResult()
     writer = _Writer(session, campaign, stream.schools, result, actor)
+    # On PostgreSQL the server checks every score's foreign keys while it takes a chunk in:
+    # a chunk is written by one helper thread while this one reads and validates the next
+    # (the session is used by one thread at a time: this one waits for the write before it
+    # starts the next, and before anything else touches the session). SQLite writes in-process.
+    pool = ThreadPoolExecutor(1) if session.get_bind().dialect.name == "postgresql" else None
+    pending: Future | None = None
     chunk: list[MarksRow] = []
-    for row in stream.rows():
-        chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
+    try:
+        for row in stream.rows():
+            chunk.append(row)
+            if len(chunk) >= CHUNK_ROWS:
+                if pool is None:
+                    writer.write(chunk)
+                else:
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(writer.write, chunk)
+                chunk = []
+        if pending is not None:
+            done, pending = pending, None
+            done.result()
+        stream.check()
+        if chunk:
             writer.write(chunk)
-            chunk = []
-    stream.check()
-    if chunk:
-        writer.write(chunk)
-    writer.finish()
+        writer.finish()
+    finally:
+        if pending is not None:  # an error while a chunk was being written: let it end first
+            futures_wait([pending])
+        if pool is not None:
+            pool.shutdown(wait=True)
     result.absent = sum(stream.absent.values())
     return result
 
