@@ -379,24 +379,21 @@ def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, sch
             by_code[code] = SchoolPreview(code, stream.schools[code].name)
         return by_code[code]
 
-    current = _current_marks(session, campaign)
-    labels = {t.id: t.label for t in campaign.template.tasks}
+    current = _current_papers(session, campaign)
+    task_ids = {t.label: t.id for t in campaign.template.tasks}
     markers = _marker_index(session)
     unlinked: set[str] = set()
     for r in stream.rows():
         entry = school(r.school_code)
         entry.participants += 1
         entry.journal_marks += r.journal_mark is not None
-        marker = markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
+        marker = _marker_of(markers, r.marker_text)
         if r.marker_text and marker is None:
             unlinked.add(r.marker_text)
-        state = current.get((stream.schools[r.school_code].id, r.participant))
+        _, state, unchanged = _compare(r, stream.schools[r.school_code].id, marker, current, task_ids)
         if state is None:
             entry.created += 1
-            continue
-        fields, scores = state
-        wanted = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
-        if fields == wanted and {labels[t]: v for t, v in scores.items()} == r.scores:
+        elif unchanged:
             entry.unchanged += 1
         else:
             entry.updated += 1
@@ -404,12 +401,6 @@ def preview_marks(session: Session, campaign: Campaign, path: str | Path, *, sch
     for code, count in stream.absent.items():
         school(code).absent += count
     return MarksPreview(stream.sheet.name, sorted(by_code.values(), key=lambda s: s.code), sorted(unlinked))
-
-
-def _current_marks(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[tuple, dict]]:
-    """(school id, participant) -> ((class, variant, journal mark, marker id, marker text),
-    {task id: (score, attempted)}) of the campaign's papers, in two queries."""
-    return {key: (fields, scores) for key, (_, fields, scores) in _current_papers(session, campaign).items()}
 
 
 def _current_papers(session: Session, campaign: Campaign) -> dict[tuple[int, str], tuple[int, tuple, dict]]:
@@ -439,6 +430,25 @@ def _marker_index(session: Session) -> dict[str, User]:
     for user in session.scalars(select(User)):
         index[user.login.lower()] = user  # a login wins over a namesake's full name
     return index
+
+
+def _marker_of(markers: dict[str, User], text: str) -> User | None:
+    """The user a row's «Эксперт» cell names (login or full name), if any."""
+    return markers.get(" ".join(text.lower().split())) if text else None
+
+
+def _compare(r: MarksRow, school_id: int, marker: User | None, current: dict, task_ids: dict[str, int]
+             ) -> tuple[tuple, tuple | None, bool]:
+    """A row against the campaign's current papers (``_current_papers``): its FIELDS, the
+    paper's current state (None: a new paper) and whether the paper is unchanged by it. The
+    preview and the import judge every row by this one comparison, so what the preview
+    promises is what the import does."""
+    fields = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
+    state = current.get((school_id, r.participant))
+    if state is None:
+        return fields, None, False
+    _, stored, scores = state
+    return fields, state, stored == fields and scores == {task_ids[label]: v for label, v in r.scores.items()}
 
 
 # Columns of the rows the import writes in bulk (crosscheck.bulk), in the order given.
@@ -477,6 +487,7 @@ class _Writer:
         self.session, self.campaign, self.schools, self.result, self.actor = session, campaign, schools, result, actor
         session.flush()
         self.tasks = {t.label: t for t in campaign.template.tasks}
+        self.task_ids = {label: t.id for label, t in self.tasks.items()}
         self.current = _current_papers(session, campaign)
         self.markers = _marker_index(session)
         # A fixed sample is not changed behind the organiser's back: new papers stay outside it.
@@ -491,21 +502,19 @@ class _Writer:
         created: list[tuple[int, MarksRow, tuple]] = []
         changes: list[_Change] = []
         for r in rows:
-            marker = self.markers.get(" ".join(r.marker_text.lower().split())) if r.marker_text else None
+            marker = _marker_of(self.markers, r.marker_text)
             if marker is not None:
                 result.linked_markers += 1
             elif r.marker_text:
                 result.unlinked_markers.add(r.marker_text)
-            fields = (r.class_name, r.variant, r.journal_mark, marker.id if marker else None, r.marker_text)
             school_id = self.schools[r.school_code].id
-            state = self.current.get((school_id, r.participant))
+            fields, state, unchanged = _compare(r, school_id, marker, self.current, self.task_ids)
             if state is None:
                 created.append((school_id, r, fields))
-                continue
-            paper_id, stored, scores = state
-            if stored == fields and scores == {tasks[label].id: value for label, value in r.scores.items()}:
+            elif unchanged:
                 result.unchanged += 1
             else:
+                paper_id, stored, scores = state
                 changes.append(_Change(paper_id, school_id, r, fields, stored, scores))
         events: list[tuple] = []
         if created:
