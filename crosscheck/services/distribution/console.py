@@ -110,6 +110,7 @@ class Offer:
     full_name: str
     school_code: str
     load: int
+    capacity: int | None = None  # the expert's limit in the campaign, if the organiser set one
 
 
 def reassignment_offers(session: Session, campaign: Campaign, paper_ids: list[int]) -> dict[tuple[int, int], list[Offer]]:
@@ -126,6 +127,7 @@ def reassignment_offers(session: Session, campaign: Campaign, paper_ids: list[in
     papers = [p for p in inputs.papers if p.id in wanted]
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([e.id for e in inputs.experts])))}
     schools = {s.id: s.code for s in session.scalars(select(School))}
+    capacity = {e.id: e.capacity for e in inputs.experts}
     offers: dict[tuple[int, int], list[Offer]] = {}
     for paper in papers:
         for round_ in range(1, campaign.per_paper + 1):
@@ -133,6 +135,6 @@ def reassignment_offers(session: Session, campaign: Campaign, paper_ids: list[in
                                exclude_same_municipality=campaign.exclude_same_municipality)
             offers[(paper.id, round_)] = [
                 Offer(users[c.expert_id].login, users[c.expert_id].full_name,
-                      schools.get(users[c.expert_id].school_id, ""), c.load)
+                      schools.get(users[c.expert_id].school_id, ""), c.load, capacity.get(c.expert_id))
                 for c in found if c.allowed]
     return offers

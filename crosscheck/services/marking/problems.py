@@ -20,6 +20,7 @@ from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, P
                        School, User)
 from ..audit.trail import Actor, record
 from ..distribution.assignment import AssignmentRefused, assign_manually, load_inputs
+from ..distribution.console import Offer, reassignment_offers
 from .scoring import PROBLEM_LABELS
 
 PAGE_SIZE = 50
@@ -158,15 +159,6 @@ def _close(session: Session, campaign: Campaign, report: ProblemReport, note: st
            after={"report": ProblemStatus.RESOLVED.value, "resolution": note, **extra})
 
 
-@dataclass(frozen=True)
-class Offer:
-    """An expert the gate allows for the paper's slot, with their current load."""
-    login: str
-    name: str
-    load: int
-    capacity: int | None
-
-
 def _reassignable(report: ProblemReport) -> Assignment:
     assignment = report.assignment
     if report.status != ProblemStatus.OPEN or assignment.status == AssignmentStatus.SUPERSEDED:
@@ -181,20 +173,18 @@ def _reassignable(report: ProblemReport) -> Assignment:
 def _candidates(session: Session, campaign: Campaign, assignment: Assignment):
     inputs = load_inputs(session, campaign)
     paper = next(p for p in inputs.papers if p.id == assignment.paper_id)
-    found = candidates(paper, assignment.round, inputs.experts, inputs.existing,
-                       exclude_same_municipality=campaign.exclude_same_municipality)
-    return found, {e.id: e.capacity for e in inputs.experts}
+    return candidates(paper, assignment.round, inputs.experts, inputs.existing,
+                      exclude_same_municipality=campaign.exclude_same_municipality)
 
 
 def offers(session: Session, campaign: Campaign, report: ProblemReport) -> list[Offer]:
-    """Experts who may take the reported paper's slot (``domain.assignment.candidates``: the
-    gate, the experts' limits), least loaded first; the reporting expert is not among them."""
+    """Experts who may take the reported paper's slot — the same offers as a move in «Работы»
+    (``distribution.console.reassignment_offers``: the gate, the experts' limits), least
+    loaded first — without the reporting expert."""
     assignment = _reassignable(report)
-    found, capacity = _candidates(session, campaign, assignment)
-    allowed = [c for c in found if c.allowed and c.expert_id != assignment.expert_id]
-    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_([c.expert_id for c in allowed])))}
-    return [Offer(people[c.expert_id].login, people[c.expert_id].full_name, c.load, capacity.get(c.expert_id))
-            for c in allowed]
+    slot = reassignment_offers(session, campaign, [assignment.paper_id]).get((assignment.paper_id,
+                                                                             assignment.round), [])
+    return [o for o in slot if o.login != assignment.expert.login]
 
 
 def reassign(session: Session, campaign: Campaign, report: ProblemReport, login: object, note: object,
@@ -208,7 +198,7 @@ def reassign(session: Session, campaign: Campaign, report: ProblemReport, login:
         raise ProblemError("выберите эксперта")
     if expert.id == assignment.expert_id:
         raise AssignmentRefused("работа и так у этого эксперта")
-    found, _ = _candidates(session, campaign, assignment)
+    found = _candidates(session, campaign, assignment)
     mine = next((c for c in found if c.expert_id == expert.id), None)
     if mine is None:
         raise AssignmentRefused("это не эксперт по предмету кампании")
