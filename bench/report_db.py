@@ -177,20 +177,21 @@ def report(name: str, times: dict[str, list[float]]) -> None:
         print(f"  {label:26s} median {med:7.2f} s  ×{med / sql:6.1f} of bare SQL   runs {runs}{cpu}")
 
 
-def sqlite_url(args) -> tuple[str, bool]:
+def sqlite_url(args, stem: str = "") -> tuple[str, bool]:
+    """A SQLite file under bench/out/ (``stem``, default report-<papers>), kept with --reuse."""
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"report-{args.papers}.sqlite3"
+    path = OUT / f"{stem or f'report-{args.papers}'}.sqlite3"
     if path.exists() and not args.reuse:
         path.unlink()
     return f"sqlite:///{path}", path.exists()
 
 
-def pg_url(base: str, args) -> tuple[str, bool]:
-    """A database of our own beside the given URL: {name}_report_bench."""
+def pg_url(base: str, args, suffix: str = "report_bench") -> tuple[str, bool]:
+    """A database of our own beside the given URL: {name}_{suffix}, kept with --reuse."""
     from sqlalchemy.engine import make_url
 
     url = make_url(base)
-    name = f"{url.database}_report_bench"
+    name = f"{url.database}_{suffix}"
     admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})

@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.report_compute import machine  # noqa: E402
+from bench.report_db import pg_url, sqlite_url  # noqa: E402
 from crosscheck.db import make_engine, utcnow  # noqa: E402
 from crosscheck.demo import TEMPLATE_FILE  # noqa: E402
 from crosscheck.domain.template import parse_template  # noqa: E402
@@ -146,32 +147,6 @@ def report(name: str, times: dict[str, list[float]]) -> None:
     print(f"  this process's CPU for the screen: median {statistics.median(times['cpu']):.2f} s")
 
 
-def sqlite_url(args) -> tuple[str, bool]:
-    OUT.mkdir(exist_ok=True)
-    path = OUT / f"screen-{args.schools}x{args.pupils}.sqlite3"
-    if path.exists() and not args.reuse:
-        path.unlink()
-    return f"sqlite:///{path}", path.exists()
-
-
-def pg_url(base: str, args) -> tuple[str, bool]:
-    """A database of our own beside the given URL: {name}_screen_bench."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base)
-    name = f"{url.database}_screen_bench"
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists and not args.reuse:
-            conn.execute(text(f'DROP DATABASE "{name}"'))
-            exists = False
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False), bool(exists)
-
-
 def run(name: str, url: str, reused: bool, args) -> None:
     if not reused:
         t0 = time.perf_counter()
@@ -223,10 +198,10 @@ def main() -> None:
         return
     print(machine())
     if not args.no_sqlite:
-        url, reused = sqlite_url(args)
+        url, reused = sqlite_url(args, f"screen-{args.schools}x{args.pupils}")
         run("SQLite", url, reused, args)
     if args.pg:
-        url, reused = pg_url(args.pg, args)
+        url, reused = pg_url(args.pg, args, "screen_bench")
         run("PostgreSQL", url, reused, args)
 
 
