@@ -26,6 +26,7 @@ def test_preview_commit_and_a_move_offers_only_allowed_experts(page, live_server
     sign_in(page, live_server, "org")
     page.click("text=Весна 2026")
     page.click("nav.tabs >> text=Распределение")
+    page.wait_for_url("**/assign")
     assert page.locator("#new-count").inner_text() == "6"
     assert page.locator("#loads tbody tr").count() == 3
     screenshot(page, "assign-preview")
@@ -33,8 +34,10 @@ def test_preview_commit_and_a_move_offers_only_allowed_experts(page, live_server
     assert "Распределено перепроверок: 6" in page.locator(".flash").inner_text()
 
     page.click("nav.tabs >> text=Работы")
+    page.wait_for_url("**/papers")
     paper = papers[1]  # school 500102: exp2 declared a conflict with it
     row = page.locator(f"tr[data-cipher='{paper.cipher}']")
+    row.locator("select[name=expert]").wait_for()  # all_inner_texts does not wait: the page must be there
     offered = row.locator("select[name=expert] option").all_inner_texts()
     assert not any(t.startswith("exp2 ") for t in offered), offered  # exp2's conflict: not offered
     assert any(t.startswith("exp0 ") and "работ:" in t for t in offered), offered  # with the load

@@ -36,6 +36,7 @@ def test_the_organiser_turns_a_sideways_page_and_releases_the_paper(page, live_s
     assert "задержано работ 3" in row.inner_text()
 
     page.click("#held-back-link")
+    page.locator("#held-back tbody tr").first.wait_for()  # the click navigates: wait for the new page
     assert page.locator("#held-back tbody tr").count() == 3
     row = page.locator(f"#held-back tr[data-cipher='{papers['77703'].cipher}']")
     assert "90° или на 270°" in row.inner_text()
@@ -43,6 +44,7 @@ def test_the_organiser_turns_a_sideways_page_and_releases_the_paper(page, live_s
     row.locator("a").click()
 
     cards = page.locator(".doubt-card")
+    cards.first.wait_for()
     assert cards.count() == 4
     sideways = page.locator(".doubt-card.in-doubt")
     assert sideways.count() == 1 and "90° или на 270°" in sideways.inner_text()
