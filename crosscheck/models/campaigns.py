@@ -103,6 +103,12 @@ class Campaign(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Optimistic locking of the settings page (issue 15): every settings change bumps it, and an
+    # edit made from an older version is refused (services/campaigns/settings.py).
+    settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The «Новая кампания» wizard run that created the campaign: one campaign per run, however
+    # often «Создать кампанию» is pressed (services/campaigns/wizard.py).
+    wizard_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
     template: Mapped[PaperTemplate] = relationship()
     created_by: Mapped[User | None] = relationship()
