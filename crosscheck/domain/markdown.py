@@ -42,7 +42,7 @@ def render(text: str | None) -> str:
 
     def close_paragraph() -> None:
         if paragraph:
-            blocks.append("<p>" + "<br>".join(_inline(line) for line in paragraph) + "</p>")
+            blocks.append("<p>" + " <br>".join(_inline(line) for line in paragraph) + "</p>")
             paragraph.clear()
 
     def close_list() -> None:
@@ -65,7 +65,7 @@ def render(text: str | None) -> str:
                 kind = wanted
             items.append(_inline((bullet or number).group(1 if bullet else 2).strip()))
         elif items and line.startswith((" ", "\t")):
-            items[-1] += "<br>" + _inline(line.strip())  # a continued list item
+            items[-1] += " <br>" + _inline(line.strip())  # a continued list item
         else:
             close_list()
             paragraph.append(line.strip())

@@ -6,7 +6,8 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, papers,
-                   people, problems, sampling, scans, screening, security, templates_admin)
+                   people, problems, sampling, scans, screening, security, templates_admin,
+                   wizard)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
@@ -16,6 +17,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(people.bp)
     app.register_blueprint(people.account_bp)
     app.register_blueprint(templates_admin.bp)
+    app.register_blueprint(wizard.bp)  # «Новая кампания» and a campaign's settings page
     app.register_blueprint(console.bp)
     app.register_blueprint(sampling.bp)
     app.register_blueprint(scans.bp)

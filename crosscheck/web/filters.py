@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import format_datetime
+from markupsafe import Markup
 
+from ..domain.markdown import render as render_markdown
 from ..domain.russian import plural
 
 ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт", "reviewer": "Руководитель МО",
@@ -24,6 +26,11 @@ def label(value, table: dict[str, str]) -> str:
 
 
 
+def criteria_html(text: str | None) -> Markup:
+    """A task's criteria as the expert sees them: escaped, with a tiny markdown subset (domain/markdown.py)."""
+    return Markup(render_markdown(text))
+
+
 def mask_pct(fraction: float) -> str:
     """A mask's edge as the organiser reads it: a fraction of the page as «55,5» (per cent)."""
     text = f"{float(fraction) * 100:.1f}".rstrip("0").rstrip(".")
@@ -36,6 +43,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["campaign_stage"] = lambda v: label(v, CAMPAIGN_STAGE)
     app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
+    app.jinja_env.filters["criteria_html"] = criteria_html  # the wizard's preview renders the same way
     app.jinja_env.filters["yes_no"] = lambda v: "" if v is None else ("да" if v else "нет")
     app.jinja_env.filters["dict_without_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
     app.jinja_env.filters["mask_pct"] = mask_pct

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "campaign.status": "Статус кампании изменён",
     "campaign.deadline": "Срок проверки изменён",
     "campaign.settings": "Настройки распределения изменены",
+    "campaign.edit": "Настройки кампании изменены",
     "campaign.expert_capacity": "Лимит работ эксперта изменён",
     "campaign.withdraw_expert": "Эксперт выведен из кампании",
     "campaign.sample": "Выборка работ зафиксирована",
@@ -116,6 +117,9 @@ FIELD_LABELS = {
     "slug": "Код кампании", "name": "Название", "template": "Шаблон", "per_paper": "Проверок на работу",
     "deadline": "Срок проверки", "exclude_same_municipality": "Не назначать экспертам своего муниципалитета",
     "teacher_views": "Сведения по учителям в аналитике",
+    "double_tolerance": "Допуск расхождения двух перепроверок",
+    "title": "Название работы", "tasks": "Заданий", "max_total": "Максимальный первичный балл",
+    "grades": "Пороги отметок",
     "capacity": "Лимит работ",
     "masks": "Маски", "identity": "Поле кода участника", "copied_from": "Скопирован из шаблона",
     # sampling (SPEC §8)

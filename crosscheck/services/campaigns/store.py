@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -97,7 +98,10 @@ def stored_spec(template: PaperTemplate) -> TemplateSpec:
 
 
 def create_campaign(session: Session, slug: str, spec: TemplateSpec, name: str, *, per_paper: int = 1,
-                    actor: Actor | None = None) -> Campaign:
+                    actor: Actor | None = None, settings: dict[str, Any] | None = None,
+                    wizard_token: str | None = None) -> Campaign:
+    """A campaign from a template (stored or reused). ``settings``: the «Новая кампания»
+    wizard's deadline, exclude_same_municipality and teacher_views, set and audited with it."""
     if not SLUG_RE.match(slug or ""):
         raise CampaignError(f"CAMPAIGN «{slug}»: только строчные латинские буквы, цифры и дефис")
     if per_paper not in (1, 2):
@@ -107,12 +111,15 @@ def create_campaign(session: Session, slug: str, spec: TemplateSpec, name: str, 
     if session.scalar(select(Campaign).where(Campaign.slug == slug)) is not None:
         raise CampaignError(f"кампания «{slug}» уже существует")
     template = store_template(session, spec)
+    settings = dict(settings or {})
     campaign = Campaign(slug=slug, name=name.strip(), template=template, per_paper=per_paper,
-                        created_by_id=actor.user.id if actor and actor.user else None)
+                        created_by_id=actor.user.id if actor and actor.user else None, wizard_token=wizard_token,
+                        **settings)
     session.add(campaign)
     session.flush()
+    audited = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in settings.items()}
     record(session, actor, "campaign.create", "campaign", campaign.id, campaign_id=campaign.id,
-           after={"slug": slug, "name": campaign.name, "template": spec.name, "per_paper": per_paper})
+           after={"slug": slug, "name": campaign.name, "template": spec.name, "per_paper": per_paper, **audited})
     return campaign
 
 
