@@ -16,6 +16,7 @@ from ..models import Paper, Role, User
 from ..services.distribution.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
                                    withdraw_expert)
 from ..services.audit.trail import Actor, record
+from ..services.campaigns.settings import bump_version
 from ..services.distribution.console import PAGE_FILTERS, expert_rows, paper_rows, reassignment_offers
 from ..services.reports.experts import experts_view, verdict
 from .access import roles_required
@@ -171,6 +172,7 @@ def deadline(slug: str):
             flash("Срок: укажите дату в формате ГГГГ-ММ-ДД.", "error")
             return redirect(url_for("organiser.campaign", slug=slug))
         campaign.deadline = datetime.combine(day, time(23, 59), MOSCOW).astimezone(timezone.utc)
+    bump_version(session(), campaign)  # an open settings page (web/wizard.py) is now stale
     record(session(), Actor(current_user), "campaign.deadline", "campaign", campaign.id, campaign_id=campaign.id,
            before={"deadline": before}, after={"deadline": campaign.deadline.isoformat() if campaign.deadline else None})
     session().commit()
@@ -191,6 +193,7 @@ def settings(slug: str):
                before={name: before[name] for name in changed}, after={name: wanted[name] for name in changed})
         for name in changed:
             setattr(campaign, name, wanted[name])
+        bump_version(session(), campaign)  # an open settings page (web/wizard.py) is now stale
         session().commit()
     flash("Настройки кампании сохранены. Настройки распределения действуют для новых назначений.", "info")
     return redirect(url_for("organiser.campaign", slug=slug))

@@ -36,6 +36,8 @@ ACCESS = {
     "templates_admin.masks_editor": {"organiser"},  # the mask editor (issue 15)
     "templates_admin.masks_page_image": {"organiser"},  # an organiser's own uploaded page, unmasked
     "templates_admin.masks_preview_image": {"organiser"},
+    "wizard.start": {"organiser"},  # «Новая кампания» (issue 15)
+    "wizard.campaign_settings": {"organiser"},  # a campaign's settings page
     "console.assign_preview": {"organiser"},
     "console.papers": {"organiser"},
     "console.experts": {"organiser"},
