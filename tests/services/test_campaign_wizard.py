@@ -43,7 +43,7 @@ def test_the_library_gives_the_2026_russian_paper_with_its_scale_and_source(db):
     assert [t["label"] for t in draft.tasks] == [str(n) for n in range(1, 13)]
     assert [t["max"] for t in draft.tasks] == [2, 1, 2, 3, 2, 1, 1, 2, 3, 3, 1, 3] and draft.max_total == 24
     assert draft.grades == {"3": 10, "4": 16, "5": 21}
-    assert "библиотеки crosscheck" in draft.source_note and "vpr-ege.ru" in draft.source_note
+    assert "Русский язык, 4 класс, 2026 год: 12 заданий, 24 балла" in draft.source_note and "vpr-ege.ru" in draft.source_note
     assert "шкала перевода 2026 года" in draft.source_note
     assert draft.slug == "vpr-russian-4-2026" and draft.name == "Перепроверка ВПР, русский язык, 4 класс, 2026"
     assert draft.identity and draft.identity["digits"] == 5 and draft.masks

@@ -66,7 +66,7 @@ def test_an_organiser_creates_a_campaign_from_the_library_in_three_steps(organis
     edit = step_one(organiser)
     assert edit.status_code == 200
     html = edit.get_data(as_text=True)
-    assert "из библиотеки crosscheck" in html and "шкала перевода 2026 года" in html
+    assert "библиотека crosscheck — Русский язык, 4 класс, 2026 год" in html and "шкала перевода 2026 года" in html
     sent = fields(html, "wizard-edit")
     assert sent["task-12-max"] == "3" and sent["grade3"] == "10" and sent["grade5"] == "21"
     assert sent["slug"] == "vpr-russian-4-2026" and sent["per_paper"] == "1" and sent["teacher_views"] == "1"

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...domain.library import STATUS_RU, TaskList, find_task_list, shipped_task_lists, years_for
+from ...domain.russian import plural
 from ...domain.scales import Scale, subject_code
 from ...domain.template import (DISCREPANCY_DEFAULTS, GRADE_KEYS, MAX_LENGTHS, SLUG_RE, TemplateError, TemplateSpec,
                                 parse_template)
@@ -155,8 +156,9 @@ def _from_tasks(session: Session, tasks: list[tuple[str, int]], *, subject: str,
 
 
 def library_note(item: TaskList) -> str:
-    return (f"задания из библиотеки crosscheck: {item.subject_name}, {item.grade} класс, {item.year} год, "
-            f"{len(item.tasks)} заданий, {item.max_total} баллов ({STATUS_RU[item.status]}; источник: {item.source})")
+    return (f"{item.subject_name}, {item.grade} класс, {item.year} год: "
+            f"{len(item.tasks)} {plural(len(item.tasks), 'задание', 'задания', 'заданий')}, "
+            f"{item.max_total} {plural(item.max_total, 'балл', 'балла', 'баллов')} ({STATUS_RU[item.status]}; источник: {item.source})")
 
 
 def start_from_library(session: Session, subject: str, grade: Any, year: Any, *, scales: Iterable[Scale],
