@@ -30,6 +30,7 @@ from ..imports.tabular import too_big
 from ..models import Role
 from ..services.audit.trail import Actor
 from ..services.campaigns.scales import ScalesFileError, lookup_scales
+from ..services.campaigns.store import CampaignError
 from ..services.campaigns.settings import SettingsError, StaleSettings, settings_view, update_settings
 from ..services.campaigns.wizard import (MAX_CRITERIA, MAX_TASKS, SOURCES, Draft, WizardError, by_token, check,
                                          copy_sources, create, start_from_campaign, start_from_form,
@@ -202,11 +203,13 @@ def create_post():
     except WizardError as exc:
         session().rollback()
         return _edit_page(draft, 400, errors=exc.errors)
-    except IntegrityError:  # a second «Создать» of the same run, committed between our read and write
+    except (IntegrityError, CampaignError) as exc:  # a second «Создать» of this run committed meanwhile
         session().rollback()
         existing = by_token(session(), draft.token)
         if existing is None:
-            raise
+            if isinstance(exc, IntegrityError):
+                raise
+            return _edit_page(draft, 400, errors=[f"Код кампании: {exc}"])
         made = None
         campaign = existing
     else:

@@ -95,6 +95,18 @@ def test_an_organiser_creates_a_campaign_from_the_library_in_three_steps(organis
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "campaign.create")) == 1
 
 
+def test_two_submits_racing_past_the_lookup_still_make_one_campaign(organiser, db, monkeypatch):
+    from crosscheck.services.campaigns import wizard as service
+
+    html = step_one(organiser).get_data(as_text=True)
+    state = fields(step_two(organiser, html).get_data(as_text=True), "wizard-create")
+    assert organiser.post("/organiser/wizard/create", data=state | {"action": "create"}).status_code == 302
+    monkeypatch.setattr(service, "by_token", lambda session, token: None)  # the other request had not committed yet
+    again = organiser.post("/organiser/wizard/create", data=state | {"action": "create"}, follow_redirects=True)
+    assert again.status_code == 200 and "уже создана этим мастером" in again.get_data(as_text=True)
+    assert db.scalar(select(func.count(Campaign.id))) == 1
+
+
 def test_a_campaign_from_an_uploaded_results_form(organiser, db, tmp_path):
     data = open(results_form(tmp_path / "rus4.xlsx", *RUSSIAN_4), "rb").read()
     edit = step_one(organiser, source="form", file=(io.BytesIO(data), "Протокол 4А.xlsx"))
