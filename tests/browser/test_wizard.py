@@ -119,3 +119,30 @@ def test_the_wizard_is_completed_with_the_keyboard_only(page, live_server, facto
     page.wait_for_selector("#campaign-settings")
     assert page.input_value("#double_tolerance") == "0"
     screenshot(page, f"wizard-5-settings-{width}")
+
+
+def test_the_expert_sees_the_criteria_as_the_wizard_previewed_them(page, live_server, factory, db, data_dir,
+                                                                   viewport):
+    """The criteria written in the wizard, on the scoring screen: rendered the same way, one line
+    each while folded (the current task's in full), HTML shown as text."""
+    from crosscheck.domain.scales import shipped_scales
+    from crosscheck.services.campaigns.wizard import create, start_from_library
+
+    draft = start_from_library(db, "Русский язык", 4, 2026, scales=shipped_scales())
+    draft.tasks[0]["criteria"] = "**2 балла** — без ошибок\n- одна ошибка: 1 балл\n- <img src=x onerror=alert(1)>"
+    draft.tasks[1]["criteria"] = "*1 балл* — верно\n\n0 баллов — иначе"
+    campaign = create(db, draft).campaign
+    expert = factory.user("exp01", school=factory.school("500102"))
+    assignment = factory.assignment(factory.paper(campaign, factory.school("500101")), expert)
+    factory.page(assignment.paper, 1, data_dir)
+    factory.commit()
+    sign_in(page, live_server, "exp01")
+    page.goto(f"{live_server}/marking/{assignment.id}")
+    page.wait_for_selector("#c-1 strong")
+    assert page.locator("#c-1 strong").inner_text() == "2 балла"
+    assert page.locator("#c-1 li").all_inner_texts() == ["одна ошибка: 1 балл", "<img src=x onerror=alert(1)>"]
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("#c-2 em").inner_text() == "1 балл"
+    line = page.locator("#c-2").bounding_box()["height"]
+    assert line < 2 * page.locator("#c-3").bounding_box()["height"]  # folded: one line, like a plain criterion
+    screenshot(page, f"wizard-6-expert-criteria-{viewport['width']}")
