@@ -107,6 +107,18 @@ def test_two_submits_racing_past_the_lookup_still_make_one_campaign(organiser, d
     assert db.scalar(select(func.count(Campaign.id))) == 1
 
 
+def test_a_tampered_summary_is_judged_again_not_trusted(organiser, db):
+    html = step_one(organiser).get_data(as_text=True)
+    state = fields(step_two(organiser, html).get_data(as_text=True), "wizard-create")
+    doc = json.loads(state["state"])
+    bad = organiser.post("/organiser/wizard/create", data=state | {"action": "create", "state": json.dumps(
+        doc | {"tasks": ["x"], "grades": [1], "slug": "BAD"})})
+    assert bad.status_code == 400
+    text = html_lib.unescape(bad.get_data(as_text=True))
+    assert "Задания: не добавлено ни одного задания" in text and "Код кампании: только строчные" in text
+    assert db.scalar(select(func.count(Campaign.id))) == 0
+
+
 def test_a_campaign_from_an_uploaded_results_form(organiser, db, tmp_path):
     data = open(results_form(tmp_path / "rus4.xlsx", *RUSSIAN_4), "rb").read()
     edit = step_one(organiser, source="form", file=(io.BytesIO(data), "Протокол 4А.xlsx"))

@@ -79,8 +79,20 @@ class Draft:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:
+        """A draft sent back by the summary page, its shapes checked (values are judged by :func:`check`)."""
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if not isinstance(values.get("tasks", []), list) or not all(isinstance(t, dict) for t in values.get("tasks", [])):
+            values["tasks"] = []
+        for key in ("grades", "discrepancy"):
+            if not isinstance(values.get(key, {}), dict):
+                values[key] = {}
+        if not isinstance(values.get("masks", []), list):
+            values["masks"] = []
+        for key in ("subject", "source_kind", "source_note", "title", "name", "slug", "deadline", "token"):
+            if key in values and not isinstance(values[key], str):
+                values[key] = str(values[key])
+        return cls(**values)
 
     @property
     def max_total(self) -> int:
