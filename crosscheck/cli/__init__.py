@@ -46,7 +46,7 @@ def app_session():
             s.commit()
         except CampaignClosed as exc:  # the lifecycle guard: a non-zero exit with the reason
             s.rollback()
-            raise click.ClickException(exc.message) from None
+            raise CliFailure(exc.message) from None
         except Exception:
             s.rollback()
             raise
