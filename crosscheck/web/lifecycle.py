@@ -3,7 +3,7 @@ reopen with a reason, archive and bring back; the «Архив» list for every 
 (``services/campaigns/lifecycle.py``, ``services/reports/publish.py``, docs/guide-ru.md)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..domain.lifecycle import LifecycleError
