@@ -56,7 +56,7 @@ def import_scan_batch(batch_id: int) -> dict:
     except Exception as exc:
         session.rollback()
         message = failure_message(exc, filename, source)
-        if not isinstance(exc, (ScanInputError, CampaignClosed)):  # not the file's fault: keep the trace for the administrator
+        if not isinstance(exc, (ScanInputError, CampaignClosed)):  # not the file's fault: keep the trace
             log.exception("scan batch %s failed", batch_id)
         set_status(db.session_factory, batch_id, BatchStatus.FAILED, message)
         raise

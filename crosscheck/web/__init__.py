@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, lifecycle, observer, organiser,
-                   papers, people, problems, sampling, scans, screening, security, templates_admin)
+    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, lifecycle, observer,
+                   organiser, papers, people, problems, sampling, scans, screening, security, templates_admin)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crosscheck.domain.stage import (ARCHIVED, CLOSED, FINISHED, LOADING, MARKING, PREPARING, REVIEW, STAGES, PaperCounts,
-                                    campaign_stage)
+from crosscheck.domain.stage import (ARCHIVED, CLOSED, FINISHED, LOADING, MARKING, PREPARING, REVIEW, STAGES,
+                                    PaperCounts, campaign_stage)
 
 
 @pytest.mark.parametrize("counts, stage", [

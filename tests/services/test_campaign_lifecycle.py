@@ -263,3 +263,10 @@ def test_the_command_line_exits_non_zero_with_the_reason(closed, run):
     closed.s.expire_all()
     assert closed.s.scalar(select(func.count()).select_from(AuditEvent)
                            .where(AuditEvent.action == "assignment.run")) == 0
+
+
+def test_a_scan_batch_closed_under_its_job_fails_with_the_reason():
+    from crosscheck.jobs.scans import failure_message
+
+    assert failure_message(CampaignClosed("Весна 2026"), "ОО 500101.pdf").startswith(
+        "Файл «ОО 500101.pdf»: Кампания «Весна 2026» завершена: баллы заморожены")
