@@ -165,3 +165,25 @@ def test_the_home_page_says_when_a_campaign_may_be_closed(client, login_as, fact
     login_as("org")
     home = client.get("/organiser/").get_data(as_text=True)
     assert 'href="/organiser/campaigns/c2/close">Все работы проверены — можно завершить кампанию' in home
+
+
+@pytest.mark.redis
+def test_with_a_queue_the_final_set_is_built_by_the_worker(world, queued_app, cli_env, redis_url, db):
+    from crosscheck.models import ReportRun, ReportStatus
+    from tests.conftest import run_worker
+
+    client = queued_app.test_client()
+    assert login(client, "org").status_code == 302
+    page = close_campaign(client).get_data(as_text=True)
+    assert "Итоговые протоколы опубликованы" in page and "Часть файлов ещё формируется" in page
+    assert "формируется…" in page and "/file" not in page
+    db.expire_all()
+    queued = db.query(ReportRun).all()
+    assert len(queued) == 3 and all(r.status == ReportStatus.QUEUED and r.job_id for r in queued)
+
+    result = run_worker(cli_env | {"REDIS_URL": redis_url})
+    assert result.returncode == 0, result.stderr
+    page = client.get("/organiser/campaigns/c1/").get_data(as_text=True)
+    assert "Часть файлов ещё формируется" not in page
+    link = re.search(r'href="(/analytics/c1/reports/\d+/file)">Протокол ОО 500101', page).group(1)
+    assert client.get(link).data.startswith(b"%PDF")
