@@ -205,6 +205,7 @@ def capacity(slug: str, login: str):
     from ..models import CampaignExpert
 
     campaign = campaign_or_404(slug)
+    ensure_open(campaign.status, campaign.name)
     expert = session().scalar(select(User).where(User.login == login, User.role == Role.EXPERT))
     if expert is None:
         abort(404)

@@ -82,8 +82,12 @@ def test_after_the_close_the_pages_and_the_api_refuse_with_the_reason(client, lo
     refused = post_form(client, "/organiser/campaigns/c1/", "/organiser/campaigns/c1/deadline",
                         {"deadline": "2026-12-01"}).get_data(as_text=True)
     assert "Кампания «ВПР математика 5» завершена: баллы заморожены, изменения запрещены." in refused
-    refused = post_form(client, "/organiser/campaigns/c1/assign", "/organiser/campaigns/c1/assign").get_data(as_text=True)
-    assert "завершена: баллы заморожены" in refused
+    for page_url, url, data in (
+            ("/organiser/campaigns/c1/assign", "/organiser/campaigns/c1/assign", {}),
+            ("/organiser/campaigns/c1/", "/organiser/campaigns/c1/settings", {"teacher_views": "1"}),
+            ("/organiser/campaigns/c1/experts", "/organiser/campaigns/c1/experts/exp/capacity", {"capacity": "3"})):
+        refused = post_form(client, page_url, url, data).get_data(as_text=True)
+        assert "завершена: баллы заморожены" in refused, url
 
     expert = app.test_client()
     login(expert, "exp")
