@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..imports.tabular import ImportRejected, TableReadError
+from ..domain.lifecycle import CampaignClosed
 
 
 class CliFailure(click.ClickException):
@@ -43,6 +44,9 @@ def app_session():
         try:
             yield s
             s.commit()
+        except CampaignClosed as exc:  # the lifecycle guard: a non-zero exit with the reason
+            s.rollback()
+            raise CliFailure(exc.message) from None
         except Exception:
             s.rollback()
             raise

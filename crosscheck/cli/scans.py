@@ -23,6 +23,7 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool, school_code: str 
     from ..models import BatchStatus, ScanBatch, School
     from ..services.audit.trail import Actor
     from ..services.campaigns.store import get_campaign
+    from ..domain.lifecycle import CampaignClosed
     from ..services.scans.batches import ScanUploadError, register_upload, start_import
 
     app = create_app()
@@ -43,6 +44,10 @@ def import_file(campaign_slug: str, path: Path, *, wait: bool, school_code: str 
         except ScanUploadError as exc:
             s.rollback()
             out.failed = str(exc)
+            return out
+        except CampaignClosed as exc:  # the lifecycle guard: refused with the reason
+            s.rollback()
+            out.failed = exc.message
             return out
         s.commit()  # commit, then enqueue: the worker must find the batch
         batch_id = reg.batch.id

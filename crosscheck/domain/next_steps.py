@@ -32,7 +32,7 @@ class CampaignFacts:
 
 @dataclass(frozen=True)
 class Step:
-    where: str   # marks | titles | unidentified | doubts | scans | assign | problems | reviews | deadline | reports
+    where: str   # marks | titles | unidentified | doubts | scans | assign | problems | reviews | deadline | close
     text: str    # one Russian line, with the count
     count: int
     urgent: bool = False
@@ -80,5 +80,6 @@ def next_steps(f: CampaignFacts) -> list[Step]:
         steps.append(Step("deadline", f"Срок проверки прошёл, не завершено {_n(unfinished, 'работа', 'работы', 'работ')}.",
                           unfinished, urgent=True))
     if not steps and f.done == f.papers:
-        steps.append(Step("reports", "Все работы проверены: сформируйте протоколы и аналитическую справку.", f.done))
+        steps.append(Step("close", "Все работы проверены — можно завершить кампанию: баллы будут заморожены, "
+                                   "итоговые протоколы опубликованы.", f.done))
     return steps

@@ -9,14 +9,20 @@ still being prepared:
 - some rechecks outstanding (a paper in marking, or one
   still waiting for distribution once others are out)   → ``marking`` (Проверка)
 - rechecks all in, third checks still open              → ``review`` (Третья проверка)
-- every paper final, or the campaign closed             → ``finished`` (Завершена)
+- every paper final (the organiser may now close it)   → ``finished`` (Проверка завершена)
+- closed by the organiser: marks frozen, protocols out  → ``closed`` (Завершена)
+- closed and put in the archive                         → ``archived`` (В архиве)
+
+Closing and archiving are the organiser's decisions, so they are data given to the
+function (``closed=``, ``archived=``), not guessed from the papers.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 PREPARING, LOADING, MARKING, REVIEW, FINISHED = "preparing", "loading", "marking", "review", "finished"
-STAGES = (PREPARING, LOADING, MARKING, REVIEW, FINISHED)
+CLOSED, ARCHIVED = "closed", "archived"
+STAGES = (PREPARING, LOADING, MARKING, REVIEW, FINISHED, CLOSED, ARCHIVED)
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,12 @@ class PaperCounts:
         return self.unassigned + self.marking + self.review + self.done
 
 
-def campaign_stage(counts: PaperCounts, *, closed: bool = False) -> str:
+def campaign_stage(counts: PaperCounts, *, closed: bool = False, archived: bool = False) -> str:
     """The stage of a campaign with these papers (one of ``STAGES``)."""
+    if archived:
+        return ARCHIVED
     if closed:
-        return FINISHED
+        return CLOSED
     if counts.papers == 0:
         return PREPARING
     if counts.done == counts.papers:

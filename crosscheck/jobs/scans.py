@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from scanner_import import ScanInputError
 
+from ..domain.lifecycle import CampaignClosed
 from ..extensions import get_db
 from ..models import BatchStatus, Paper, ScanBatch
 from ..services.audit.trail import Actor
@@ -23,6 +24,8 @@ def failure_message(exc: Exception, filename: str, stored: Path | None = None) -
     uploaded it (the pipeline reads it as ``stored``, a name made of its hash)."""
     if isinstance(exc, ScanInputError):
         return exc.message_for(filename)
+    if isinstance(exc, CampaignClosed):
+        return f"Файл «{filename}»: {exc.message}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return (f"Файл «{filename}»: недостаточно места на диске для страниц: освободите место и загрузите "
                 "файл ещё раз")
@@ -53,7 +56,7 @@ def import_scan_batch(batch_id: int) -> dict:
     except Exception as exc:
         session.rollback()
         message = failure_message(exc, filename, source)
-        if not isinstance(exc, ScanInputError):  # not the file's fault: keep the trace for the administrator
+        if not isinstance(exc, (ScanInputError, CampaignClosed)):  # not the file's fault: keep the trace
             log.exception("scan batch %s failed", batch_id)
         set_status(db.session_factory, batch_id, BatchStatus.FAILED, message)
         raise

@@ -109,14 +109,32 @@ class Campaign(Base):
     # The «Новая кампания» wizard run that created the campaign: one campaign per run, however
     # often «Создать кампанию» is pressed (services/campaigns/wizard.py).
     wizard_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # The lifecycle after marking (domain/lifecycle.py): closed by an organiser (marks frozen,
+    # protocols published), archived (out of the active lists, still in the analytics).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     template: Mapped[PaperTemplate] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id])
 
     __table_args__ = (
         CheckConstraint("per_paper IN (1, 2)", name="per_paper_one_or_two"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
+        CheckConstraint("archived_at IS NULL OR status = 'closed'", name="archived_only_closed"),
     )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CampaignStatus.CLOSED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def subject(self) -> Subject:

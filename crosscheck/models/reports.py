@@ -35,6 +35,10 @@ class ReportRun(Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A run of the final protocols published when the campaign was closed at this moment
+    # (services/reports/publish.py); its file lives apart, so a later publication after a
+    # reopening never overwrites it. None for a report someone asked for.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
     campaign: Mapped[Campaign] = relationship()
 

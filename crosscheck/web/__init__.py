@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, observer, organiser, papers,
-                   people, problems, sampling, scans, screening, security, templates_admin,
+    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, lifecycle, observer,
+                   organiser, papers, people, problems, sampling, scans, screening, security, templates_admin,
                    wizard)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(analytics.bp)
     app.register_blueprint(papers.bp)
     app.register_blueprint(screening.bp)
+    app.register_blueprint(lifecycle.bp)
     errors.register(app)
     security.register(app)
     filters.register(app)

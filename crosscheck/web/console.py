@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain.assignment import HELD_BACK
+from ..domain.lifecycle import ensure_open
 from ..extensions import session
 from ..models import Paper, Role, User
 from ..services.distribution.assignment import (AssignmentRefused, assign_manually, expert_names, preview, run_assignment,
@@ -161,6 +162,7 @@ def withdraw(slug: str, login: str):
 @roles_required(Role.ORGANISER)
 def deadline(slug: str):
     campaign = campaign_or_404(slug)
+    ensure_open(campaign.status, campaign.name)
     text = request.form.get("deadline", "").strip()
     before = campaign.deadline.isoformat() if campaign.deadline else None
     if not text:
@@ -184,6 +186,7 @@ def deadline(slug: str):
 @roles_required(Role.ORGANISER)
 def settings(slug: str):
     campaign = campaign_or_404(slug)
+    ensure_open(campaign.status, campaign.name)
     wanted = {"exclude_same_municipality": request.form.get("exclude_same_municipality") == "1",
               "teacher_views": request.form.get("teacher_views") == "1"}
     before = {name: getattr(campaign, name) for name in wanted}
@@ -205,6 +208,7 @@ def capacity(slug: str, login: str):
     from ..models import CampaignExpert
 
     campaign = campaign_or_404(slug)
+    ensure_open(campaign.status, campaign.name)
     expert = session().scalar(select(User).where(User.login == login, User.role == Role.EXPERT))
     if expert is None:
         abort(404)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+
+from ..domain.lifecycle import CampaignClosed
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -42,6 +44,24 @@ def register(app: Flask) -> None:
         code = exc.code or 500
         # A 404 and a 403 answer a stranger the same way: existence is not revealed.
         return error_response(code, exc.description if getattr(exc, "custom", False) else None)
+
+    @app.errorhandler(CampaignClosed)
+    def campaign_closed(exc: CampaignClosed):
+        """A write refused by the lifecycle guard (the campaign is closed, marks frozen): the
+        form's page again with the reason, or the reason as a 409 (API, a page to mark)."""
+        from flask import flash, redirect
+        from urllib.parse import urlsplit
+
+        from ..extensions import session
+
+        session().rollback()
+        back = request.referrer or ""
+        parts = urlsplit(back)
+        same_site = back and parts.netloc == request.host and parts.path != request.path
+        if request.method == "POST" and not wants_json() and same_site:
+            flash(exc.message, "error")
+            return redirect(parts.path + (f"?{parts.query}" if parts.query else ""), code=303)
+        return error_response(409, exc.message)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):

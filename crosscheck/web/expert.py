@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..domain.lifecycle import ensure_open
 from ..extensions import session
 from ..models import AssignmentStatus, Role
 from ..services.marking.assignments import (assignment_json, my_assignments, queue_position,
@@ -38,6 +39,7 @@ def score(assignment_id: int):
         state = marking_state(session(), current_user, assignment_id)
     except NotYours:
         abort(404)
+    ensure_open(state.campaign_status, state.campaign_name)  # a closed campaign: «Кампания … завершена»
     if mark_opened(session(), state):  # the start of the time per paper (docs/experts.md)
         session().commit()
     data = assignment_json(session(), state, page_url)

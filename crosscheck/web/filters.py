@@ -12,7 +12,8 @@ ROLE_LABELS = {"organiser": "Организатор", "expert": "Эксперт"
                "observer": "Общественный наблюдатель"}
 # A campaign's stage (crosscheck/domain/stage.py), computed from its papers.
 CAMPAIGN_STAGE = {"preparing": "Подготовка", "loading": "Загрузка", "marking": "Проверка",
-                  "review": "Третья проверка", "finished": "Завершена"}
+                  "review": "Третья проверка", "finished": "Проверка завершена",
+                  "closed": "Завершена", "archived": "В архиве"}
 PAPER_STATUS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                 "done": "Завершена", "excluded": "Вне выборки"}
 ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",

@@ -67,7 +67,7 @@ def readyz():
 @bp.route("/organiser/")
 @roles_required(Role.ORGANISER)
 def organiser():
-    summaries = campaign_summaries(session())
+    summaries = campaign_summaries(session(), archived=False)  # archived ones: the «Архив» list
     return render_template("home/organiser.html", summaries=summaries,
                            steps=next_steps_by_campaign(session(), summaries))
 
@@ -83,7 +83,7 @@ def expert():
 def reviewer():
     subject_ids = [s.id for s in current_user.subjects]
     return render_template("home/reviewer.html",
-                           summaries=campaign_summaries(session(), subject_ids=subject_ids),
+                           summaries=campaign_summaries(session(), subject_ids=subject_ids, archived=False),
                            reviews=review_counts(session(), current_user),
                            queue=expert_queue(session(), current_user))
 
@@ -91,4 +91,4 @@ def reviewer():
 @bp.route("/observer/")
 @roles_required(Role.OBSERVER)
 def observer():
-    return render_template("home/observer.html", summaries=campaign_summaries(session()))
+    return render_template("home/observer.html", summaries=campaign_summaries(session(), archived=False))

@@ -29,9 +29,9 @@ def test_what_blocks_comes_first_with_its_count_in_russian():
     assert texts[6].startswith("2 третьи проверки некому назначить")
 
 
-def test_a_finished_campaign_says_to_publish_and_a_closed_one_says_nothing():
+def test_a_finished_campaign_says_it_may_be_closed_and_a_closed_one_says_nothing():
     [step] = next_steps(facts(done=40))
-    assert step.where == "reports" and "сформируйте протоколы" in step.text
+    assert step.where == "close" and step.text.startswith("Все работы проверены — можно завершить кампанию")
     assert next_steps(facts(done=40, closed=True)) == []
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crosscheck.domain.stage import FINISHED, LOADING, MARKING, PREPARING, REVIEW, STAGES, PaperCounts, campaign_stage
+from crosscheck.domain.stage import (ARCHIVED, CLOSED, FINISHED, LOADING, MARKING, PREPARING, REVIEW, STAGES,
+                                    PaperCounts, campaign_stage)
 
 
 @pytest.mark.parametrize("counts, stage", [
@@ -20,8 +21,15 @@ def test_the_stage_follows_the_papers(counts, stage):
     assert campaign_stage(counts) == stage
 
 
-def test_a_closed_campaign_is_finished_whatever_its_papers():
-    assert campaign_stage(PaperCounts(marking=3), closed=True) == FINISHED
+def test_a_closed_campaign_is_closed_whatever_its_papers():
+    # the organiser closed it with three papers still in marking: it is closed, not «Проверка»
+    assert campaign_stage(PaperCounts(marking=3), closed=True) == CLOSED
+    # every paper final but not closed yet: the marking is finished, the campaign is not
+    assert campaign_stage(PaperCounts(done=44)) == FINISHED != campaign_stage(PaperCounts(done=44), closed=True)
+
+
+def test_an_archived_campaign_says_so():
+    assert campaign_stage(PaperCounts(done=44), closed=True, archived=True) == ARCHIVED
 
 
 def test_every_stage_has_a_russian_label():

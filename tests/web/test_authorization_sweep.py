@@ -83,6 +83,10 @@ ACCESS = {
     "people.new": {"organiser"},
     "people.person": {"organiser"},
     "account.conflicts": MARKERS,
+    # a campaign's lifecycle (issue 15): closing and reopening are the organiser's; the archive list is every reader's
+    "lifecycle.close": {"organiser"},
+    "lifecycle.reopen": {"organiser"},
+    "lifecycle.archive_list": READERS,
 }
 
 

@@ -35,6 +35,11 @@ ACTION_LABELS = {
     "campaign.expert_capacity": "Лимит работ эксперта изменён",
     "campaign.withdraw_expert": "Эксперт выведен из кампании",
     "campaign.sample": "Выборка работ зафиксирована",
+    "campaign.close": "Кампания завершена: баллы заморожены",
+    "campaign.publish": "Опубликованы итоговые протоколы",
+    "campaign.reopen": "Кампания открыта заново",
+    "campaign.archive": "Кампания убрана в архив",
+    "campaign.unarchive": "Кампания возвращена из архива",
     "template.create": "Шаблон работы сохранён",
     "template.masks": "Маски шаблона изменены",
     "scales.import": "Шкалы перевода импортированы",
@@ -121,6 +126,11 @@ FIELD_LABELS = {
     "title": "Название работы", "tasks": "Заданий", "max_total": "Максимальный первичный балл",
     "grades": "Пороги отметок",
     "capacity": "Лимит работ",
+    # the lifecycle (closing, reopening, archive)
+    "marking": "Не перепроверено до конца", "review": "Третьих проверок не завершено",
+    "pending_titles": "Титульных листов ждут кода", "uploads": "Файлов в обработке",
+    "closed_at": "Завершена", "archived": "В архиве", "published_at": "Протоколы опубликованы",
+    "reports": "Итоговых файлов",
     "masks": "Маски", "identity": "Поле кода участника", "copied_from": "Скопирован из шаблона",
     # sampling (SPEC §8)
     "rules": "Правила выборки", "per_school": "Работ от ОО", "schools": "ОО целиком", "whole_schools": "ОО взяты целиком",
@@ -157,7 +167,7 @@ VALUE_LABELS = {
 
 #: Where one entity's values read differently (a campaign's status is not a paper's).
 ENTITY_VALUE_LABELS = {
-    ("campaign", "status"): {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена"},
+    ("campaign", "status"): {"preparing": "Подготовка", "marking": "Перепроверка", "closed": "Завершена (баллы заморожены)"},
 }
 
 ENTITY_LABELS = {"marks_upload": "Файл первичных баллов", "paper": "Работа", "assignment": "Назначение", "page": "Страница", "user": "Пользователь",

@@ -30,14 +30,18 @@ class CampaignSummary:
     def stage(self) -> str:
         """Where the campaign stands, from its papers (``domain/stage.py``)."""
         return campaign_stage(PaperCounts(self.unassigned, self.marking, self.review, self.done),
-                              closed=self.campaign.status == CampaignStatus.CLOSED)
+                              closed=self.campaign.status == CampaignStatus.CLOSED,
+                              archived=self.campaign.archived_at is not None)
 
     @property
     def progress_percent(self) -> int:
         return round(100 * self.done / self.papers) if self.papers else 0
 
 
-def campaign_summaries(session: Session, subject_ids: list[int] | None = None) -> list[CampaignSummary]:
+def campaign_summaries(session: Session, subject_ids: list[int] | None = None, *,
+                       archived: bool | None = None) -> list[CampaignSummary]:
+    """Campaigns with their papers by status; ``archived`` False: the active lists (home
+    pages), True: the «Архив» list, None: all (analytics, a campaign's own page)."""
     counts = {
         status: func.coalesce(func.sum(case((Paper.status == status, 1), else_=0)), 0)
         for status in PaperStatus
@@ -51,6 +55,8 @@ def campaign_summaries(session: Session, subject_ids: list[int] | None = None) -
     )
     if subject_ids is not None:
         stmt = stmt.where(PaperTemplate.subject_id.in_(subject_ids))
+    if archived is not None:
+        stmt = stmt.where(Campaign.archived_at.is_not(None) if archived else Campaign.archived_at.is_(None))
     rows = []
     for campaign, total, *values in session.execute(stmt):
         by_status = dict(zip(counts, (int(v) for v in values)))
@@ -83,7 +89,8 @@ def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
         .join(Campaign, Paper.campaign_id == Campaign.id)
         .outerjoin(ProblemReport, ProblemReport.assignment_id == Assignment.id)
         .where(Assignment.expert_id == user.id, Assignment.kind == (AssignmentKind(kind) if kind else None),
-               Assignment.status != AssignmentStatus.SUPERSEDED)
+               Assignment.status != AssignmentStatus.SUPERSEDED,
+               Campaign.status != CampaignStatus.CLOSED)  # a closed campaign's work leaves the queue
         .order_by(Assignment.created_at, Assignment.id)
     ).all()
     groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": [], "problem": []}
@@ -103,8 +110,10 @@ def review_counts(session: Session, user: User) -> dict[int, int]:
     rows = session.execute(
         select(Paper.campaign_id, func.count(Assignment.id))
         .join(Paper, Assignment.paper_id == Paper.id)
+        .join(Campaign, Campaign.id == Paper.campaign_id)
         .where(Assignment.expert_id == user.id, Assignment.kind == AssignmentKind.REVIEW,
-               Assignment.status.in_([AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS]))
+               Assignment.status.in_([AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS]),
+               Campaign.status != CampaignStatus.CLOSED)
         .group_by(Paper.campaign_id)
     ).all()
     return dict(rows)

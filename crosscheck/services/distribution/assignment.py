@@ -18,6 +18,7 @@ from sqlalchemy import String, and_, cast, exists, select, update
 from sqlalchemy.orm import Session
 
 from ...bulk import bulk_insert
+from ...domain.lifecycle import ensure_open
 from ...db import utcnow
 from ...domain.assignment import HELD_BACK, Plan, plan_assignments, plan_withdrawal
 from ...domain.conflicts import RECHECK, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
@@ -103,6 +104,7 @@ def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | 
     driver in bulk (``crosscheck.bulk``), and the new ids are read back in one query by
     their shared creation time.
     """
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if not plan.new:
         return 0
     session.flush()
@@ -145,6 +147,7 @@ def _chunks(rows: list, size: int):
 
 
 def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *, seed: int = 0) -> Plan:
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     plan, _ = preview(session, campaign, seed=seed)
     apply_plan(session, campaign, plan, actor)
     if plan.new and campaign.status == CampaignStatus.PREPARING:
@@ -172,6 +175,7 @@ def assign_manually(session: Session, campaign: Campaign, paper: Paper, round_: 
                     actor: Actor | None, *, keep_draft: bool = False) -> Assignment:
     """Put ``expert`` on (paper, round), superseding unstarted or draft work there; the gate decides.
     With ``keep_draft``, a draft in progress is written into the supersede event."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if paper.campaign_id != campaign.id:
         raise AssignmentRefused("работа не из этой кампании")
     if paper.status == PaperStatus.EXCLUDED:
@@ -232,6 +236,7 @@ def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: A
     """The expert leaves this campaign: their unfinished work — not started or a draft in
     progress — is handed on through the gate; a draft's scores are kept in the audit trail
     (the superseded assignment keeps them too); submitted work stays theirs."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     settings = session.get(CampaignExpert, (campaign.id, expert.id))
     if settings is None:
         settings = CampaignExpert(campaign_id=campaign.id, user_id=expert.id)

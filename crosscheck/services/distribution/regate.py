@@ -17,7 +17,8 @@ the paper's other rechecks), and whatever the gate no longer allows is withdrawn
 - a third check goes at once to another allowed reviewer (``reviews.assign_review``: nothing
   else would assign it), or the paper waits with the reason (``review.unassigned``).
 
-Submitted work is history: it is never withdrawn or changed here.
+Submitted work is history: it is never withdrawn or changed here; so is all work of a closed
+campaign (its marks are frozen).
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ from sqlalchemy.orm.util import identity_key
 
 from ...db import utcnow
 from ...domain.conflicts import RECHECK, REVIEW, SUPERSEDED, ExistingAssignment, ExpertInfo, PaperInfo, Refusal, allowed
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, PaperStatus, PaperTemplate,
-                      School, Subject, User, user_subjects)
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, PaperStatus,
+                      PaperTemplate, School, Subject, User, user_subjects)
 from ..audit.trail import Actor, record
 from .gate import conflict_map
 from .reviews import assign_review
@@ -122,6 +123,9 @@ def recheck_live_assignments(session: Session, user_ids: Iterable[int] | None, a
 def _live(session: Session, user_ids: Iterable[int] | None, paper_ids: Iterable[int] | None) -> list[_Live]:
     stmt = select(Assignment.id, Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round,
                   Assignment.status).where(Assignment.status.in_(LIVE))
+    # a closed campaign's marks are frozen (domain/lifecycle.py): its work is history, never withdrawn
+    stmt = (stmt.join(Paper, Paper.id == Assignment.paper_id).join(Campaign, Campaign.id == Paper.campaign_id)
+            .where(Campaign.status != CampaignStatus.CLOSED))
     if user_ids is not None:
         column, ids = Assignment.expert_id, sorted(set(user_ids))
     elif paper_ids is not None:

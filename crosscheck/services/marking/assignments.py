@@ -7,17 +7,20 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
+from ...models import Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, User
 from .scoring import MarkingState, kind_for
 from ..scans.pages import page_positions
 from .schemes import paper_marks
 
 
 def my_assignments(session: Session, user: User) -> list[Assignment]:
+    """The user's live assignments; those of a closed campaign leave the queue (its marks are
+    frozen, docs/guide-ru.md «Завершение кампании»)."""
     return list(session.scalars(
         select(Assignment)
+        .join(Paper, Paper.id == Assignment.paper_id).join(Campaign, Campaign.id == Paper.campaign_id)
         .where(Assignment.expert_id == user.id, Assignment.kind == kind_for(user),
-               Assignment.status != AssignmentStatus.SUPERSEDED)
+               Assignment.status != AssignmentStatus.SUPERSEDED, Campaign.status != CampaignStatus.CLOSED)
         .order_by(Assignment.created_at, Assignment.id)))
 
 
@@ -26,8 +29,10 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
     the same as counting ``my_assignments`` in Python, without loading them."""
     return session.scalar(
         select(func.count()).select_from(Assignment)
+        .join(Paper, Paper.id == Assignment.paper_id).join(Campaign, Campaign.id == Paper.campaign_id)
         .where(Assignment.expert_id == user.id, Assignment.id != except_id, Assignment.kind == kind_for(user),
-               Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
+               Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED]),
+               Campaign.status != CampaignStatus.CLOSED))
 
 
 def queue_position(session: Session, user: User, state: MarkingState) -> tuple[int, int]:

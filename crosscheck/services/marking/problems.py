@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ...domain.lifecycle import ensure_open
 from ...db import utcnow
 from ...domain.assignment import candidates
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper, ProblemReport, ProblemStatus,
@@ -138,6 +139,7 @@ def resolve(session: Session, campaign: Campaign, report: ProblemReport, note: o
             actor: Actor | None) -> ProblemReport:
     """Close an open report with the organiser's note (required; the expert reads it). The
     work stays with the expert, back in their queue."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     note = _note(note)
     if report.status == ProblemStatus.RESOLVED:
         raise ProblemError("эта проблема уже решена")
@@ -192,6 +194,7 @@ def reassign(session: Session, campaign: Campaign, report: ProblemReport, login:
     """Give the reported paper's slot to another expert through the gate (their draft, if
     any, kept in the audit trail) and close the report. Refused: ``AssignmentRefused`` with
     the gate's reasons (an expert at their limit is refused too)."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     assignment = _reassignable(report)
     expert = session.scalar(select(User).where(User.login == (login if isinstance(login, str) else "")))
     if expert is None:

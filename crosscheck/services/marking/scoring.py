@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ...db import utcnow
 from ...domain.conflicts import kind_for_role
+from ...domain.lifecycle import CampaignClosed, ensure_open
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
                       TemplateTask, User)
 from ..audit.trail import Actor, audit_values, insert_now, record
@@ -43,6 +44,20 @@ class NotYours(MarkingError):
 
 class Stale(MarkingError):
     status = 409
+
+
+class Frozen(MarkingError):
+    """The campaign is closed (``domain/lifecycle.py``): its marks are frozen."""
+    status = 409
+
+
+def _ensure_open(state: "MarkingState") -> None:
+    """The lifecycle guard on the hot path: the campaign's status came with the state's read
+    (no statement more); answered like any marking error (409 with the Russian reason)."""
+    try:
+        ensure_open(state.campaign_status, state.campaign_name)
+    except CampaignClosed as exc:
+        raise Frozen(exc.message) from None
 
 
 STALE = "Баллы уже изменены в другой вкладке или на другом устройстве. Обновите страницу."
@@ -82,13 +97,15 @@ class MarkingState:
     tasks: tuple[Task, ...]
     scores: dict[str, int]
     opened_at: datetime | None = None
+    campaign_status: str = "marking"
+    campaign_name: str = ""
 
 
 def _state_statement():
     return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
                    Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
                    TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
-                   TaskScore.score, Assignment.opened_at)
+                   TaskScore.score, Assignment.opened_at, Campaign.status, Campaign.name)
             .join(Paper, Paper.id == Assignment.paper_id)
             .join(Campaign, Campaign.id == Paper.campaign_id)
             .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
@@ -117,14 +134,15 @@ def marking_state(session: Session, user: User, assignment_id: int) -> MarkingSt
         id=first[0], paper_id=first[1], campaign_id=first[2], cipher=first[3], kind=first[4], round=first[5],
         status=first[6], version=first[7], comment=first[8],
         tasks=tuple(Task(r[9], r[10], r[11], r[12]) for r in rows),
-        scores={r[10]: r[13] for r in rows if r[13] is not None}, opened_at=first[14])
+        scores={r[10]: r[13] for r in rows if r[13] is not None}, opened_at=first[14],
+        campaign_status=getattr(first[15], "value", first[15]), campaign_name=first[16])
 
 
 def mark_opened(session: Session, state: MarkingState) -> bool:
     """Record the first opening of an unfinished assignment (the start of its time per paper,
     docs/experts.md). Writes only the first time: later opens cost no statement at all (the
     state already says when), so the scoring screen never queues behind autosaves for it."""
-    if state.opened_at is not None or state.status in CLOSED:
+    if state.opened_at is not None or state.status in CLOSED or state.campaign_status == "closed":
         return False
     session.execute(update(Assignment)
                     .where(Assignment.id == state.id, Assignment.opened_at.is_(None),
@@ -269,6 +287,7 @@ def save_scores(session: Session, user: User, assignment_id: int, scores: object
                 version: object) -> Saved:
     """Store a draft (a partial set is fine). Stale version → Stale; submitted → Stale."""
     state = marking_state(session, user, assignment_id)
+    _ensure_open(state)
     if state.status == AssignmentStatus.SUBMITTED:
         raise Stale(ALREADY_SUBMITTED)
     if not isinstance(version, int) or isinstance(version, bool):
@@ -316,6 +335,7 @@ def packed_scores(state: MarkingState) -> bytes | None:
 
 def submit(session: Session, user: User, assignment_id: int) -> Submitted:
     state = marking_state(session, user, assignment_id)
+    _ensure_open(state)
     if state.status == AssignmentStatus.SUBMITTED:
         raise Stale("Работа уже сдана")
     missing = [t.label for t in state.tasks if t.label not in state.scores]
@@ -348,6 +368,11 @@ def flag_problem(session: Session, user: User, assignment_id: int, kind: object,
     from ...models import ProblemKind, ProblemReport, ProblemStatus
 
     assignment = own_assignment(session, user, assignment_id, for_update=True)
+    campaign = session.get(Campaign, assignment.paper.campaign_id)
+    try:
+        ensure_open(campaign.status, campaign.name)
+    except CampaignClosed as exc:
+        raise Frozen(exc.message) from None
     if assignment.status == AssignmentStatus.SUBMITTED:
         raise Stale("Работа уже сдана")
     if kind not in PROBLEM_LABELS:

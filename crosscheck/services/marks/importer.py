@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from ...bulk import bulk_insert
+from ...domain.lifecycle import ensure_open
 from ...db import utcnow
 from ...domain import forms
 from ...domain.grading import GradeScale, TaskSpec
@@ -297,6 +298,7 @@ def import_marks(session: Session, campaign: Campaign, path: str | Path, *, scho
     row is bad (or the file cannot be read to its end) ImportRejected / TableReadError is
     raised with every error and the caller rolls back what the earlier chunks wrote, as
     every caller does (the upload job, the command line's session, the tests' rollback)."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if isinstance(session, scoped_session):  # the thread below must write in this thread's session
         session = session()
     stream = read_marks(session, campaign, path, school_code=school_code, data=data, ask_school=ask_school)

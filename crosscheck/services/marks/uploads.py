@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import CampaignClosed, ensure_open
 from ...db import utcnow
 from ...imports.tabular import ImportRejected, TableReadError
 from ...models import Campaign, MarksUpload, School, UploadStatus, User
@@ -39,6 +40,7 @@ class UploadError(ValueError):
 def stage(session: Session, campaign: Campaign, file_name: str, data: bytes, school_code: str | None,
           user: User, data_dir: Path) -> MarksUpload:
     """Store the file and a queued upload (flushed; the caller commits, then calls ``start``)."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if school_code and session.scalar(select(School.id).where(School.code == school_code)) is None:
         raise UploadError(f"неизвестная школа: код ОО «{school_code}»")
     sha = hashlib.sha256(data).hexdigest()
@@ -81,6 +83,7 @@ def start(session: Session, upload_id: int, job: str) -> None:
 def confirm(session: Session, upload: MarksUpload, user: User) -> bool:
     """The organiser's word on a checked file: True if this request moved it to importing
     (a second click, or a click on a file not ready, changes nothing)."""
+    ensure_open(upload.campaign.status, upload.campaign.name)
     moved = session.execute(update(MarksUpload).where(MarksUpload.id == upload.id,
                                                       MarksUpload.status == UploadStatus.READY)
                             .values(status=UploadStatus.IMPORTING, confirmed_by_id=user.id)).rowcount
@@ -134,6 +137,12 @@ def run_import(session: Session, session_factory, upload_id: int, data_dir: Path
         raise LookupError(f"marks upload {upload_id} not found")
     if upload.status != UploadStatus.IMPORTING:
         return upload.result
+    try:  # closed between the confirmation and this job: refused, nothing written
+        ensure_open(upload.campaign.status, upload.campaign.name)
+    except CampaignClosed as exc:
+        with session_factory() as s:
+            _finish(s, upload_id, UploadStatus.FAILED, error=exc.message)
+        return None
     user = session.get(User, upload.confirmed_by_id) if upload.confirmed_by_id else None
     actor = Actor(user) if user is not None else Actor(label=f"job:marks:{upload_id}")
     try:

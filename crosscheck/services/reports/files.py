@@ -26,9 +26,9 @@ SAFE = re.compile(r"[^0-9A-Za-z_-]")
 
 
 def report_file(session: Session, campaign_id: int, kind: str, data_dir: Path, *,
-                school_code: str | None = None, audience: Audience) -> Path | None:
+                school_code: str | None = None, audience: Audience, folder: str = "") -> Path | None:
     """Write one report for ``audience`` and return its path; None when the campaign or school
-    is unknown."""
+    is unknown. ``folder``: a published set's own folder under reports/<slug>/ (publish.py)."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
     campaign = session.get(Campaign, campaign_id)
@@ -40,7 +40,7 @@ def report_file(session: Session, campaign_id: int, kind: str, data_dir: Path, *
         if school is None:
             return None
     name = file_name(kind, school.code if school else "", audience.tag)
-    target = Path(data_dir) / "reports" / campaign.slug / name
+    target = Path(data_dir) / "reports" / campaign.slug / folder / name
     return write_atomically(target, lambda tmp: write_report(session, campaign, kind, tmp, school,
                                                              audience=audience))
 

@@ -50,7 +50,7 @@ def request_report(session: Session, campaign: Campaign, kind: str, school_code:
     tag = tag_for(user)
     for live in session.scalars(select(ReportRun).where(
             ReportRun.campaign_id == campaign.id, ReportRun.kind == kind, ReportRun.school_code == code,
-            ReportRun.status.in_(LIVE)).order_by(ReportRun.id.desc())):
+            ReportRun.status.in_(LIVE), ReportRun.published_at.is_(None)).order_by(ReportRun.id.desc())):
         if live.created_at <= utcnow() - timedelta(seconds=JOB_TIMEOUT):
             # its worker died or it never ran: give up on it (whoever asked), start afresh
             live.status, live.error, live.finished_at = ReportStatus.FAILED, ABANDONED, utcnow()
@@ -112,7 +112,7 @@ def build(session: Session, session_factory, run_id: int, data_dir: Path) -> str
             raise ReportGone("кампания или школа больше не существует")
         audience = audience_for(session, requester(session, run), campaign)  # the requester's role, now
         path = report_file(session, run.campaign_id, run.kind, data_dir, school_code=run.school_code or None,
-                           audience=audience)
+                           audience=audience, folder=run_folder(run))
         if path is None:
             raise ReportGone("кампания или школа больше не существует")
     except Exception as exc:
@@ -155,5 +155,12 @@ def run_file(data_dir: Path, run: ReportRun, user: User) -> Path | None:
         return None
     if run.file_name != file_name(run.kind, run.school_code, tag_for(user)):
         return None
-    path = Path(data_dir) / "reports" / run.campaign.slug / run.file_name
+    path = Path(data_dir) / "reports" / run.campaign.slug / run_folder(run) / run.file_name
     return path if path.is_file() else None
+
+
+def run_folder(run: ReportRun) -> str:
+    """Where a run's file lives under reports/<slug>/: a published set apart (publish.py)."""
+    from .publish import folder
+
+    return folder(run.published_at) if run.published_at is not None else ""

@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import ensure_open
 from ...db import utcnow
 from ...filenames import shown_name
 from ...models import BatchStatus, Campaign, IdentifiedBy, Page, PageStatus, Paper, PaperStatus, ScanBatch, School
@@ -72,6 +73,7 @@ def register_upload(session: Session, campaign: Campaign, source: Path, filename
     when both copies arrive at the same moment. Uploading the file of a failed or abandoned
     batch again queues that batch anew. ``school``: the school whose stack this is (SPEC §3,
     scans without cover sheets): its title pages are read and matched to its participants."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     name = shown_name(filename, "scan.pdf")
     suffix = Path(name).suffix.lower()
     if suffix not in SCAN_SUFFIXES:
@@ -246,6 +248,7 @@ def place_result(session: Session, batch: ScanBatch, result, actor: Actor | None
     from .titles import place_uncovered
 
     campaign_id = batch.campaign_id
+    ensure_open(batch.campaign.status, batch.campaign.name)  # closed while the file was read: nothing placed
     papers = {p.cipher: p for p in session.scalars(select(Paper).where(Paper.campaign_id == campaign_id))}
     already = set(session.scalars(select(Page.source_index).where(Page.batch_id == batch.id)))
     with_pages = set(session.scalars(select(Page.paper_id).where(

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import ensure_open
 from ...models import Campaign, Page, PageStatus, Paper, School, held_back, in_doubt
 from ..audit.trail import Actor, record
 from .pages import TurnRefused, render_for_position, set_render
@@ -110,6 +111,7 @@ def _check(pages: list[Page], decisions: list[Decision], expected: int) -> None:
 def confirm_pages(session: Session, data_dir: Path, campaign: Campaign, paper: Paper, decisions: list[Decision],
                   actor: Actor | None) -> None:
     """Confirm every placed page of a held-back paper (see the module docstring) and release it."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if paper.campaign_id != campaign.id:
         raise ConfirmError("работа не из этой кампании")
     if not is_held_back(session, paper):

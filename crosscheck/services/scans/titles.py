@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import ensure_open
 from ...db import utcnow
 from ...models import (Campaign, IdentifiedBy, Page, PageStatus, Paper, PendingStatus, PendingTitle,
                        ScanBatch, School)
@@ -135,6 +136,7 @@ def find_pending(session: Session, campaign: Campaign, filename: str, file_page:
 def confirm(session: Session, campaign: Campaign, item: PendingTitle, participant: str,
             actor: Actor | None) -> Paper:
     """A person says whose paper this is: its pages are placed under that participant's paper."""
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if item.campaign_id != campaign.id:
         raise ConfirmError("этот титульный лист не из этой кампании")
     if item.status != PendingStatus.PENDING:

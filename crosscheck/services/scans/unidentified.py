@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import ensure_open
 from ...models import Campaign, Page, PageStatus, Paper, School
 from ..audit.trail import Actor, record
 from .pages import render_for_position, set_render
@@ -43,6 +44,7 @@ def find_paper(session: Session, campaign: Campaign, school_code: str, participa
 
 def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, paper: Paper, position: int,
            *, replace: bool, actor: Actor | None) -> Page:
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if page.status != PageStatus.UNIDENTIFIED or page.campaign_id != campaign.id:
         raise QueueError("эта страница уже разобрана")
     if page.pending_title_id is not None:
@@ -80,6 +82,7 @@ def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, pap
 
 
 def discard(session: Session, campaign: Campaign, page: Page, actor: Actor | None) -> None:
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     if page.status != PageStatus.UNIDENTIFIED or page.campaign_id != campaign.id:
         raise QueueError("эта страница уже разобрана")
     if page.pending_title_id is not None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ...domain.lifecycle import ensure_open
 from ...domain.sampling import ALL, FLAGGED, Sample, SampleError, SamplePaper, choose, describe_rules, parse_schools
 from ...domain.screening import SchoolScreen
 from ...models import Assignment, Campaign, CampaignSample, Paper, PaperStatus, School
@@ -152,6 +153,7 @@ def fix(session: Session, drawn: Drawn, actor: Actor | None, *, expected: str | 
     distribution has begun, or when ``expected`` (the fingerprint of the sample the user was
     shown) is not the fingerprint of this one: the campaign's papers changed in between."""
     campaign, sample = drawn.campaign, drawn.sample
+    ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
     why = refusal_to_fix(session, campaign)
     if why:
         raise SampleRefused(why)
