@@ -103,6 +103,10 @@ class Campaign(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Calibration papers (docs/experts.md): one blind calibration copy per ``calibration_rate``
+    # live papers an expert is given (0: off), and ``calibration_first`` more for each expert.
+    calibration_rate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calibration_first: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     template: Mapped[PaperTemplate] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -110,6 +114,7 @@ class Campaign(Base):
     __table_args__ = (
         CheckConstraint("per_paper IN (1, 2)", name="per_paper_one_or_two"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
+        CheckConstraint("calibration_rate >= 0 AND calibration_first >= 0", name="calibration_not_negative"),
     )
 
     @property
@@ -118,7 +123,7 @@ class Campaign(Base):
 
 
 class CampaignExpert(Base):
-    """Per-campaign settings of an expert: an optional load cap, and withdrawal.
+    """Per-campaign settings of an expert: an optional load cap, withdrawal, and a pause.
 
     A withdrawn expert keeps their account (they may mark in other campaigns) but gets
     no new work here, and their unstarted work is redistributed.
@@ -131,7 +136,12 @@ class CampaignExpert(Base):
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: Paused by a reviewer or the organiser until a talk with the head of the methodological
+    #: association (calibration, docs/experts.md): no new work, the queue shows a notice.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    pause_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Assignment, AssignmentKind, AssignmentStatus, Paper, User
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, CampaignExpert, Paper, User, queue_kinds,
+                      shown_kind)
 from .scoring import MarkingState, kind_for
 from ..scans.pages import page_positions
 from .schemes import paper_marks
 
 
+def _paused_here(user: User):
+    """The marker is paused in the assignment's campaign (their work there waits)."""
+    return exists().where(and_(CampaignExpert.campaign_id == Paper.campaign_id, CampaignExpert.user_id == user.id,
+                               CampaignExpert.paused_at.is_not(None)))
+
+
 def my_assignments(session: Session, user: User) -> list[Assignment]:
+    """The user's live work (an expert's rechecks and calibration copies alike), in queue
+    order, leaving out campaigns where the user is paused."""
     return list(session.scalars(
-        select(Assignment)
-        .where(Assignment.expert_id == user.id, Assignment.kind == kind_for(user),
-               Assignment.status != AssignmentStatus.SUPERSEDED)
+        select(Assignment).join(Paper, Paper.id == Assignment.paper_id)
+        .where(Assignment.expert_id == user.id, Assignment.kind.in_(queue_kinds(kind_for(user))),
+               Assignment.status != AssignmentStatus.SUPERSEDED, ~_paused_here(user))
         .order_by(Assignment.created_at, Assignment.id)))
 
 
@@ -26,7 +35,8 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
     the same as counting ``my_assignments`` in Python, without loading them."""
     return session.scalar(
         select(func.count()).select_from(Assignment)
-        .where(Assignment.expert_id == user.id, Assignment.id != except_id, Assignment.kind == kind_for(user),
+        .where(Assignment.expert_id == user.id, Assignment.id != except_id,
+               Assignment.kind.in_(queue_kinds(kind_for(user))),
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED])))
 
 
@@ -37,7 +47,7 @@ def queue_position(session: Session, user: User, state: MarkingState) -> tuple[i
     ids = list(session.scalars(
         select(Assignment.id)
         .join(Paper, Paper.id == Assignment.paper_id)
-        .where(Assignment.expert_id == user.id, Assignment.kind == state.kind,
+        .where(Assignment.expert_id == user.id, Assignment.kind.in_(queue_kinds(shown_kind(state.kind))),
                Assignment.status != AssignmentStatus.SUPERSEDED, Paper.campaign_id == state.campaign_id)
         .order_by(Assignment.created_at, Assignment.id)))
     return (ids.index(state.id) + 1 if state.id in ids else 0), len(ids)
@@ -48,7 +58,7 @@ def assignment_json(session: Session, state: MarkingState, page_url: Callable[[i
         "id": state.id,
         "cipher": state.cipher,
         "round": state.round,
-        "kind": state.kind.value,
+        "kind": shown_kind(state.kind).value,  # a calibration copy reads as the recheck it looks like
         "status": state.status.value,
         "version": state.version,
         "comment": state.comment,

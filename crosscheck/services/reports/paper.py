@@ -140,7 +140,8 @@ def paper_view(session: Session, user: User, campaign: Campaign, cipher: str) ->
         return None
     restricted = user.role != Role.ORGANISER
     tasks = sorted(campaign.template.tasks, key=lambda t: t.position)
-    stmt = select(Assignment).where(Assignment.paper_id == paper.id)
+    # a calibration copy is not a check of the paper (its own page: services/reports/calibration.py)
+    stmt = select(Assignment).where(Assignment.paper_id == paper.id, Assignment.kind != AssignmentKind.CALIBRATION)
     if restricted:  # finished work only, never withdrawn drafts
         stmt = stmt.where(Assignment.status == AssignmentStatus.SUBMITTED)
     work = sorted(session.scalars(stmt), key=lambda a: (a.kind != AssignmentKind.RECHECK, a.round,
