@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -90,6 +90,10 @@ class Assignment(Base):
     #: before migration 0010, and when a task's maximum exceeds 255 (read the rows then).
     submitted_scores: Mapped[bytes | None] = mapped_column(LargeBinary(), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: A calibration copy's own cipher, drawn like a paper's: what its expert is shown instead
+    #: of the reference paper's cipher, so two experts (or the paper's live marker) holding the
+    #: same reference never see one cipher twice (docs/experts.md). NULL for all other work.
+    copy_cipher: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     paper: Mapped[Paper] = relationship()
@@ -103,6 +107,7 @@ class Assignment(Base):
         CheckConstraint("(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_iff_time"),
         CheckConstraint("(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_iff_time"),
         CheckConstraint("submitted_scores IS NULL OR status = 'submitted'", name="scores_copy_only_when_submitted"),
+        CheckConstraint("(kind = 'calibration') = (copy_cipher IS NOT NULL)", name="copy_cipher_iff_calibration"),
         # One live piece of work per (paper, kind, round); superseded rows stay as history.
         # Calibration copies are per expert: one live copy of a paper per expert.
         Index("uq_assignments_live_round", "paper_id", "kind", "round", unique=True,

@@ -8,6 +8,7 @@ alter): the CHECK is replaced. Many experts hold copies of one paper, so the one
 index leaves calibration out and a second index keeps one live copy per (paper, expert).
 ``campaigns.calibration_rate``/``calibration_first`` are the organiser's rate (0: off) and
 the copies each expert gets first; ``campaign_experts.paused_*`` a pause until a talk.
+``assignments.copy_cipher``: a copy's own cipher, shown to its expert instead of the paper's.
 
 Revision ID: 0013
 Revises: 0012
@@ -62,8 +63,12 @@ def upgrade() -> None:
                                     ['paused_by_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('copy_cipher', sa.String(length=32), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_assignments_copy_cipher'), ['copy_cipher'])
         batch_op.drop_constraint(op.f('ck_assignments_assignment_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_assignments_assignment_kind'), NEW_KINDS)
+        batch_op.create_check_constraint(op.f('ck_assignments_copy_cipher_iff_calibration'),
+                                         "(kind = 'calibration') = (copy_cipher IS NOT NULL)")
         batch_op.drop_index('uq_assignments_live_round')
         batch_op.create_index('uq_assignments_live_round', ['paper_id', 'kind', 'round'], unique=True,
                               sqlite_where=sa.text(LIVE_SLOT), postgresql_where=sa.text(LIVE_SLOT))
@@ -78,8 +83,11 @@ def downgrade() -> None:
         batch_op.drop_index('uq_assignments_live_round')
         batch_op.create_index('uq_assignments_live_round', ['paper_id', 'kind', 'round'], unique=True,
                               sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+        batch_op.drop_constraint(op.f('ck_assignments_copy_cipher_iff_calibration'), type_='check')
         batch_op.drop_constraint(op.f('ck_assignments_assignment_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_assignments_assignment_kind'), OLD_KINDS)
+        batch_op.drop_constraint(batch_op.f('uq_assignments_copy_cipher'), type_='unique')
+        batch_op.drop_column('copy_cipher')
 
     with op.batch_alter_table('campaign_experts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_campaign_experts_paused_by_id_users'), type_='foreignkey')

@@ -77,7 +77,8 @@ def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     (``problem``) and comes back to its place, with the organiser's note, once resolved."""
     kind = kind_for_role(user.role.value)
     rows = session.execute(
-        select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline, ProblemReport.status,
+        select(Assignment, func.coalesce(Assignment.copy_cipher, Paper.cipher), Campaign.name, Campaign.deadline,
+               ProblemReport.status,
                ProblemReport.resolution, Paper.campaign_id)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)

@@ -25,7 +25,7 @@ from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent,
                       CampaignStatus, Page, Paper, PaperStatus, Role, School, Subject, User, in_doubt,
                       user_subjects)
 from ..audit.trail import Actor, record
-from .calibration import interleave, plan_copies
+from .calibration import CALIBRATION, copy_ciphers, interleave, plan_copies
 from .gate import conflict_map
 
 
@@ -95,7 +95,7 @@ def preview(session: Session, campaign: Campaign, *, seed: int = 0) -> tuple[Pla
 
 
 ASSIGNMENT_COLUMNS = ("paper_id", "expert_id", "kind", "round", "status", "version", "comment", "problem_note",
-                      "created_at", "created_by_id")
+                      "created_at", "created_by_id", "copy_cipher")
 EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "entity_type", "entity_id", "campaign_id", "after")
 
 
@@ -116,10 +116,12 @@ def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | 
     if campaign.calibration_rate > 0:
         copies = plan_copies(session, campaign, inputs or load_inputs(session, campaign), plan.new)
     rows = interleave(plan.new, copies, seed=(campaign.id, len(plan.new)))
+    names = copy_ciphers(session, len(copies))
     now = utcnow()
     created_by = actor.user.id if actor and actor.user else None
     bulk_insert(session, Assignment.__table__, ASSIGNMENT_COLUMNS,
-                ((n.paper_id, n.expert_id, n.kind, n.round, "assigned", 1, "", "", now, created_by)
+                ((n.paper_id, n.expert_id, n.kind, n.round, "assigned", 1, "", "", now, created_by,
+                  names.pop() if n.kind == CALIBRATION else None)
                  for n in rows))
     table = Assignment.__table__
     ids = {(p, k, r, e): i for i, p, k, r, e in session.execute(

@@ -6,7 +6,11 @@ paper with a key, ``models.CalibrationPaper``). Copies are created only when liv
 given out (``assignment.apply_plan``: the run, a top-up run, a withdrawal's redistribution),
 in the same statement and with the same creation time as that batch, each placed at a
 seeded position among the expert's new live rows — so the queue's order (created, then id)
-mixes them in and nothing in their timestamps sets them apart.
+mixes them in and nothing in their timestamps sets them apart. Each copy carries its own
+cipher (``copy_cipher``, drawn like a paper's), shown to its expert instead of the paper's:
+with the paper's cipher, two experts holding copies of one reference — or an expert and the
+paper's live marker — would see the same cipher, which live work never shows in a campaign
+with one check a paper.
 
 Who may get a copy is decided by the recheck gate (``domain.conflicts.allowed`` with the
 recheck rules: subject, own school, declared conflicts, same municipality when the campaign
@@ -30,6 +34,7 @@ from ...domain.conflicts import RECHECK, allowed
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, CalibrationPaper, Campaign, CampaignExpert,
                       Paper, PaperStatus, User)
 from ..audit.trail import Actor, record
+from ...domain.ciphers import new_ciphers
 
 CALIBRATION = AssignmentKind.CALIBRATION.value
 MAX_RATE = 1000
@@ -129,6 +134,16 @@ def interleave(new: Sequence[NewAssignment], copies: Sequence[NewAssignment], se
     for key in sorted(before):
         out += before[key]
     return out
+
+
+def copy_ciphers(session: Session, count: int) -> list[str]:
+    """``count`` fresh ciphers for copies, drawn like papers' (``domain.ciphers``), none taken by
+    a paper or another copy."""
+    if not count:
+        return []
+    taken = set(session.scalars(select(Paper.cipher))) | set(session.scalars(
+        select(Assignment.copy_cipher).where(Assignment.copy_cipher.is_not(None))))
+    return new_ciphers(count, taken)
 
 
 # --- the campaign's rate -----------------------------------------------------------------

@@ -95,8 +95,13 @@ class MarkingState:
     paused: bool = False  # the marker is paused in this campaign (calibration, docs/experts.md)
 
 
+def shown_cipher():
+    """The cipher a marker is shown: a calibration copy's own, else the paper's."""
+    return func.coalesce(Assignment.copy_cipher, Paper.cipher)
+
+
 def _state_statement():
-    return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
+    return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, shown_cipher(), Assignment.kind,
                    Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
                    TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
                    TaskScore.score, Assignment.opened_at, CampaignExpert.paused_at)
