@@ -176,8 +176,9 @@ def paper_view(session: Session, user: User, campaign: Campaign, cipher: str) ->
 def history(session: Session, paper: Paper, assignment_ids: list[int], restricted: bool) -> list[HistoryEvent]:
     """The paper's audit events: the paper's own, its assignments' and its pages', oldest first.
     A restricted reader gets what happened and when, never who or what changed."""
-    if not restricted:
-        assignment_ids = list(session.scalars(select(Assignment.id).where(Assignment.paper_id == paper.id)))
+    if not restricted:  # every check of the paper; calibration copies are not (their own page)
+        assignment_ids = list(session.scalars(select(Assignment.id).where(
+            Assignment.paper_id == paper.id, Assignment.kind != AssignmentKind.CALIBRATION)))
     page_ids = list(session.scalars(select(Page.id).where(Page.paper_id == paper.id)))
     wanted = [(AuditEvent.entity_type == "paper") & (AuditEvent.entity_id == paper.id)]
     if assignment_ids:
