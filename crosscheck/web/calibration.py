@@ -111,6 +111,10 @@ def pause(slug: str, login: str):
             resume_expert(session(), campaign, user, Actor(current_user), request.form.get("note", ""))
             message = f"{user.full_name} снова получает работы."
         else:
+            detail = expert_copies(session(), campaign, user.login)
+            if not detail.summary.exceeding:
+                raise CalibrationRefused("приостановить можно эксперта, у которого есть калибровочные работы "
+                                         "сверх допуска")
             pause_expert(session(), campaign, user, Actor(current_user), request.form.get("note", ""))
             message = (f"Проверка для {user.full_name} приостановлена до беседы с руководителем МО: "
                        "новых работ не будет, черновики сохранены.")

@@ -146,3 +146,22 @@ def test_withdrawing_an_expert_takes_their_unstarted_copies_too(db, world):
     withdraw_expert(db, world.campaign, world.eb1, Actor(world.org), "болезнь")
     db.commit()
     assert copies(db, world.eb1) == []
+
+
+def test_a_problem_reported_on_a_copy_is_resolved_never_handed_to_another_expert(db, world):
+    from crosscheck.services.marking.problems import ProblemError, reassign, report_in, resolve
+    from crosscheck.services.marking.scoring import flag_problem
+
+    run_assignment(db, world.campaign, Actor(world.org))
+    db.commit()
+    copy = copies(db, world.eb1)[0]
+    flag_problem(db, world.eb1, copy.id, "unreadable", "страница 2 размыта")
+    db.commit()
+    report = report_in(db, world.campaign, copy.id)
+    with pytest.raises(ProblemError) as refused:
+        reassign(db, world.campaign, report, "eb2", "", Actor(world.org))
+    assert "калибровочную работу другому эксперту не передают" in str(refused.value)
+    db.rollback()
+    resolve(db, world.campaign, report_in(db, world.campaign, copy.id), "страница пересканирована", Actor(world.org))
+    db.commit()
+    assert [a.expert_id for a in copies(db) if a.paper_id == copy.paper_id].count(world.eb1.id) == 1

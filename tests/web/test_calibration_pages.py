@@ -123,6 +123,20 @@ def test_pausing_shows_the_expert_a_polite_notice_instead_of_papers_and_resuming
     assert actions == ["campaign.pause_expert", "campaign.resume_expert"]
 
 
+def test_an_expert_within_the_tolerance_is_not_paused(db, world, app):
+    copy = copies(db, world.eb2)[0]
+    mark_copy(db, world.eb2, copy, key_of(db, copy))  # exactly the key
+    mo = signed_in(app, "mo")
+    page = mo.get("/analytics/cal/calibration").get_data(as_text=True)
+    row = re.search(r'<tr data-login="eb2">(.*?)</tr>', page, re.S).group(1)
+    assert "Приостановить до беседы" not in row and "0 из 1" in row
+    answer = mo.post("/analytics/cal/calibration/experts/eb2/pause", data={"csrf_token": csrf_from(page)},
+                     follow_redirects=True)
+    assert "приостановить можно эксперта, у которого есть калибровочные работы сверх допуска" in \
+        answer.get_data(as_text=True)
+    assert db.get(CampaignExpert, (world.campaign.id, world.eb2.id)) is None
+
+
 def test_only_the_organiser_sets_the_rate(db, world, app):
     mo = signed_in(app, "mo")
     page = mo.get("/analytics/cal/calibration").get_data(as_text=True)
