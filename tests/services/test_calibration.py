@@ -165,3 +165,21 @@ def test_a_problem_reported_on_a_copy_is_resolved_never_handed_to_another_expert
     resolve(db, world.campaign, report_in(db, world.campaign, copy.id), "страница пересканирована", Actor(world.org))
     db.commit()
     assert [a.expert_id for a in copies(db) if a.paper_id == copy.paper_id].count(world.eb1.id) == 1
+
+
+def test_an_expert_moved_to_the_references_school_loses_their_unstarted_copies(db, world):
+    from crosscheck.services.distribution.regate import recheck_live_assignments
+
+    run_assignment(db, world.campaign, Actor(world.org))
+    db.commit()
+    mine = copies(db, world.eb1)
+    assert mine
+    world.eb1.school_id = world.a.id  # now works where the references were written
+    db.flush()
+    withdrawn = recheck_live_assignments(db, [world.eb1.id], Actor(world.org))
+    db.commit()
+    assert {w.assignment_id for w in withdrawn if w.kind == "calibration"} >= {a.id for a in mine}
+    assert copies(db, world.eb1) == []
+    for paper in world.refs:
+        db.refresh(paper)
+        assert paper.status == PaperStatus.DONE  # nothing reopened

@@ -62,7 +62,8 @@ class GateWithdrawal:
 
     def describe(self) -> str:
         """One line for the organiser (the command line prints it)."""
-        what = "третья проверка" if self.kind == REVIEW else f"перепроверка {self.round}"
+        what = ("третья проверка" if self.kind == REVIEW else "калибровочная работа" if self.kind == CALIBRATION
+                else f"перепроверка {self.round}")
         line = f"{self.campaign} {self.cipher} ({what}): снята с {self.login} — {self.refusal.message}"
         if self.kind == REVIEW:
             line += f"; передана {self.review_to}" if self.review_to else "; другого руководителя МО нет"
