@@ -183,3 +183,15 @@ def test_an_expert_moved_to_the_references_school_loses_their_unstarted_copies(d
     for paper in world.refs:
         db.refresh(paper)
         assert paper.status == PaperStatus.DONE  # nothing reopened
+
+
+def test_the_assignments_listing_of_spec_4_has_no_copies(db, world):
+    from crosscheck.services.distribution.assignment import assignments_json
+
+    run_assignment(db, world.campaign, Actor(world.org))
+    db.commit()
+    listed = assignments_json(db, world.campaign)
+    ref_ciphers = {p.cipher for p in world.refs}
+    assert copies(db) and listed
+    assert {row["kind"] for row in listed} == {"recheck"}
+    assert not ref_ciphers & {row["cipher"] for row in listed if row["status"] != "submitted"}
