@@ -80,3 +80,18 @@ def test_a_reviewer_reads_the_deviation_changes_the_key_and_pauses_an_expert(bro
         screenshot(page, "calibration-paused-1366")
     finally:
         context.close()
+    # the paused expert sees a polite notice instead of the campaign's papers
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.fill("#username", "eb1")
+        page.fill("#password", "pass1234")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_server}/expert/")
+        assert "приостановлена до беседы с руководителем" in page.locator(".paused-notice").inner_text()
+        assert page.locator("ul.queue li").count() == 0
+        screenshot(page, "calibration-expert-paused-1366")
+    finally:
+        context.close()
