@@ -78,12 +78,12 @@ def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     kind = kind_for_role(user.role.value)
     rows = session.execute(
         select(Assignment, func.coalesce(Assignment.copy_cipher, Paper.cipher), Campaign.name, Campaign.deadline,
-               ProblemReport.status,
-               ProblemReport.resolution, Paper.campaign_id)
+               ProblemReport.status, ProblemReport.resolution, Paper.campaign_id)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)
         .outerjoin(ProblemReport, ProblemReport.assignment_id == Assignment.id)
-        .where(Assignment.expert_id == user.id, Assignment.kind.in_(queue_kinds(AssignmentKind(kind) if kind else None)),
+        .where(Assignment.expert_id == user.id,
+               Assignment.kind.in_(queue_kinds(AssignmentKind(kind) if kind else None)),
                Assignment.status != AssignmentStatus.SUPERSEDED)
         .order_by(Assignment.created_at, Assignment.id)
     ).all()

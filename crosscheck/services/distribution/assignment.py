@@ -267,10 +267,10 @@ def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: A
             supersede(session, a, actor, draft=a.status == AssignmentStatus.IN_PROGRESS)
     apply_plan(session, campaign, result.plan, actor)
     # the expert's unstarted calibration copies go too (a copy is never handed on)
-    for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
+    for a in list(session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
             Paper.campaign_id == campaign.id, Assignment.expert_id == expert.id,
             Assignment.kind == AssignmentKind.CALIBRATION,
-            Assignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)))):
+            Assignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS))))):
         supersede(session, a, actor, draft=a.status == AssignmentStatus.IN_PROGRESS)
     record(session, actor, "campaign.withdraw_expert", "user", expert.id, campaign_id=campaign.id,
            after={"reason": reason, "moved": len(result.supersede), "reassigned": len(result.plan.new)})
