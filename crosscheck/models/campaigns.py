@@ -115,6 +115,10 @@ class Campaign(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # Calibration papers (docs/experts.md): one blind calibration copy per ``calibration_rate``
+    # live papers an expert is given (0: off), and ``calibration_first`` more for each expert.
+    calibration_rate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calibration_first: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     template: Mapped[PaperTemplate] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -126,6 +130,7 @@ class Campaign(Base):
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
         CheckConstraint("archived_at IS NULL OR status = 'closed'", name="archived_only_closed"),
+        CheckConstraint("calibration_rate >= 0 AND calibration_first >= 0", name="calibration_not_negative"),
     )
 
     @property
@@ -142,7 +147,7 @@ class Campaign(Base):
 
 
 class CampaignExpert(Base):
-    """Per-campaign settings of an expert: an optional load cap, and withdrawal.
+    """Per-campaign settings of an expert: an optional load cap, withdrawal, and a pause.
 
     A withdrawn expert keeps their account (they may mark in other campaigns) but gets
     no new work here, and their unstarted work is redistributed.
@@ -155,7 +160,12 @@ class CampaignExpert(Base):
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: Paused by a reviewer or the organiser until a talk with the head of the methodological
+    #: association (calibration, docs/experts.md): no new work, the queue shows a notice.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    pause_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),)

@@ -1,10 +1,11 @@
-"""Assignments (rechecks and reviews) and the scores they carry."""
+"""Assignments (rechecks, reviews and calibration copies) and the scores they carry; calibration
+reference papers."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -17,6 +18,9 @@ from .types import UTCDateTime, str_enum
 class AssignmentKind(str, enum.Enum):
     RECHECK = "recheck"
     REVIEW = "review"
+    #: A blind copy of a calibration reference paper (docs/experts.md, «Calibration papers»):
+    #: marked like a recheck, never counted as one. Many experts may hold the same paper.
+    CALIBRATION = "calibration"
 
 
 class AssignmentStatus(str, enum.Enum):
@@ -38,7 +42,24 @@ class ProblemStatus(str, enum.Enum):
     RESOLVED = "resolved"
 
 
+def queue_kinds(kind: AssignmentKind | None) -> tuple[AssignmentKind, ...]:
+    """The kinds of assignment a marker doing ``kind`` holds in their queue: an expert's
+    rechecks and calibration copies (served alike, docs/experts.md), a reviewer's third checks."""
+    if kind is None:
+        return ()
+    return (AssignmentKind.RECHECK, AssignmentKind.CALIBRATION) if kind == AssignmentKind.RECHECK else (kind,)
+
+
+def shown_kind(kind: AssignmentKind) -> AssignmentKind:
+    """The kind a marker is shown: a calibration copy is shown as the recheck it looks like."""
+    return AssignmentKind.RECHECK if kind == AssignmentKind.CALIBRATION else kind
+
+
 ACTIVE_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
+
+
+LIVE_SLOT = "status <> 'superseded' AND kind <> 'calibration'"
+LIVE_CALIBRATION = "status <> 'superseded' AND kind = 'calibration'"
 
 
 class Assignment(Base):
@@ -69,6 +90,10 @@ class Assignment(Base):
     #: before migration 0010, and when a task's maximum exceeds 255 (read the rows then).
     submitted_scores: Mapped[bytes | None] = mapped_column(LargeBinary(), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: A calibration copy's own cipher, drawn like a paper's: what its expert is shown instead
+    #: of the reference paper's cipher, so two experts (or the paper's live marker) holding the
+    #: same reference never see one cipher twice (docs/experts.md). NULL for all other work.
+    copy_cipher: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     paper: Mapped[Paper] = relationship()
@@ -82,9 +107,13 @@ class Assignment(Base):
         CheckConstraint("(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_iff_time"),
         CheckConstraint("(status = 'superseded') = (superseded_at IS NOT NULL)", name="superseded_iff_time"),
         CheckConstraint("submitted_scores IS NULL OR status = 'submitted'", name="scores_copy_only_when_submitted"),
+        CheckConstraint("(kind = 'calibration') = (copy_cipher IS NOT NULL)", name="copy_cipher_iff_calibration"),
         # One live piece of work per (paper, kind, round); superseded rows stay as history.
+        # Calibration copies are per expert: one live copy of a paper per expert.
         Index("uq_assignments_live_round", "paper_id", "kind", "round", unique=True,
-              sqlite_where=text("status <> 'superseded'"), postgresql_where=text("status <> 'superseded'")),
+              sqlite_where=text(LIVE_SLOT), postgresql_where=text(LIVE_SLOT)),
+        Index("uq_assignments_live_calibration", "paper_id", "expert_id", unique=True,
+              sqlite_where=text(LIVE_CALIBRATION), postgresql_where=text(LIVE_CALIBRATION)),
     )
 
 
@@ -131,3 +160,25 @@ class TaskScore(Base):
                              name="fk_task_scores_task_max"),
         CheckConstraint("score >= 0 AND score <= max_score", name="score_in_range"),
     )
+
+
+class CalibrationPaper(Base):
+    """A finished paper a reviewer (or the organiser) made a calibration reference: its key is
+    the per-task scores experts' blind copies are compared with (docs/experts.md). The key may
+    change later (audited); every deviation is computed from the current key. An inactive
+    reference is given to nobody new; copies already given stay and still count."""
+
+    __tablename__ = "calibration_papers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), unique=True)
+    #: {task label: score}, every task of the template
+    key_scores: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    paper: Mapped[Paper] = relationship()
+    set_by: Mapped[User | None] = relationship(foreign_keys=[set_by_id])

@@ -5,9 +5,9 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (analytics, api, audit, auth, console, errors, expert, filters, home, ids, lifecycle, observer,
-                   organiser, papers, people, problems, sampling, scans, screening, security, templates_admin,
-                   wizard)
+    from . import (analytics, api, audit, auth, calibration, console, errors, expert, filters, home, ids, lifecycle,
+                   observer, organiser, papers, people, problems, sampling, scans, screening, security,
+                   templates_admin, wizard)
 
     ids.register(app)  # before the blueprints: their <int:…> rules take the bounded converter
     auth.init_login(app)
@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(expert.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(calibration.bp)
     app.register_blueprint(papers.bp)
     app.register_blueprint(screening.bp)
     app.register_blueprint(lifecycle.bp)

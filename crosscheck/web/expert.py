@@ -10,7 +10,7 @@ from ..models import AssignmentStatus, Role
 from ..services.marking.assignments import (assignment_json, my_assignments, queue_position,
                                               remaining_count)
 from ..services.marking.problems import open_problem_ids, report_for
-from ..services.marking.scoring import NotYours, mark_opened, marking_state
+from ..services.marking.scoring import NotYours, Paused, mark_opened, marking_state
 from .access import roles_required
 from .api import page_url
 
@@ -39,6 +39,8 @@ def score(assignment_id: int):
         state = marking_state(session(), current_user, assignment_id)
     except NotYours:
         abort(404)
+    except Paused:  # the queue page says why, politely
+        return redirect(url_for("home.index"))
     ensure_open(state.campaign_status, state.campaign_name)  # a closed campaign: «Кампания … завершена»
     if mark_opened(session(), state):  # the start of the time per paper (docs/experts.md)
         session().commit()

@@ -72,6 +72,12 @@ ACCESS = {
     "analytics.experts": READERS,  # other experts' statistics: never an expert (403)
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
+    # calibration papers (issue 18): keys and deviations for organisers and the subject's
+    # reviewers; never experts (which of their papers is a copy) nor observers
+    "calibration.overview": {"organiser", "reviewer"},
+    "calibration.choose": {"organiser", "reviewer"},
+    "calibration.key": {"organiser", "reviewer"},
+    "calibration.expert": {"organiser", "reviewer"},
     # the paper viewer: organisers any paper, reviewers only finished papers never in their queue
     # (the sweep's paper is not done: a 404 for them); observers read progress only, experts never
     "papers.paper": {"organiser", "reviewer"},

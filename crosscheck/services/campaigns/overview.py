@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from ...domain.conflicts import kind_for_role
 from ...domain.next_steps import CampaignFacts, Step, next_steps
 from ...domain.stage import PaperCounts, campaign_stage
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, PaperStatus,
-                      PaperTemplate, ProblemReport, ProblemStatus, User)
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, CampaignStatus, Paper,
+                      PaperStatus, PaperTemplate, ProblemReport, ProblemStatus, User, queue_kinds)
 
 
 @dataclass(frozen=True)
@@ -83,20 +83,28 @@ def expert_queue(session: Session, user: User) -> dict[str, list[QueueItem]]:
     (``problem``) and comes back to its place, with the organiser's note, once resolved."""
     kind = kind_for_role(user.role.value)
     rows = session.execute(
-        select(Assignment, Paper.cipher, Campaign.name, Campaign.deadline, ProblemReport.status,
-               ProblemReport.resolution)
+        select(Assignment, func.coalesce(Assignment.copy_cipher, Paper.cipher), Campaign.name, Campaign.deadline,
+               ProblemReport.status, ProblemReport.resolution, Paper.campaign_id)
         .join(Paper, Assignment.paper_id == Paper.id)
         .join(Campaign, Paper.campaign_id == Campaign.id)
         .outerjoin(ProblemReport, ProblemReport.assignment_id == Assignment.id)
-        .where(Assignment.expert_id == user.id, Assignment.kind == (AssignmentKind(kind) if kind else None),
+        .where(Assignment.expert_id == user.id,
+               Assignment.kind.in_(queue_kinds(AssignmentKind(kind) if kind else None)),
                Assignment.status != AssignmentStatus.SUPERSEDED,
                Campaign.status != CampaignStatus.CLOSED)  # a closed campaign's work leaves the queue
         .order_by(Assignment.created_at, Assignment.id)
     ).all()
-    groups: dict[str, list[QueueItem]] = {"todo": [], "in_progress": [], "submitted": [], "problem": []}
+    groups: dict[str, list] = {"todo": [], "in_progress": [], "submitted": [], "problem": [], "paused": []}
     key = {AssignmentStatus.ASSIGNED: "todo", AssignmentStatus.IN_PROGRESS: "in_progress",
            AssignmentStatus.SUBMITTED: "submitted"}
-    for assignment, cipher, campaign_name, deadline, report, resolution in rows:
+    # A marker paused in a campaign (calibration, docs/experts.md) sees a notice instead of its papers.
+    paused = dict(session.execute(
+        select(Campaign.id, Campaign.name).join(CampaignExpert, CampaignExpert.campaign_id == Campaign.id)
+        .where(CampaignExpert.user_id == user.id, CampaignExpert.paused_at.is_not(None))).all())
+    groups["paused"] = sorted(paused.values())
+    for assignment, cipher, campaign_name, deadline, report, resolution, campaign_id in rows:
+        if campaign_id in paused:
+            continue
         problem_open = report == ProblemStatus.OPEN and assignment.problem is not None
         item = QueueItem(assignment, cipher, campaign_name, deadline, problem_open,
                          resolution if report == ProblemStatus.RESOLVED else None)

@@ -26,6 +26,7 @@ from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent,
                       CampaignStatus, Page, Paper, PaperStatus, Role, School, Subject, User, in_doubt,
                       user_subjects)
 from ..audit.trail import Actor, record
+from .calibration import CALIBRATION, copy_ciphers, interleave, plan_copies
 from .gate import conflict_map
 
 
@@ -48,7 +49,8 @@ def load_inputs(session: Session, campaign: Campaign) -> Inputs:
                   .order_by(Paper.id))]
     existing = [ExistingAssignment(p, e, k.value, r, s.value) for p, e, k, r, s in session.execute(
         select(Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round, Assignment.status)
-        .join(Paper, Assignment.paper_id == Paper.id).where(Paper.campaign_id == campaign.id))]
+        .join(Paper, Assignment.paper_id == Paper.id)
+        .where(Paper.campaign_id == campaign.id, Assignment.kind != AssignmentKind.CALIBRATION))]
     holders = {a.expert_id for a in existing if a.kind == RECHECK}
     held = frozenset(session.scalars(select(Page.paper_id).where(Page.campaign_id == campaign.id, in_doubt())
                                      .distinct()))
@@ -75,7 +77,8 @@ def _experts(session: Session, campaign: Campaign, role: Role, holders: set[int]
             id=uid, school_id=school_id, municipality=municipality or None,
             subjects=frozenset(subjects[uid]), conflict_school_ids=conflicts.get(uid, frozenset()),
             capacity=s.capacity if s else None,
-            active=bool(active) and not (s and s.withdrawn_at is not None)))
+            # withdrawn, or paused until a talk (calibration): no new work
+            active=bool(active) and not (s and (s.withdrawn_at is not None or s.paused_at is not None))))
     return result
 
 
@@ -93,12 +96,15 @@ def preview(session: Session, campaign: Campaign, *, seed: int = 0) -> tuple[Pla
 
 
 ASSIGNMENT_COLUMNS = ("paper_id", "expert_id", "kind", "round", "status", "version", "comment", "problem_note",
-                      "created_at", "created_by_id")
+                      "created_at", "created_by_id", "copy_cipher")
 EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "entity_type", "entity_id", "campaign_id", "after")
 
 
-def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | None) -> int:
+def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | None,
+               inputs: Inputs | None = None) -> int:
     """Write the plan's new assignments (and one audit event each); flush, don't commit.
+    Returns how many calibration copies were given with them (``calibration.plan_copies``:
+    same statement, same creation time, mixed in among each expert's new rows).
 
     A regional run writes 100,000 assignments and as many audit events: they go to the
     driver in bulk (``crosscheck.bulk``), and the new ids are read back in one query by
@@ -108,25 +114,32 @@ def apply_plan(session: Session, campaign: Campaign, plan: Plan, actor: Actor | 
     if not plan.new:
         return 0
     session.flush()
+    copies = []
+    if campaign.calibration_rate > 0:
+        copies = plan_copies(session, campaign, inputs or load_inputs(session, campaign), plan.new)
+    rows = interleave(plan.new, copies, seed=(campaign.id, len(plan.new)))
+    names = copy_ciphers(session, len(copies))
     now = utcnow()
     created_by = actor.user.id if actor and actor.user else None
     bulk_insert(session, Assignment.__table__, ASSIGNMENT_COLUMNS,
-                ((n.paper_id, n.expert_id, n.kind, n.round, "assigned", 1, "", "", now, created_by)
-                 for n in plan.new))
+                ((n.paper_id, n.expert_id, n.kind, n.round, "assigned", 1, "", "", now, created_by,
+                  names.pop() if n.kind == CALIBRATION else None)
+                 for n in rows))
     table = Assignment.__table__
-    ids = {(p, k, r): i for i, p, k, r in session.execute(
-        select(table.c.id, table.c.paper_id, cast(table.c.kind, String), table.c.round)
+    ids = {(p, k, r, e): i for i, p, k, r, e in session.execute(
+        select(table.c.id, table.c.paper_id, cast(table.c.kind, String), table.c.round, table.c.expert_id)
         .where(table.c.created_at == now, table.c.paper_id.in_(
             select(Paper.id).where(Paper.campaign_id == campaign.id).scalar_subquery())))}
     label = actor.label if actor else "system"
     bulk_insert(session, AuditEvent.__table__, EVENT_COLUMNS,
-                ((now, created_by, label, "assignment.create", "assignment", ids[(n.paper_id, n.kind, n.round)],
+                ((now, created_by, label, "assignment.create", "assignment",
+                  ids[(n.paper_id, n.kind, n.round, n.expert_id)],
                   campaign.id, json.dumps({"paper_id": n.paper_id, "expert_id": n.expert_id, "kind": n.kind,
                                            "round": n.round}))
-                 for n in plan.new))
+                 for n in rows))
     mark_papers_in_marking(session, campaign)
     session.flush()
-    return len(plan.new)
+    return len(copies)
 
 
 def mark_papers_in_marking(session: Session, campaign: Campaign) -> None:
@@ -148,15 +161,16 @@ def _chunks(rows: list, size: int):
 
 def run_assignment(session: Session, campaign: Campaign, actor: Actor | None, *, seed: int = 0) -> Plan:
     ensure_open(campaign.status, campaign.name)  # closed: marks frozen (domain/lifecycle.py)
-    plan, _ = preview(session, campaign, seed=seed)
-    apply_plan(session, campaign, plan, actor)
+    plan, inputs = preview(session, campaign, seed=seed)
+    copies = apply_plan(session, campaign, plan, actor, inputs)
     if plan.new and campaign.status == CampaignStatus.PREPARING:
         record(session, actor, "campaign.status", "campaign", campaign.id, campaign_id=campaign.id,
                before={"status": campaign.status.value}, after={"status": CampaignStatus.MARKING.value})
         campaign.status = CampaignStatus.MARKING
     record(session, actor, "assignment.run", "campaign", campaign.id, campaign_id=campaign.id,
            after={"created": len(plan.new), "unassigned": len(plan.unassigned), "max_load": plan.max_load,
-                  "held_back": len({u.paper_id for u in plan.unassigned if u.reason == HELD_BACK})})
+                  "held_back": len({u.paper_id for u in plan.unassigned if u.reason == HELD_BACK}),
+                  **({"calibration": copies} if copies else {})})
     return plan
 
 
@@ -257,6 +271,12 @@ def withdraw_expert(session: Session, campaign: Campaign, expert: User, actor: A
         if (a.paper_id, a.kind.value, a.round) in freed:
             supersede(session, a, actor, draft=a.status == AssignmentStatus.IN_PROGRESS)
     apply_plan(session, campaign, result.plan, actor)
+    # the expert's unstarted calibration copies go too (a copy is never handed on)
+    for a in list(session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id).where(
+            Paper.campaign_id == campaign.id, Assignment.expert_id == expert.id,
+            Assignment.kind == AssignmentKind.CALIBRATION,
+            Assignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS))))):
+        supersede(session, a, actor, draft=a.status == AssignmentStatus.IN_PROGRESS)
     record(session, actor, "campaign.withdraw_expert", "user", expert.id, campaign_id=campaign.id,
            after={"reason": reason, "moved": len(result.supersede), "reassigned": len(result.plan.new)})
     return result.plan
@@ -267,7 +287,8 @@ def assignments_json(session: Session, campaign: Campaign) -> list[dict]:
     rows = session.execute(
         select(Paper.cipher, User.login, Assignment.round, Assignment.status, Assignment.kind)
         .join(Paper, Assignment.paper_id == Paper.id).join(User, Assignment.expert_id == User.id)
-        .where(Paper.campaign_id == campaign.id, Assignment.status != AssignmentStatus.SUPERSEDED)
+        .where(Paper.campaign_id == campaign.id, Assignment.status != AssignmentStatus.SUPERSEDED,
+               Assignment.kind != AssignmentKind.CALIBRATION)
         .order_by(Paper.cipher, Assignment.kind, Assignment.round))
     return [{"cipher": c, "expert": login, "round": r, "status": s.value, "kind": k.value}
             for c, login, r, s, k in rows]

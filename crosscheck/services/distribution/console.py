@@ -77,7 +77,7 @@ def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None 
     if expert_login:
         stmt = stmt.where(select(Assignment.id).join(User, Assignment.expert_id == User.id).where(
             Assignment.paper_id == Paper.id, Assignment.status != AssignmentStatus.SUPERSEDED,
-            User.login == expert_login.lower()).exists())
+            Assignment.kind != AssignmentKind.CALIBRATION, User.login == expert_login.lower()).exists())
     if pages:
         placed = (select(func.count()).select_from(Page)
                   .where(Page.paper_id == Paper.id, Page.status == PageStatus.PLACED).scalar_subquery())
@@ -90,6 +90,7 @@ def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None 
     by_id = {r.paper.id: r for r in rows}
     if by_id:
         for a in session.scalars(select(Assignment).where(Assignment.paper_id.in_(by_id),
+                                                          Assignment.kind != AssignmentKind.CALIBRATION,
                                                           Assignment.status != AssignmentStatus.SUPERSEDED)
                                  .order_by(Assignment.kind, Assignment.round)):
             by_id[a.paper_id].work.append(a)

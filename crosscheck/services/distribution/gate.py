@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ...domain.conflicts import ExistingAssignment, ExpertInfo, PaperInfo
-from ...models import Assignment, Conflict, Paper, Role, User
+from ...models import Assignment, AssignmentKind, Conflict, Paper, Role, User
 
 
 def conflict_map(session: Session, user_ids: list[int] | None = None) -> dict[int, frozenset[int]]:
@@ -50,9 +50,11 @@ def paper_info(paper: Paper) -> PaperInfo:
 
 
 def existing_for(session: Session, paper_ids: list[int]) -> list[ExistingAssignment]:
+    """The papers' rechecks and reviews (calibration copies are gated on their own:
+    ``calibration.py``)."""
     rows = session.execute(select(Assignment.paper_id, Assignment.expert_id, Assignment.kind,
                                   Assignment.round, Assignment.status)
-                           .where(Assignment.paper_id.in_(paper_ids)))
+                           .where(Assignment.paper_id.in_(paper_ids), Assignment.kind != AssignmentKind.CALIBRATION))
     return [ExistingAssignment(p, e, k.value, r, s.value) for p, e, k, r, s in rows]
 
 

@@ -38,6 +38,8 @@ from ..audit.trail import Actor, record
 from .gate import conflict_map
 from .reviews import assign_review
 
+CALIBRATION = AssignmentKind.CALIBRATION.value
+
 ACTION = "assignment.withdrawn_by_gate"
 LIVE = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
 _LIVE_VALUES = frozenset(s.value for s in LIVE)
@@ -61,7 +63,8 @@ class GateWithdrawal:
 
     def describe(self) -> str:
         """One line for the organiser (the command line prints it)."""
-        what = "третья проверка" if self.kind == REVIEW else f"перепроверка {self.round}"
+        what = ("третья проверка" if self.kind == REVIEW else "калибровочная работа" if self.kind == CALIBRATION
+                else f"перепроверка {self.round}")
         line = f"{self.campaign} {self.cipher} ({what}): снята с {self.login} — {self.refusal.message}"
         if self.kind == REVIEW:
             line += f"; передана {self.review_to}" if self.review_to else "; другого руководителя МО нет"
@@ -103,8 +106,12 @@ def recheck_live_assignments(session: Session, user_ids: Iterable[int] | None, a
         info, campaign_id, cipher = papers[a.paper_id]
         slug, by_municipality = campaigns[campaign_id]
         expert, login = people[a.expert_id]
-        refusal = allowed(expert, info, a.round, existing[a.paper_id], kind=a.kind, expert_schools=schools,
-                          exclude_same_municipality=by_municipality)
+        if a.kind == CALIBRATION:  # a calibration copy: the recheck rules, no peers (calibration.py)
+            refusal = allowed(expert, info, a.round, (), kind=RECHECK,
+                              exclude_same_municipality=by_municipality)
+        else:
+            refusal = allowed(expert, info, a.round, existing[a.paper_id], kind=a.kind, expert_schools=schools,
+                              exclude_same_municipality=by_municipality)
         if refusal is None or not _supersede(session, a):
             continue  # allowed, or submitted meanwhile (history: never withdrawn)
         # Later judgements of the same paper no longer see this slot (a withdrawn peer
@@ -163,7 +170,8 @@ def _existing(session: Session, paper_ids: list[int]) -> dict[int, list[Existing
     for chunk in _chunks(paper_ids):
         for p, e, k, r, s in session.execute(
                 select(Assignment.paper_id, Assignment.expert_id, Assignment.kind, Assignment.round,
-                       Assignment.status).where(Assignment.paper_id.in_(chunk))):
+                       Assignment.status).where(Assignment.paper_id.in_(chunk),
+                                                Assignment.kind != AssignmentKind.CALIBRATION)):
             found[p].append(ExistingAssignment(p, e, k.value, r, s.value))
     return found
 
@@ -210,7 +218,9 @@ def _reopen(session: Session, withdrawn: list[GateWithdrawal], actor: Actor | No
     out = []
     for w in withdrawn:
         paper = session.get(Paper, w.paper_id)
-        if w.kind == RECHECK:
+        if w.kind == CALIBRATION:  # a finished reference paper: nothing to reopen
+            out.append(w)
+        elif w.kind == RECHECK:
             _unassigned_without_rechecks(session, paper, actor)
             out.append(w)
         else:

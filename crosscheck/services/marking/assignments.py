@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignStatus, Paper, User
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, CampaignStatus, Paper,
+                       User, queue_kinds, shown_kind)
 from .scoring import MarkingState, kind_for
 from ..scans.pages import page_positions
 from .schemes import paper_marks
 
 
+def _paused_here(user: User):
+    """The marker is paused in the assignment's campaign (their work there waits)."""
+    return exists().where(and_(CampaignExpert.campaign_id == Paper.campaign_id, CampaignExpert.user_id == user.id,
+                               CampaignExpert.paused_at.is_not(None)))
+
+
 def my_assignments(session: Session, user: User) -> list[Assignment]:
-    """The user's live assignments; those of a closed campaign leave the queue (its marks are
-    frozen, docs/guide-ru.md «Завершение кампании»)."""
+    """The user's live work (an expert's rechecks and calibration copies alike), in queue
+    order, leaving out campaigns where the user is paused; those of a closed campaign leave
+    the queue too (its marks are frozen, docs/guide-ru.md «Завершение кампании»)."""
     return list(session.scalars(
         select(Assignment)
         .join(Paper, Paper.id == Assignment.paper_id).join(Campaign, Campaign.id == Paper.campaign_id)
-        .where(Assignment.expert_id == user.id, Assignment.kind == kind_for(user),
-               Assignment.status != AssignmentStatus.SUPERSEDED, Campaign.status != CampaignStatus.CLOSED)
+        .where(Assignment.expert_id == user.id, Assignment.kind.in_(queue_kinds(kind_for(user))),
+               Assignment.status != AssignmentStatus.SUPERSEDED, ~_paused_here(user),
+               Campaign.status != CampaignStatus.CLOSED)
         .order_by(Assignment.created_at, Assignment.id)))
 
 
@@ -30,7 +39,8 @@ def remaining_count(session: Session, user: User, except_id: int) -> int:
     return session.scalar(
         select(func.count()).select_from(Assignment)
         .join(Paper, Paper.id == Assignment.paper_id).join(Campaign, Campaign.id == Paper.campaign_id)
-        .where(Assignment.expert_id == user.id, Assignment.id != except_id, Assignment.kind == kind_for(user),
+        .where(Assignment.expert_id == user.id, Assignment.id != except_id,
+               Assignment.kind.in_(queue_kinds(kind_for(user))),
                Assignment.status.not_in([AssignmentStatus.SUPERSEDED, AssignmentStatus.SUBMITTED]),
                Campaign.status != CampaignStatus.CLOSED))
 
@@ -42,7 +52,7 @@ def queue_position(session: Session, user: User, state: MarkingState) -> tuple[i
     ids = list(session.scalars(
         select(Assignment.id)
         .join(Paper, Paper.id == Assignment.paper_id)
-        .where(Assignment.expert_id == user.id, Assignment.kind == state.kind,
+        .where(Assignment.expert_id == user.id, Assignment.kind.in_(queue_kinds(shown_kind(state.kind))),
                Assignment.status != AssignmentStatus.SUPERSEDED, Paper.campaign_id == state.campaign_id)
         .order_by(Assignment.created_at, Assignment.id)))
     return (ids.index(state.id) + 1 if state.id in ids else 0), len(ids)
@@ -53,7 +63,7 @@ def assignment_json(session: Session, state: MarkingState, page_url: Callable[[i
         "id": state.id,
         "cipher": state.cipher,
         "round": state.round,
-        "kind": state.kind.value,
+        "kind": shown_kind(state.kind).value,  # a calibration copy reads as the recheck it looks like
         "status": state.status.value,
         "version": state.version,
         "comment": state.comment,

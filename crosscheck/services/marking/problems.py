@@ -165,6 +165,8 @@ def _reassignable(report: ProblemReport) -> Assignment:
     assignment = report.assignment
     if report.status != ProblemStatus.OPEN or assignment.status == AssignmentStatus.SUPERSEDED:
         raise ProblemError("эта проблема уже решена")
+    if assignment.kind == AssignmentKind.CALIBRATION:
+        raise ProblemError("калибровочную работу другому эксперту не передают: отметьте проблему решённой")
     if assignment.kind != AssignmentKind.RECHECK:
         raise ProblemError("третью проверку так не переназначить")
     if assignment.status == AssignmentStatus.SUBMITTED:

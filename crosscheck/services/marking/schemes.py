@@ -42,13 +42,15 @@ def original_marks(session: Session, paper: Paper, labels: dict[int, str]) -> Pa
 
 def submitted_marks(session: Session, paper_id: int, labels: dict[int, str]
                     ) -> tuple[list[dict[str, int]], dict[str, int] | None]:
-    """A paper's submitted rechecks (by round) and review, keyed by task label."""
+    """A paper's submitted rechecks (by round) and review, keyed by task label (calibration copies
+    of the paper are not its rechecks: docs/experts.md)."""
     rechecks: dict[int, dict[str, int]] = {}
     review: dict[str, int] | None = None
     rows = session.execute(
         select(Assignment.id, Assignment.kind, Assignment.round, TaskScore.task_id, TaskScore.score)
         .join(TaskScore, TaskScore.assignment_id == Assignment.id)
-        .where(Assignment.paper_id == paper_id, Assignment.status == AssignmentStatus.SUBMITTED)
+        .where(Assignment.paper_id == paper_id, Assignment.status == AssignmentStatus.SUBMITTED,
+               Assignment.kind != AssignmentKind.CALIBRATION)  # a calibration copy is never a recheck
         .order_by(Assignment.round, Assignment.id))
     for _id, kind, round_, task_id, score in rows:
         if kind == AssignmentKind.REVIEW:

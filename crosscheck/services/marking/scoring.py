@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, joinedload
 from ...db import utcnow
 from ...domain.conflicts import kind_for_role
 from ...domain.lifecycle import CampaignClosed, ensure_open
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Paper, TaskScore,
-                      TemplateTask, User)
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, CampaignExpert, Paper,
+                       TaskScore, TemplateTask, User, queue_kinds)
 from ..audit.trail import Actor, audit_values, insert_now, record
 
 
@@ -58,6 +58,16 @@ def _ensure_open(state: "MarkingState") -> None:
         ensure_open(state.campaign_status, state.campaign_name)
     except CampaignClosed as exc:
         raise Frozen(exc.message) from None
+
+
+class Paused(MarkingError):
+    """The marker is paused in the campaign until a talk with the head of the methodological
+    association (docs/experts.md): their work waits, drafts kept."""
+    status = 403
+
+
+PAUSED = ("Проверка работ в этой кампании для вас приостановлена до беседы с руководителем МО. "
+          "Ваши черновики сохранены.")
 
 
 STALE = "Баллы уже изменены в другой вкладке или на другом устройстве. Обновите страницу."
@@ -99,19 +109,28 @@ class MarkingState:
     opened_at: datetime | None = None
     campaign_status: str = "marking"
     campaign_name: str = ""
+    paused: bool = False  # the marker is paused in this campaign (calibration, docs/experts.md)
+
+
+def shown_cipher():
+    """The cipher a marker is shown: a calibration copy's own, else the paper's."""
+    return func.coalesce(Assignment.copy_cipher, Paper.cipher)
 
 
 def _state_statement():
-    return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, Paper.cipher, Assignment.kind,
+    return (select(Assignment.id, Assignment.paper_id, Paper.campaign_id, shown_cipher(), Assignment.kind,
                    Assignment.round, Assignment.status, Assignment.version, Assignment.comment,
                    TemplateTask.id, TemplateTask.label, TemplateTask.max_score, TemplateTask.criteria,
-                   TaskScore.score, Assignment.opened_at, Campaign.status, Campaign.name)
+                   TaskScore.score, Assignment.opened_at, Campaign.status, Campaign.name, CampaignExpert.paused_at)
             .join(Paper, Paper.id == Assignment.paper_id)
             .join(Campaign, Campaign.id == Paper.campaign_id)
+            .outerjoin(CampaignExpert, (CampaignExpert.campaign_id == Paper.campaign_id)
+                       & (CampaignExpert.user_id == Assignment.expert_id))
             .join(TemplateTask, TemplateTask.template_id == Campaign.template_id)
             .outerjoin(TaskScore, (TaskScore.assignment_id == Assignment.id) & (TaskScore.task_id == TemplateTask.id))
             .where(Assignment.id == bindparam("assignment_id"), Assignment.expert_id == bindparam("user_id"),
-                   Assignment.kind == bindparam("kind"), Assignment.status != AssignmentStatus.SUPERSEDED)
+                   Assignment.kind.in_(bindparam("kinds", expanding=True)),
+                   Assignment.status != AssignmentStatus.SUPERSEDED)
             .order_by(TemplateTask.position))
 
 
@@ -126,16 +145,20 @@ def marking_state(session: Session, user: User, assignment_id: int) -> MarkingSt
     kind = kind_for(user)
     if kind is None:
         raise NotYours("Работа не найдена")
-    rows = session.execute(_STATE, {"assignment_id": assignment_id, "user_id": user.id, "kind": kind}).all()
+    rows = session.execute(_STATE, {"assignment_id": assignment_id, "user_id": user.id,
+                                    "kinds": list(queue_kinds(kind))}).all()
     if not rows:
         raise NotYours("Работа не найдена")
     first = rows[0]
+    if first[17] is not None:
+        raise Paused(PAUSED)
     return MarkingState(
         id=first[0], paper_id=first[1], campaign_id=first[2], cipher=first[3], kind=first[4], round=first[5],
         status=first[6], version=first[7], comment=first[8],
         tasks=tuple(Task(r[9], r[10], r[11], r[12]) for r in rows),
         scores={r[10]: r[13] for r in rows if r[13] is not None}, opened_at=first[14],
-        campaign_status=getattr(first[15], "value", first[15]), campaign_name=first[16])
+        campaign_status=getattr(first[15], "value", first[15]), campaign_name=first[16],
+        paused=first[17] is not None)
 
 
 def mark_opened(session: Session, state: MarkingState) -> bool:
@@ -156,7 +179,7 @@ def own_assignment(session: Session, user: User, assignment_id: int, *, for_upda
     stay in the ORM: a problem flag)."""
     stmt = (select(Assignment)
             .where(Assignment.id == assignment_id, Assignment.expert_id == user.id,
-                   Assignment.kind == kind_for(user), Assignment.status != AssignmentStatus.SUPERSEDED)
+                   Assignment.kind.in_(queue_kinds(kind_for(user))), Assignment.status != AssignmentStatus.SUPERSEDED)
             .options(joinedload(Assignment.paper, innerjoin=True)))
     if for_update:
         stmt = stmt.with_for_update(of=Assignment)

@@ -39,7 +39,10 @@ def prepare_outcome(session: Session, paper_id: int) -> Outcome:
 
 
 def after_submit(session: Session, outcome: Outcome, kind: AssignmentKind) -> None:
-    """Called in the submitting transaction once the assignment is marked submitted."""
+    """Called in the submitting transaction once the assignment is marked submitted. A calibration
+    copy decides nothing: its paper is a finished reference (docs/experts.md)."""
+    if kind == AssignmentKind.CALIBRATION:
+        return
     paper = outcome.paper
     # The paper's row lock serialises submissions of the same paper on PostgreSQL, so the
     # second of two rechecks submitted at once sees the first (SQLite serialises all writes).

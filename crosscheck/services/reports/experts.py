@@ -131,14 +131,15 @@ def _scored(connection, tasks, campaign_id: int, meta) -> Sequence:
     k = len(meta)
     stmt = (select(*meta, Assignment.id, Assignment.submitted_scores).select_from(Assignment)
             .join(Paper, Paper.id == Assignment.paper_id).join(User, User.id == Assignment.expert_id)
-            .where(Paper.campaign_id == campaign_id, Assignment.status == AssignmentStatus.SUBMITTED)
+            .where(Paper.campaign_id == campaign_id, Assignment.status == AssignmentStatus.SUBMITTED,
+                   Assignment.kind != AssignmentKind.CALIBRATION)  # calibration: services/reports/calibration.py
             .order_by(Assignment.paper_id, Assignment.round, Assignment.id))
     rows = connection.execute(stmt).all()
     if not any(r[k + 1] is None or len(r[k + 1]) != width for r in rows):
         return rows  # every set has its copy (the usual case): the rows as they are
     without_copy = select(Assignment.id).join(Paper, Paper.id == Assignment.paper_id).where(
         Paper.campaign_id == campaign_id, Assignment.status == AssignmentStatus.SUBMITTED,
-        Assignment.submitted_scores.is_(None))
+        Assignment.kind != AssignmentKind.CALIBRATION, Assignment.submitted_scores.is_(None))
     fallback = _aggregated(connection, tasks, without_copy)
     out = []
     for row in rows:

@@ -182,6 +182,7 @@ def _original_stmt(campaign: Campaign, tasks: list[TemplateTask], school_code: s
 
 def _submitted_stmt(campaign: Campaign, tasks: list[TemplateTask], school_code: str | None) -> Select:
     submitted = select(Assignment.id).where(Assignment.status == AssignmentStatus.SUBMITTED,
+                                            Assignment.kind != AssignmentKind.CALIBRATION,
                                             Assignment.paper_id.in_(_paper_ids(campaign, school_code)))
     packed = (select(TaskScore.assignment_id, *_packed_columns(TaskScore, tasks))
               .where(TaskScore.assignment_id.in_(submitted)).group_by(TaskScore.assignment_id).subquery())

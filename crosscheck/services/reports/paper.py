@@ -140,7 +140,8 @@ def paper_view(session: Session, user: User, campaign: Campaign, cipher: str) ->
         return None
     restricted = user.role != Role.ORGANISER
     tasks = sorted(campaign.template.tasks, key=lambda t: t.position)
-    stmt = select(Assignment).where(Assignment.paper_id == paper.id)
+    # a calibration copy is not a check of the paper (its own page: services/reports/calibration.py)
+    stmt = select(Assignment).where(Assignment.paper_id == paper.id, Assignment.kind != AssignmentKind.CALIBRATION)
     if restricted:  # finished work only, never withdrawn drafts
         stmt = stmt.where(Assignment.status == AssignmentStatus.SUBMITTED)
     work = sorted(session.scalars(stmt), key=lambda a: (a.kind != AssignmentKind.RECHECK, a.round,
@@ -175,8 +176,9 @@ def paper_view(session: Session, user: User, campaign: Campaign, cipher: str) ->
 def history(session: Session, paper: Paper, assignment_ids: list[int], restricted: bool) -> list[HistoryEvent]:
     """The paper's audit events: the paper's own, its assignments' and its pages', oldest first.
     A restricted reader gets what happened and when, never who or what changed."""
-    if not restricted:
-        assignment_ids = list(session.scalars(select(Assignment.id).where(Assignment.paper_id == paper.id)))
+    if not restricted:  # every check of the paper; calibration copies are not (their own page)
+        assignment_ids = list(session.scalars(select(Assignment.id).where(
+            Assignment.paper_id == paper.id, Assignment.kind != AssignmentKind.CALIBRATION)))
     page_ids = list(session.scalars(select(Page.id).where(Page.paper_id == paper.id)))
     wanted = [(AuditEvent.entity_type == "paper") & (AuditEvent.entity_id == paper.id)]
     if assignment_ids:
