@@ -16,6 +16,8 @@ from .images import encode_jpeg, normalise_mode, rotate_ccw
 from .masks import MaskBox, apply_masks, boxes_for
 from .orientation import Orientation, covering_boxes, orient
 from .pagesrc import SourcePage
+from .layout import box_before_turn
+from .register import Location, grid_on_page, locate
 from .result import StoredImage
 from .splitter import Placement
 from .store import ContentStore
@@ -52,6 +54,7 @@ class StoreSettings:
     original_quality: int
     keep_blank_originals: bool
     portrait: bool = True  # the template's page shape (a page of the other shape came in sideways)
+    identity: tuple[float, float, float, float] | None = None  # the template's identity box (a mask too)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Stored:
     masked: StoredImage | None
     written: int
     orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
+    located: bool = True  # content pages: False when the page could not be located (masks widened)
 
 
 def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
@@ -113,14 +117,26 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     upright = rotate_ccw(image, placement.rotation)
     boxes: list[MaskBox] = []
     orientation = Orientation()
+    location = Location(True, ())
     if placement.role == "content":
         assert placement.position is not None
         boxes = boxes_for(settings.masks, placement.position)
         # One sheet flipped or turned in the stack: turn it, or its masks would miss the
         # header; when that is not clear-cut, mask every box wherever it may be.
-        orientation = orient(upright, boxes, portrait=settings.portrait)
+        title_grid = placement.title and analysis.reading is not None and analysis.reading.grid is not None
+        # A title page stands as its printed code grid was read; the mask boxes' ink would
+        # only mislead on a shifted page (a box off its frame looks empty).
+        orientation = Orientation() if title_grid else orient(upright, boxes, portrait=settings.portrait)
         upright = rotate_ccw(upright, orientation.turn)
         boxes = covering_boxes(settings.masks, placement.position, orientation)
+        # Masks follow the page: moved with the printed frames found (the code grid the
+        # reader found on a title page among them); widened where the page is not located.
+        grid = None
+        if title_grid:
+            grid = box_before_turn(grid_on_page(analysis.reading.grid, analysis.reading_size),
+                                   (360 - orientation.turn) % 360)
+        location = locate(upright, boxes, grid=grid, grid_for=settings.identity)
+        boxes = list(location.boxes)
     if (source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0
             and orientation.turn == 0):
         original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
@@ -131,14 +147,17 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     if placement.role == "content":
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
-    return Stored(original, masked, int(new_o) + int(new_m), orientation)
+    return Stored(original, masked, int(new_o) + int(new_m), orientation,
+                  location.located if placement.role == "content" else True)
 
 
 def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, turn: int = 0, mask_fill: int = 0,
-             masked_quality: int = 85, original_quality: int = 92) -> tuple[StoredImage, StoredImage, int]:
+             masked_quality: int = 85, original_quality: int = 92, follow: bool = True
+             ) -> tuple[StoredImage, StoredImage, int]:
     """A stored original (``original``: its path in ``store``) turned by ``turn`` degrees
     counter-clockwise and masked afresh with ``boxes``: (original, masked, files written).
-    The original is re-encoded only when it turns."""
+    The original is re-encoded only when it turns. ``follow``: the boxes follow the page
+    (``register.locate``; widened when it cannot be located), as at the import."""
     with Image.open(store.absolute(original)) as opened:
         image = normalise_mode(opened.copy())
     upright = rotate_ccw(image, turn)
@@ -149,6 +168,8 @@ def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, tu
     else:
         path = store.absolute(original)
         kept = StoredImage(original, path.stem, path.stat().st_size, upright.width, upright.height)
+    if follow:
+        boxes = locate(upright, boxes).boxes
     render = apply_masks(upright, boxes, mask_fill)
     masked, created = _put(store, encode_jpeg(render, masked_quality), render)
     return kept, masked, written + created
