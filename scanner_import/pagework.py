@@ -55,6 +55,7 @@ class StoreSettings:
     keep_blank_originals: bool
     portrait: bool = True  # the template's page shape (a page of the other shape came in sideways)
     identity: tuple[float, float, float, float] | None = None  # the template's identity box (a mask too)
+    identity_page: int = 1  # the title page's position
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Stored:
     written: int
     orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
     located: bool = True  # content pages: False when the page could not be located (masks widened)
+    title_like: bool = False  # a page placed after the title page that has the title page's printed frames
 
 
 def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
@@ -118,6 +120,7 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     boxes: list[MaskBox] = []
     orientation = Orientation()
     location = Location(True, ())
+    title_like = False
     if placement.role == "content":
         assert placement.position is not None
         boxes = boxes_for(settings.masks, placement.position)
@@ -137,6 +140,9 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
                                    (360 - orientation.turn) % 360)
         location = locate(upright, boxes, grid=grid, grid_for=settings.identity)
         boxes = list(location.boxes)
+        if not placement.title and settings.identity is not None and placement.position != settings.identity_page:
+            title_like, extra = _looks_like_title(upright, settings)
+            boxes += extra
     if (source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0
             and orientation.turn == 0):
         original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
@@ -148,7 +154,24 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
     return Stored(original, masked, int(new_o) + int(new_m), orientation,
-                  location.located if placement.role == "content" else True)
+                  location.located if placement.role == "content" else True, title_like)
+
+
+def _looks_like_title(page: Image.Image, settings: StoreSettings) -> tuple[bool, list[MaskBox]]:
+    """A title page whose code box was left empty (or not read) joins the paper before it:
+    it must not be served with a later page's masks. It has printed frames where *each* of
+    the title page's own boxes (its position's boxes other than "*" and the identity box)
+    has one: then (True, the title page's boxes located on it). Without such boxes in the
+    template nothing tells a title page from the others: (False, [])."""
+    own = [m for m in settings.masks if m.page == settings.identity_page]
+    distinctive = [m for m in own if settings.identity is None
+                   or (m.x0, m.y0, m.x1, m.y1) != tuple(settings.identity)]
+    if not distinctive:
+        return False, []
+    probe = locate(page, distinctive)
+    if not probe.located or probe.anchors < len(distinctive):
+        return False, []
+    return True, list(locate(page, own).boxes)
 
 
 def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, turn: int = 0, mask_fill: int = 0,

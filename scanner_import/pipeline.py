@@ -154,7 +154,8 @@ class _Run:
         self.splitter = Splitter(o.campaign, o.known_ciphers)
         self.settings = StoreSettings(tuple(o.masks), o.mask_fill, o.masked_quality,
                                       o.original_quality, o.keep_blank_originals, o.portrait,
-                                      tuple(o.identity.box) if o.identity is not None else None)
+                                      tuple(o.identity.box) if o.identity is not None else None,
+                                      o.identity.page if o.identity is not None else 1)
 
     def execute(self, pool: ThreadPoolExecutor, pages: Iterable[SourcePage], window: int) -> None:
         analyses: deque[Future[Analysis]] = deque()
@@ -198,7 +199,8 @@ class _Run:
             turn = stored.orientation.turn
             # why the page's masks may be wrong: its orientation, or it could not be located
             # against the template (then its masks are widened: register.generous)
-            codes = tuple(c for c in (stored.orientation.doubt, "" if stored.located else "not_located") if c)
+            codes = tuple(c for c in (stored.orientation.doubt, "" if stored.located else "not_located",
+                                      "title_layout" if stored.title_like else "") if c)
             doubt = "\n".join(text_ru(DOUBTS_RU, c) for c in codes)
             if p.title:
                 self.papers.append(Paper(p.campaign or "", "", p.number, p.rotation, None,
@@ -242,7 +244,7 @@ class _Run:
             why = text_ru(DOUBTS_RU, "page_count", count=count, expected=o.expected_pages)
             for i, page in enumerate(paper.pages):
                 masked = page.masked
-                if not set(page.doubt_codes) - {"not_located"}:  # an orientation doubt masks everywhere already
+                if not set(page.doubt_codes) - {"not_located", "title_layout"}:  # an orientation doubt masks everywhere
                     everywhere = doubt_boxes(o.masks, self.candidates[page.source_page])
                     _, masked, written = rerender(self.store, page.original.path, everywhere,
                                                   mask_fill=o.mask_fill, masked_quality=o.masked_quality)

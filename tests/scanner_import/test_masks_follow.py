@@ -158,3 +158,40 @@ def test_locate_finds_the_printed_frames_and_moves_the_boxes(kw):
     masked = apply_masks(page.convert("L"), where.boxes)
     for area in (CODE_AREA, TABLE_AREA):
         assert covered(masked, scanned(area, **kw)) == 1.0
+
+
+def test_an_empty_code_box_is_no_title_page_it_joins_the_paper_before_and_is_held_with_title_masks(tmp_path):
+    """The pupil left the code box empty: nothing to read, so the page is not a title page
+    and joins the previous paper (here as its page 3, the count still right). Its score
+    table must not reach an expert: it has the title page's printed frames, so it is in
+    doubt and masked with the title page's boxes too."""
+    pages = [ids.title_page("40001", 21, quality=80, shift=(0.0, 0.0), scale=1.0, angle=0.0),
+             syn.content_page(22),
+             ids.title_page(None, 23, quality=80, shift=(0.03, 0.02), scale=1.0, angle=1.0),  # empty box
+             syn.content_page(24)]
+    syn.write_scan_pdf(tmp_path / "s.pdf", pages)
+    result = import_scan(tmp_path / "s.pdf", tmp_path / "out",
+                         ImportOptions(CAMPAIGN, MASKS, expected_pages=4, identity=IDENTITY))
+    [paper] = result.papers
+    assert paper.title.source_page == 1 and not result.unidentified
+    assert [(p.source_page, p.position) for p in paper.pages] == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    assert [p.doubt_codes for p in paper.pages] == [(), (), ("title_layout",), ()]
+    assert "похожа на титульный лист" in paper.pages[2].doubt
+    assert any(w.code == "page_in_doubt" and w.source_page == 3 for w in result.warnings)
+    with Image.open(tmp_path / "out" / paper.pages[2].masked.path) as masked:
+        masked.load()
+    kw = dict(shift=(0.03, 0.02), angle=1.0)
+    for area in (CODE_AREA, TABLE_AREA):
+        assert covered(masked, scanned(area, **kw)) == 1.0
+
+
+def test_an_empty_code_box_first_in_the_stack_is_unidentified(tmp_path):
+    pages = [ids.title_page(None, 31, quality=80), syn.content_page(32),
+             ids.title_page("40002", 33, quality=80), syn.content_page(34)]
+    syn.write_scan_pdf(tmp_path / "s.pdf", pages)
+    result = import_scan(tmp_path / "s.pdf", tmp_path / "out",
+                         ImportOptions(CAMPAIGN, MASKS, expected_pages=2, identity=IDENTITY))
+    assert [(u.source_page, u.reason) for u in result.unidentified] == [(1, "before_first_cover"),
+                                                                        (2, "before_first_cover")]
+    assert [p.title.source_page for p in result.papers] == [3]
+    assert [p.source_page for p in result.papers[0].pages] == [3, 4]
