@@ -116,7 +116,7 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
         codes = roster(session, batch.campaign_id, batch.school_id, digits) if batch.school_id else {}
         matches = match_pages([np.asarray(f.title.probs, float) for f in fresh], sorted(codes))
         # no page of the file comes near any of the school's codes: most likely another school's stack
-        none_matched = len(fresh) >= 2 and not any(m.automatic for m in matches) and all(
+        none_matched = len(fresh) >= 3 and not any(m.automatic for m in matches) and all(
             m.confidence < AUTO_FLOOR for m in matches)
         school = session.get(School, batch.school_id) if batch.school_id else None
         # Two title pages whose best reading is the same code are rivals: neither is placed
