@@ -104,3 +104,51 @@ def test_rivals_a_stranger_and_a_crossed_out_code_wait_with_their_reasons(run, d
         assert pages and all(p.status == PageStatus.UNIDENTIFIED and p.paper_id is None for p in pages)
     status = run("scans", "status", campaign.slug)
     assert f"стр. {starts[2]}:" in status.output and stranger.reason in status.output
+
+
+SCORE_BOX = (0.06, 0.84, 0.93, 0.91)  # the score table on the title page (identity_scans draws it there)
+SHIFTED = {"shifted 5 %": dict(shift=(0.05, 0.05)), "turned 2°": dict(angle=2.0),
+           "turned -2°, scaled -3 %": dict(angle=-2.0, scale=0.97), "scaled +3 %": dict(scale=1.03),
+           "upside down": dict(shift=(0.02, -0.02), upside_down=True)}
+
+
+def test_every_served_title_page_has_its_code_and_score_table_solid_however_it_was_scanned(
+        run, db, factory, tmp_path, data_dir):
+    import dataclasses
+
+    from PIL import Image
+
+    from crosscheck.demo import TEMPLATE_FILE
+    from crosscheck.domain.template import IdentitySpec, MaskSpec
+    from crosscheck.services.campaigns.store import create_campaign, load_template_file
+    from tests.scanner_import.test_masks_follow import CODE_AREA, TABLE_AREA, covered, scanned
+
+    base = load_template_file(TEMPLATE_FILE)
+    spec = dataclasses.replace(base, name=base.name + "-title-table", identity=IdentitySpec(1, ids.BOX, 5),
+                               masks=base.masks + (MaskSpec(1, SCORE_BOX),))
+    campaign = create_campaign(factory.s, "vpr-math-5-shifted", spec, "Сдвинутые титулы")
+    school = factory.school("730101")
+    codes = ids.roster(43, n=len(SHIFTED) + 3)
+    for c in codes:
+        factory.paper(campaign, school, code=c)
+    factory.commit()
+    stack = []
+    for i, kw in enumerate(SHIFTED.values()):
+        pages = uncovered(codes[i], 90 + i, backs=False)
+        title = ids.title_page(codes[i], 90 + i, quality=80, shift=kw.get("shift", (0.0, 0.0)),
+                               scale=kw.get("scale", 1.0), angle=kw.get("angle", 0.0))
+        pages[0] = title.transpose(Image.Transpose.ROTATE_180) if kw.get("upside_down") else title
+        stack.append(pages)
+    path, starts = write(tmp_path / "shifted.pdf", stack)
+    result = run("scans", "import", campaign.slug, str(path), "--school", school.code)
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    for (name, kw), first in zip(SHIFTED.items(), starts):
+        # the title page's row, placed or pending: what an expert is (or, once confirmed, will be) served
+        page = db.scalar(select(Page).where(Page.campaign_id == campaign.id, Page.source_index == first))
+        assert page is not None and page.position == 1, name
+        assert page.doubt == "", (name, page.doubt)  # located: nothing held back
+        with Image.open(data_dir / "pages" / page.masked_sha256[:2] / f"{page.masked_sha256}.jpg") as masked:
+            masked.load()
+        for what, area in (("code", CODE_AREA), ("score table", TABLE_AREA)):
+            assert covered(masked, scanned(area, **kw)) == 1.0, (name, what)
