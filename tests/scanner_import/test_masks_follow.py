@@ -21,7 +21,6 @@ import identity_scans as ids  # noqa: E402
 from scanner_import import IdentityBox, ImportOptions, import_scan, parse_masks  # noqa: E402
 from scanner_import import synthetic as syn  # noqa: E402
 from scanner_import.masks import MaskBox, apply_masks  # noqa: E402
-from scanner_import.reasons import DOUBTS_RU  # noqa: E402
 from scanner_import.register import locate  # noqa: E402
 
 from .conftest import CAMPAIGN  # noqa: E402
