@@ -26,9 +26,9 @@ image needed):
 
 The boxes to fill for each template box are then the union of: the template box itself
 (never less than a fixed mask), the box moved with the page (turned by the skew about its
-anchor, or about the page centre and shifted by the median translation when it has none)
-grown by ``MARGIN``, and the anchor frame found (the grid, the located table) grown by
-``MARGIN``. A page that cannot be located is masked **generously**: every box turned by
+anchor, or about the page centre and shifted by the median translation when it has none;
+both when its anchor disagrees with the median by more than the margin) grown by
+``MARGIN``, and the anchor frame found (the grid, the located table) grown by ``MARGIN``. A page that cannot be located is masked **generously**: every box turned by
 ±``MAX_ANGLE`` about the page centre and grown by ``MAX_SHIFT`` on every side; the caller
 marks it in doubt (``reasons.DOUBTS_RU["not_located"]``).
 """
@@ -259,6 +259,7 @@ def locate(image: Image.Image, boxes: Sequence[MaskBox], *, grid: Box | None = N
     if abs(angle) > MAX_ANGLE:
         return widened(f"turned by {angle:.1f} degrees")
     anchors: dict[int, Box] = {}
+    own_shift: dict[int, tuple[float, float]] = {}
     shifts: list[tuple[float, float]] = []
     for i, m in enumerate(boxes):
         box = (m.x0, m.y0, m.x1, m.y1)
@@ -279,6 +280,7 @@ def locate(image: Image.Image, boxes: Sequence[MaskBox], *, grid: Box | None = N
             continue  # implausible: farther than any displacement we accept
         anchors[i] = found
         shifts.append((fx - expected[0], fy - expected[1]))
+        own_shift[i] = shifts[-1]
     if not anchors:
         return widened("no printed anchor found")
     shift = (float(np.median([s[0] for s in shifts])), float(np.median([s[1] for s in shifts])))
@@ -291,6 +293,11 @@ def locate(image: Image.Image, boxes: Sequence[MaskBox], *, grid: Box | None = N
             moved = [(x - _centre(box)[0] + _centre(anchor)[0], y - _centre(box)[1] + _centre(anchor)[1])
                      for x, y in _turn(_corners(box), _centre(box), angle, size)]
             extra = [_mask(_bbox(_corners(anchor), MARGIN, MARGIN), m.page)]
+            own = own_shift[i]
+            if max(abs(own[0] - shift[0]), abs(own[1] - shift[1])) > MARGIN:
+                # its frame disagrees with the page's other anchors: where they put it, too
+                extra.append(_mask(_bbox([(x + shift[0], y + shift[1]) for x, y in
+                                          _turn(_corners(box), (0.5, 0.5), angle, size)], MARGIN, MARGIN), m.page))
         else:
             moved = [(x + shift[0], y + shift[1]) for x, y in _turn(_corners(box), (0.5, 0.5), angle, size)]
             extra = []

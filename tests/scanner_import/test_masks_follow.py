@@ -194,3 +194,20 @@ def test_an_empty_code_box_first_in_the_stack_is_unidentified(tmp_path):
                                                                         (2, "before_first_cover")]
     assert [p.title.source_page for p in result.papers] == [3]
     assert [p.source_page for p in result.papers[0].pages] == [3, 4]
+
+
+def test_a_box_with_nothing_printed_under_it_moves_with_the_page_s_other_frames():
+    """An answer page shifted by (5 %, 4 %): its header frame is found where it went, and a
+    box over handwriting (no frame of its own) moves by the same translation."""
+    page = syn.content_page(3)
+    w, h = page.size
+    dx, dy = 0.05, 0.04
+    moved_page = page.transform(page.size, Image.Transform.AFFINE, (1, 0, -dx * w, 0, 1, -dy * h), fillcolor=250)
+    header, body = MaskBox(None, 0.55, 0.02, 0.98, 0.10), MaskBox(2, 0.10, 0.30, 0.50, 0.40)
+    where = locate(moved_page, [header, body])
+    assert where.located and where.anchors == 1
+    assert abs(where.shift[0] - dx) <= 0.015 and abs(where.shift[1] - dy) <= 0.015
+    masked = np.asarray(apply_masks(moved_page, where.boxes))
+    for x0, y0, x1, y1 in ((0.55, 0.02, 0.98, 0.10), (0.10, 0.30, 0.50, 0.40)):
+        region = masked[int((y0 + dy) * h):int((y1 + dy) * h), int((x0 + dx) * w):int(min(1.0, x1 + dx) * w)]
+        assert region.max() == 0  # the whole box, where the page took it, is filled
