@@ -130,6 +130,8 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
         # A title page stands as its printed code grid was read; the mask boxes' ink would
         # only mislead on a shifted page (a box off its frame looks empty).
         orientation = Orientation() if title_grid else orient(upright, boxes, portrait=settings.portrait)
+        if orientation.turn == 180 and not orientation.doubt:
+            orientation = _frames_confirm_turn(upright, settings.masks, placement.position, orientation)
         upright = rotate_ccw(upright, orientation.turn)
         boxes = covering_boxes(settings.masks, placement.position, orientation)
         # Masks follow the page: moved with the printed frames found (the code grid the
@@ -155,6 +157,21 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
     return Stored(original, masked, int(new_o) + int(new_m), orientation,
                   location.located if placement.role == "content" else True, title_like)
+
+
+def _frames_confirm_turn(page: Image.Image, masks: Sequence[MaskBox], position: int,
+                         found: Orientation) -> Orientation:
+    """The boxes' ink says "upside down"; so does a page shifted off its boxes (its header box
+    looks empty, its score table lies where an upside-down header would be). The printed
+    frames settle it: when the page is located as it stands and not (or by fewer frames)
+    turned, it is not turned - and is still masked both ways round."""
+    as_is = locate(page, covering_boxes(masks, position, Orientation()))
+    if not as_is.located or not as_is.anchors:
+        return found
+    turned = locate(rotate_ccw(page, 180), covering_boxes(masks, position, found))
+    if turned.located and turned.anchors >= as_is.anchors:
+        return found
+    return Orientation(candidates=(0, 180))
 
 
 def _looks_like_title(page: Image.Image, settings: StoreSettings) -> tuple[bool, list[MaskBox]]:

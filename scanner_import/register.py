@@ -14,11 +14,11 @@ image needed):
    them that hold both horizontal and vertical rules are printed frames — the code grid,
    the score table, a header box;
 3. **anchors**: a mask box's anchor is the frame of a plausible size (``_fits``) whose
-   centre lies within the largest displacement we accept (``MAX_SHIFT`` of the page) of
-   the box's centre, the nearest one; on a title page the code grid the reader found
-   (``identity.read_code``'s ``grid``) is the identity box's anchor. The template's box
-   is taken to be drawn around its printed frame, so the box's centre is where that frame
-   is expected;
+   centre lies within the largest displacement we accept (``MAX_SHIFT`` of the page, plus
+   ``ANCHOR_SLACK``) of the box's centre, the nearest one; on a title page the code grid
+   the reader found (``identity.read_code``'s ``grid``) is the identity box's anchor. The
+   template's box is taken to be drawn around its printed frame, so the box's centre is
+   where that frame is expected;
 4. each anchor gives the page's translation (its found centre against the box's centre
    turned with the page about the page centre); the page's translation is their median.
    A page is **located** when at least one anchor was found and the skew is within
@@ -51,7 +51,7 @@ MARGIN = 0.015         # safety margin around a moved box or a found frame, of t
 SCALE = 4              # the page is searched at a quarter of its size (37 dpi for a 150-dpi scan)
 RULE_W = 0.05          # a horizontal printed rule is at least this long (of the page width)
 RULE_H = 0.018         # a vertical printed rule is at least this long (of the page height)
-ANCHOR_SLACK = 0.02    # the template box need not be centred exactly on its frame
+ANCHOR_SLACK = 0.04    # the template box need not be centred exactly on its frame
 
 Box = tuple[float, float, float, float]
 

@@ -211,3 +211,34 @@ def test_a_box_with_nothing_printed_under_it_moves_with_the_page_s_other_frames(
     for x0, y0, x1, y1 in ((0.55, 0.02, 0.98, 0.10), (0.10, 0.30, 0.50, 0.40)):
         region = masked[int((y0 + dy) * h):int((y1 + dy) * h), int((x0 + dx) * w):int(min(1.0, x1 + dx) * w)]
         assert region.max() == 0  # the whole box, where the page took it, is filled
+
+
+def test_a_last_page_shifted_down_is_not_taken_for_upside_down_and_its_marks_stay_covered(tmp_path):
+    """Page 4 carries the school's marks table at its foot. Shifted 5 % down, its header box
+    looks empty and the table lies where an upside-down header would be: the boxes' ink says
+    «upside down». The printed frames say it stands upright: not turned, not in doubt, and
+    the marks table and the written code in the header are solid where the scanner put them."""
+    from .conftest import make_sheets
+
+    masks = parse_masks([{"page": "*", "box": [0.62, 0.01, 0.99, 0.07]},
+                         {"page": 1, "box": [0.05, 0.08, 0.95, 0.16]},
+                         {"page": 4, "box": [0.05, 0.84, 0.95, 0.98]}])
+    sheets = make_sheets(codes=("1001",))
+    dy = 0.05
+    last = syn.vpr_page(44, "38101", 4, "1 2 0 1 2 1 0 1 2 " * 8)
+    w, h = last.size
+    last = last.transform(last.size, Image.Transform.AFFINE, (1, 0, 0, 0, 1, -dy * h), fillcolor=250)
+    pages = [syn.cover_page(sheets, sheets.entries[0], seed=1)] + \
+        [syn.vpr_page(40 + k, "38101", k) for k in (1, 2, 3)] + [last]
+    syn.write_scan_pdf(tmp_path / "s.pdf", pages)
+    result = import_scan(tmp_path / "s.pdf", tmp_path / "out", ImportOptions(CAMPAIGN, masks, expected_pages=4))
+    [paper] = result.papers
+    page4 = paper.pages[3]
+    assert page4.position == 4 and page4.rotation == 0 and page4.doubt_codes == ()
+    assert not any(wn.code == "page_turned" for wn in result.warnings)
+    with Image.open(tmp_path / "out" / page4.masked.path) as masked:
+        masked.load()
+    table = [(0.06 * w, (0.85 + dy) * h), (0.94 * w, (0.85 + dy) * h), (0.94 * w, h - 1), (0.06 * w, h - 1)]
+    code = [(0.63 * w, (0.02 + dy) * h), (0.98 * w, (0.02 + dy) * h), (0.98 * w, (0.06 + dy) * h),
+            (0.63 * w, (0.06 + dy) * h)]
+    assert covered(masked, table) == 1.0 and covered(masked, code) == 1.0
