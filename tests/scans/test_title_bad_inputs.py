@@ -152,3 +152,28 @@ def test_every_served_title_page_has_its_code_and_score_table_solid_however_it_w
             masked.load()
         for what, area in (("code", CODE_AREA), ("score table", TABLE_AREA)):
             assert covered(masked, scanned(area, **kw)) == 1.0, (name, what)
+
+
+def test_an_empty_code_box_joins_the_paper_before_it_which_waits_for_the_organiser(run, db, schools, tmp_path):
+    """The second pupil left the code box empty: that title page is no title page, so it and
+    the pages after it join the first paper (8 pages where the template has 4). Whether the
+    first paper was placed or waits for a person, its pages are in doubt and nobody is served
+    them; the organiser is told why."""
+    from crosscheck.models import Paper
+    from crosscheck.services.scans.doubts import is_held_back
+
+    campaign, school, _, codes, papers = schools
+    empty = uncovered("40000", 82, backs=False)
+    empty[0] = ids.title_page(None, 82, quality=80)
+    path, starts = write(tmp_path / "stack.pdf", [uncovered(codes[0], 81, backs=False), empty])
+    result = run("scans", "import", campaign.slug, str(path), "--school", school.code)
+    assert result.exit_code == 0, result.output
+    assert "работ без обложки: 1" in result.output
+    assert "страниц: 8, а по шаблону ожидается 4" in result.output
+    db.expire_all()
+    row = db.scalar(select(Page).where(Page.campaign_id == campaign.id, Page.source_index == starts[1]))
+    assert row.position == 5 and "по шаблону — 4" in row.doubt
+    if row.status == PageStatus.PLACED:  # matched to the first code: the paper is held back
+        assert row.paper_id == papers[codes[0]].id and is_held_back(db, db.get(Paper, row.paper_id))
+    else:
+        assert row.pending_title_id is not None and row.paper_id is None
