@@ -13,10 +13,10 @@ from PIL import Image
 from .classify import PageClass, PageKind, classify_page
 from .errors import ScanInputError
 from .images import encode_jpeg, normalise_mode, rotate_ccw
+from .layout import box_before_turn
 from .masks import MaskBox, apply_masks, boxes_for
 from .orientation import Orientation, covering_boxes, orient
 from .pagesrc import SourcePage
-from .layout import box_before_turn
 from .register import Location, grid_on_page, locate
 from .result import StoredImage
 from .splitter import Placement
