@@ -108,6 +108,7 @@ def micro_ops(n: int = 60) -> list[tuple[str, float, float]]:
     from scanner_import.images import encode_jpeg
     from scanner_import.masks import apply_masks, parse_masks
     from scanner_import.qrdetect import find_qr_full_page, find_qr_in_corners
+    from scanner_import.register import locate
 
     data = syn.jpeg(syn.content_page(1), 75)
     img = Image.open(io.BytesIO(data))
@@ -120,6 +121,7 @@ def micro_ops(n: int = 60) -> list[tuple[str, float, float]]:
     ops = {"decode JPEG": decode, "QR, 4 corner crops": lambda: find_qr_in_corners(img),
            "QR, whole page (reduced)": lambda: find_qr_full_page(img),
            "blank test": lambda: measure_ink(img), "fill 2 masks (copy)": lambda: apply_masks(img, masks),
+           "masks follow the page (locate, 2 masks)": lambda: locate(img, masks),
            "encode JPEG q85": lambda: encode_jpeg(img, 85)}
     rows = []
     for name, op in ops.items():

@@ -13,9 +13,11 @@ from PIL import Image
 from .classify import PageClass, PageKind, classify_page
 from .errors import ScanInputError
 from .images import encode_jpeg, normalise_mode, rotate_ccw
+from .layout import box_before_turn
 from .masks import MaskBox, apply_masks, boxes_for
 from .orientation import Orientation, covering_boxes, orient
 from .pagesrc import SourcePage
+from .register import Location, grid_on_page, locate
 from .result import StoredImage
 from .splitter import Placement
 from .store import ContentStore
@@ -52,6 +54,8 @@ class StoreSettings:
     original_quality: int
     keep_blank_originals: bool
     portrait: bool = True  # the template's page shape (a page of the other shape came in sideways)
+    identity: tuple[float, float, float, float] | None = None  # the template's identity box (a mask too)
+    identity_page: int = 1  # the title page's position
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Stored:
     masked: StoredImage | None
     written: int
     orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
+    located: bool = True  # content pages: False when the page could not be located (masks widened)
+    title_like: bool = False  # a page placed after the title page that has the title page's printed frames
 
 
 def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
@@ -113,14 +119,32 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     upright = rotate_ccw(image, placement.rotation)
     boxes: list[MaskBox] = []
     orientation = Orientation()
+    location = Location(True, ())
+    title_like = False
     if placement.role == "content":
         assert placement.position is not None
         boxes = boxes_for(settings.masks, placement.position)
         # One sheet flipped or turned in the stack: turn it, or its masks would miss the
         # header; when that is not clear-cut, mask every box wherever it may be.
-        orientation = orient(upright, boxes, portrait=settings.portrait)
+        title_grid = placement.title and analysis.reading is not None and analysis.reading.grid is not None
+        # A title page stands as its printed code grid was read; the mask boxes' ink would
+        # only mislead on a shifted page (a box off its frame looks empty).
+        orientation = Orientation() if title_grid else orient(upright, boxes, portrait=settings.portrait)
+        if orientation.turn == 180 and not orientation.doubt:
+            orientation = _frames_confirm_turn(upright, settings.masks, placement.position, orientation)
         upright = rotate_ccw(upright, orientation.turn)
         boxes = covering_boxes(settings.masks, placement.position, orientation)
+        # Masks follow the page: moved with the printed frames found (the code grid the
+        # reader found on a title page among them); widened where the page is not located.
+        grid = None
+        if title_grid:
+            grid = box_before_turn(grid_on_page(analysis.reading.grid, analysis.reading_size),
+                                   (360 - orientation.turn) % 360)
+        location = locate(upright, boxes, grid=grid, grid_for=settings.identity)
+        boxes = list(location.boxes)
+        if not placement.title and settings.identity is not None and placement.position != settings.identity_page:
+            title_like, extra = _looks_like_title(upright, settings)
+            boxes += extra
     if (source.jpeg is not None and placement.rotation == 0 and source.pre_rotation == 0
             and orientation.turn == 0):
         original_bytes = source.jpeg  # the scanner's own bytes: lossless and free
@@ -131,14 +155,49 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     if placement.role == "content":
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
-    return Stored(original, masked, int(new_o) + int(new_m), orientation)
+    return Stored(original, masked, int(new_o) + int(new_m), orientation,
+                  location.located if placement.role == "content" else True, title_like)
+
+
+def _frames_confirm_turn(page: Image.Image, masks: Sequence[MaskBox], position: int,
+                         found: Orientation) -> Orientation:
+    """The boxes' ink says "upside down"; so does a page shifted off its boxes (its header box
+    looks empty, its score table lies where an upside-down header would be). The printed
+    frames settle it: when the page is located as it stands and not (or by fewer frames)
+    turned, it is not turned - and is still masked both ways round."""
+    as_is = locate(page, covering_boxes(masks, position, Orientation()))
+    if not as_is.located or not as_is.anchors:
+        return found
+    turned = locate(rotate_ccw(page, 180), covering_boxes(masks, position, found))
+    if turned.located and turned.anchors >= as_is.anchors:
+        return found
+    return Orientation(candidates=(0, 180))
+
+
+def _looks_like_title(page: Image.Image, settings: StoreSettings) -> tuple[bool, list[MaskBox]]:
+    """A title page whose code box was left empty (or not read) joins the paper before it:
+    it must not be served with a later page's masks. It has printed frames where *each* of
+    the title page's own boxes (its position's boxes other than "*" and the identity box)
+    has one: then (True, the title page's boxes located on it). Without such boxes in the
+    template nothing tells a title page from the others: (False, [])."""
+    own = [m for m in settings.masks if m.page == settings.identity_page]
+    distinctive = [m for m in own if settings.identity is None
+                   or (m.x0, m.y0, m.x1, m.y1) != tuple(settings.identity)]
+    if not distinctive:
+        return False, []
+    probe = locate(page, distinctive)
+    if not probe.located or probe.anchors < len(distinctive):
+        return False, []
+    return True, list(locate(page, own).boxes)
 
 
 def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, turn: int = 0, mask_fill: int = 0,
-             masked_quality: int = 85, original_quality: int = 92) -> tuple[StoredImage, StoredImage, int]:
+             masked_quality: int = 85, original_quality: int = 92, follow: bool = True
+             ) -> tuple[StoredImage, StoredImage, int]:
     """A stored original (``original``: its path in ``store``) turned by ``turn`` degrees
     counter-clockwise and masked afresh with ``boxes``: (original, masked, files written).
-    The original is re-encoded only when it turns."""
+    The original is re-encoded only when it turns. ``follow``: the boxes follow the page
+    (``register.locate``; widened when it cannot be located), as at the import."""
     with Image.open(store.absolute(original)) as opened:
         image = normalise_mode(opened.copy())
     upright = rotate_ccw(image, turn)
@@ -149,6 +208,8 @@ def rerender(store: ContentStore, original: str, boxes: Sequence[MaskBox], *, tu
     else:
         path = store.absolute(original)
         kept = StoredImage(original, path.stem, path.stat().st_size, upright.width, upright.height)
+    if follow:
+        boxes = locate(upright, boxes).boxes
     render = apply_masks(upright, boxes, mask_fill)
     masked, created = _put(store, encode_jpeg(render, masked_quality), render)
     return kept, masked, written + created

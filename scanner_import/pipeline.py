@@ -153,7 +153,9 @@ class _Run:
         o = self.options
         self.splitter = Splitter(o.campaign, o.known_ciphers)
         self.settings = StoreSettings(tuple(o.masks), o.mask_fill, o.masked_quality,
-                                      o.original_quality, o.keep_blank_originals, o.portrait)
+                                      o.original_quality, o.keep_blank_originals, o.portrait,
+                                      tuple(o.identity.box) if o.identity is not None else None,
+                                      o.identity.page if o.identity is not None else 1)
 
     def execute(self, pool: ThreadPoolExecutor, pages: Iterable[SourcePage], window: int) -> None:
         analyses: deque[Future[Analysis]] = deque()
@@ -194,20 +196,24 @@ class _Run:
                                      stored.original))
         elif p.role == "content":
             assert stored.original and stored.masked and p.position is not None
-            turn, doubt = stored.orientation.turn, stored.orientation.doubt
+            turn = stored.orientation.turn
+            # why the page's masks may be wrong: its orientation, or it could not be located
+            # against the template (then its masks are widened: register.generous)
+            codes = tuple(c for c in (stored.orientation.doubt, "" if stored.located else "not_located",
+                                      "title_layout" if stored.title_like else "") if c)
+            doubt = "\n".join(text_ru(DOUBTS_RU, c) for c in codes)
             if p.title:
                 self.papers.append(Paper(p.campaign or "", "", p.number, p.rotation, None,
                                          title=_title_reading(p.number, analysis, turn)))
             self.candidates[p.number] = stored.orientation.candidates
             self.papers[p.paper or 0].pages.append(ContentPage(
-                p.number, p.position, (p.rotation + turn) % 360, stored.original, stored.masked,
-                text_ru(DOUBTS_RU, doubt) if doubt else "", (doubt,) if doubt else ()))
+                p.number, p.position, (p.rotation + turn) % 360, stored.original, stored.masked, doubt, codes))
             if turn == 180:
                 self._warn("page_turned", p)
             elif turn:
                 self._warn("page_turned_sideways", p, turn=turn)
-            if doubt:
-                self._warn("page_in_doubt", p, doubt=text_ru(DOUBTS_RU, doubt))
+            for code in codes:
+                self._warn("page_in_doubt", p, doubt=text_ru(DOUBTS_RU, code))
             if (stored.original.width > stored.original.height) == self.options.portrait:
                 self._warn("landscape_page", p)
         elif p.role == "unidentified":
@@ -238,7 +244,7 @@ class _Run:
             why = text_ru(DOUBTS_RU, "page_count", count=count, expected=o.expected_pages)
             for i, page in enumerate(paper.pages):
                 masked = page.masked
-                if not page.doubt_codes:
+                if not set(page.doubt_codes) - {"not_located", "title_layout"}:  # an orientation doubt masks everywhere
                     everywhere = doubt_boxes(o.masks, self.candidates[page.source_page])
                     _, masked, written = rerender(self.store, page.original.path, everywhere,
                                                   mask_fill=o.mask_fill, masked_quality=o.masked_quality)

@@ -499,11 +499,13 @@ def scans_status(campaign_slug: str, as_json: bool) -> None:
     import json
 
     from ..services.campaigns.store import CampaignError, get_campaign
-    from ..services.scans.titles import status
+    from ..services.scans.titles import pending_titles, status
 
     try:
         with app_session() as s:
-            data = status(s, get_campaign(s, campaign_slug))
+            campaign = get_campaign(s, campaign_slug)
+            data = status(s, campaign)
+            why = {(i.batch.filename, i.file_page): i.reason for i in pending_titles(s, campaign)}
     except CampaignError as exc:
         raise CliFailure(str(exc)) from exc
     if as_json:
@@ -519,7 +521,9 @@ def scans_status(campaign_slug: str, as_json: bool) -> None:
                f"подтверждено человеком {how['person']})")
     for item in data["pending"]:
         cands = ", ".join(f"{c['participant']} ({c['confidence']:.2f})" for c in item["candidates"]) or "—"
-        click.echo(f"ждёт подтверждения: {item['file']}, стр. {item['file_page']}: {cands}")
+        reason = why.get((item["file"], item["file_page"]))
+        click.echo(f"ждёт подтверждения: {item['file']}, стр. {item['file_page']}: {cands}"
+                   + (f" — {reason}" if reason else ""))
 
 
 @scans.command("confirm")

@@ -115,5 +115,7 @@ def _summary(report: dict | None) -> list[str]:
         lines.append(f"работ без обложки: {report['uncovered']}; разложено по коду участника: {report['by_code']}, "
                      f"ждут подтверждения кода: {report['pending']} (crosscheck scans status / очередь "
                      f"титульных листов в веб-интерфейсе)")
+    if report.get("school_mismatch"):
+        lines.append(f"внимание: {report['school_mismatch']}")
     lines += [f"предупреждение: {w}" for w in report.get("warnings", [])]
     return lines

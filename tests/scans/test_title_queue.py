@@ -62,6 +62,9 @@ def test_the_organiser_confirms_by_click_then_by_typed_code(app, db, pending):
     assert f'href="/organiser/campaigns/{campaign.slug}/titles"' in steps
     page = client.get(f"/organiser/campaigns/{campaign.slug}/titles").get_data(as_text=True)
     assert 'id="title-card"' in page and first.digits in page and "1 из 2" in page
+    # why it waits, in Russian: its code matches no participant of the school with confidence
+    assert "не совпадает уверенно ни с одним участником ОО «730101»" in first.reason
+    assert 'id="title-reason"' in page and first.reason in page
     candidates = [c["participant"] for c in first.candidates]
     assert candidates and all(f'value="{c}"' in page for c in candidates[:3])
     crop = client.get(f"/organiser/campaigns/{campaign.slug}/titles/{first.id}/crop.png")

@@ -23,6 +23,9 @@ confirmed by a person.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,46 @@ from .pages import stored_path
 
 PENDING_REASON = "ждёт подтверждения кода участника (титульный лист — стр. {page} файла)"
 NO_SCHOOL = "у файла не указана ОО: код участника не с чем сопоставить"
+
+# Why a title page waits for a person (PendingTitle.reason, shown in the queue and by
+# `scans status`); from the match's own figures, not from its English wording.
+WHY_NO_ROSTER = ("у ОО «{school}» нет участников без размещённой работы: прочитанный код {digits} "
+                 "не с чем сопоставить")
+WHY_WRONG_SCHOOL = ("ни один код в файле не совпал с участниками ОО «{school}» (этот: {digits}, лучший "
+                    "кандидат — {best}): похоже, файл другой ОО; проверьте ОО, выбранную при загрузке")
+WHY_NOT_ON_ROSTER = ("прочитанный код {digits} не совпадает уверенно ни с одним участником ОО «{school}» "
+                     "без размещённой работы (лучший кандидат — {best})")
+WHY_AMBIGUOUS = "код {digits} читается неоднозначно: коды участников {best} слишком похожи"
+WHY_RIVALS = ("другой титульный лист в этом файле читается как тот же код ({best}): ни один из них "
+              "не размещён автоматически")
+WHY_LEFT_OUT = ("титульных листов больше, чем участников ОО «{school}» без размещённой работы: "
+                "этому листу код не достался")
+WHY_EMPTY_CELLS = "заполнены не все клетки кода ({digits}); "
+
+
+def reason_ru(match, school: str, digits: str, *, roster_size: int, none_matched: bool) -> str:
+    """Why ``match`` (an identity.PageMatch) was not placed automatically, in Russian."""
+    from scanner_import.identity.match import AUTO_FLOOR, AUTO_MARGIN
+
+    def pct(c) -> str:
+        return f"{c.participant}, {c.confidence:.0%}"
+
+    cands = list(match.candidates)
+    best = pct(cands[0]) if cands else "—"
+    fields = dict(school=school, digits=digits, best=best)
+    prefix = WHY_EMPTY_CELLS.format(digits=digits) if "?" in digits else ""
+    if not roster_size:
+        return WHY_NO_ROSTER.format(**fields)
+    if match.participant is None:
+        return prefix + WHY_LEFT_OUT.format(**fields)
+    if match.confidence < AUTO_FLOOR:
+        return prefix + (WHY_WRONG_SCHOOL if none_matched else WHY_NOT_ON_ROSTER).format(**fields)
+    close = [c for c in cands if c.confidence > 0 and math.log(match.confidence / c.confidence) < AUTO_MARGIN
+             and c.participant != match.participant]
+    if close:
+        return prefix + WHY_AMBIGUOUS.format(**dict(fields, best=", ".join(
+            pct(c) for c in cands if c.participant == match.participant or c in close)))
+    return prefix + WHY_RIVALS.format(**dict(fields, best=match.participant))
 
 
 class ConfirmError(ValueError):
@@ -61,6 +104,7 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
     """Match and place (or leave pending) the uncovered papers of one import; the report's
     extra fields, or None when there were none."""
     from scanner_import.identity import match_pages
+    from scanner_import.identity.match import AUTO_FLOOR
 
     from .batches import _common, place_pages
 
@@ -72,7 +116,17 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
         digits = len(fresh[0].title.probs)
         codes = roster(session, batch.campaign_id, batch.school_id, digits) if batch.school_id else {}
         matches = match_pages([np.asarray(f.title.probs, float) for f in fresh], sorted(codes))
+        # no page of the file comes near any of the school's codes: most likely another school's stack
+        none_matched = len(fresh) >= 3 and not any(m.automatic for m in matches) and all(
+            m.confidence < AUTO_FLOOR for m in matches)
+        school = session.get(School, batch.school_id) if batch.school_id else None
+        # Two title pages whose best reading is the same code are rivals: neither is placed
+        # automatically, even when the assignment gave the code to the firmer reading (the
+        # other one may be the true paper, its digits read worse).
+        tops = Counter(m.candidates[0].participant for m in matches if m.candidates)
         for f, m in zip(fresh, matches):
+            if m.automatic and m.participant is not None and tops[m.participant] > 1:
+                m = dataclasses.replace(m, automatic=False, reason="another page reads as this code too")
             if batch.school_id is None:  # not reached: without a school the pipeline reads no codes
                 for page in f.pages:
                     session.add(Page(status=PageStatus.UNIDENTIFIED, reason=NO_SCHOOL, **_common(batch, page)))
@@ -87,7 +141,9 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
                                 digits=f.title.digits,
                                 candidates=[{"participant": c.participant, "confidence": round(c.confidence, 4)}
                                             for c in m.candidates],
-                                crop=list(f.title.crop), reason=m.reason,
+                                crop=list(f.title.crop),
+                                reason=reason_ru(m, school.code if school else "", f.title.digits,
+                                                 roster_size=len(codes), none_matched=none_matched),
                                 status=PendingStatus.PENDING)
             session.add(item)
             session.flush()
@@ -97,7 +153,11 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
                                  reason=PENDING_REASON.format(page=f.title.source_page), **_common(batch, page)))
             pending += 1
         session.flush()
-    return {"uncovered": len(found), "by_code": auto, "pending": pending}
+    out = {"uncovered": len(found), "by_code": auto, "pending": pending}
+    if fresh and none_matched and school is not None:
+        out["school_mismatch"] = (f"ни один код участника в файле не совпал с участниками ОО «{school.code}»: "
+                                  "похоже, это файл другой ОО — проверьте ОО, выбранную при загрузке")
+    return out
 
 
 def school_codes(session: Session, campaign: Campaign) -> list[str]:
