@@ -186,35 +186,7 @@ def crop_image(data_dir: Path, item: PendingTitle, width: int = 720) -> bytes:
 # --- scans status (SPEC §3) -------------------------------------------------------------
 
 def status(session: Session, campaign: Campaign) -> dict:
-    """What the imports made of the pages, exactly SPEC §3's JSON."""
-    batches = list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id)
-                                   .order_by(ScanBatch.id)))
-    names = {b.id: b.filename for b in batches}
-    unidentified = dict(session.execute(select(Page.batch_id, func.count()).where(
-        Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED, Page.pending_title_id.is_(None))
-        .group_by(Page.batch_id)).all())
-    waiting = pending_titles(session, campaign)
-    pending_by_batch: dict[int, int] = {}
-    for item in waiting:
-        pending_by_batch[item.batch_id] = pending_by_batch.get(item.batch_id, 0) + 1
-    out_batches = []
-    for b in batches:
-        report = b.report or {}
-        out_batches.append({"file": b.filename, "status": b.status.value,
-                            "pages": report.get("page_count", b.pages_total), "blank": report.get("blank", 0),
-                            "unidentified": unidentified.get(b.id, 0), "pending": pending_by_batch.get(b.id, 0)})
-    rows = session.execute(select(Paper, School.code, Page.position, Page.batch_id, Page.source_index)
-                           .join(School, Paper.school_id == School.id)
-                           .join(Page, Page.paper_id == Paper.id)
-                           .where(Paper.campaign_id == campaign.id, Page.status == PageStatus.PLACED)
-                           .order_by(School.code, Paper.participant_code, Page.position)).all()
-    papers: dict[int, dict] = {}
-    for paper, school_code, position, batch_id, source_index in rows:
-        entry = papers.setdefault(paper.id, {
-            "participant": paper.participant_code, "school": school_code,
-            "identified_by": (paper.identified_by or IdentifiedBy.QR).value, "pages": []})
-        entry["pages"].append({"position": position, "file": names.get(batch_id, ""), "file_page": source_index})
-    pending = [{"file": names.get(i.batch_id, ""), "file_page": i.file_page,
-                "candidates": [{"participant": c["participant"], "confidence": c["confidence"]}
-                               for c in (i.candidates or [])]} for i in waiting]
-    return {"batches": out_batches, "papers": list(papers.values()), "pending": pending}
+    """What the imports made of the pages, exactly SPEC §3's JSON (``status.scan_status``)."""
+    from .status import scan_status
+
+    return scan_status(session, campaign).as_json()
