@@ -23,6 +23,7 @@ confirmed by a person.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,45 @@ def pending_titles(session: Session, campaign: Campaign) -> list[PendingTitle]:
     return list(session.scalars(select(PendingTitle).where(PendingTitle.campaign_id == campaign.id,
                                                            PendingTitle.status == PendingStatus.PENDING)
                                 .order_by(PendingTitle.batch_id, PendingTitle.file_page)))
+
+
+@dataclass(frozen=True)
+class TitleFacts:
+    """What the queue shows beside a pending title page's crop."""
+    pages: int                  # its pages that go with it when confirmed (the title page included)
+    taken: frozenset[str]       # candidate codes whose papers already have pages (a click would be refused)
+    reason: str                 # why it was not placed automatically, in Russian
+
+
+# Why the matcher left a title page to a person (``PageMatch.reason``, English, by its start).
+REASONS_RU = (
+    ("confidence", "ни один код участника не прочитан достаточно уверенно"),
+    ("another code is too close", "код читается почти одинаково как код двух участников"),
+    ("another page reads as this code", "другой титульный лист файла читается как тот же код"),
+    ("more pages than codes", "титульных листов больше, чем участников ОО, чьих работ ещё нет"),
+    ("the code was not read", "код не удалось прочитать"),
+    ("no participant codes", "у ОО нет участников без сканов, с кем сверить код"),
+)
+
+
+def reason_ru(reason: str) -> str:
+    for start, text in REASONS_RU:
+        if (reason or "").startswith(start):
+            return text
+    return "код прочитан неуверенно"
+
+
+def title_facts(session: Session, campaign: Campaign, item: PendingTitle) -> TitleFacts:
+    pages = session.scalar(select(func.count()).select_from(Page).where(
+        Page.pending_title_id == item.id, Page.status == PageStatus.UNIDENTIFIED)) or 0
+    codes = [c["participant"] for c in (item.candidates or [])]
+    taken = set()
+    if codes and item.school_id is not None:
+        placed = placed_paper_ids(session, campaign.id)
+        taken = {p.participant_code for p in session.scalars(select(Paper).where(
+            Paper.campaign_id == campaign.id, Paper.school_id == item.school_id,
+            Paper.participant_code.in_(codes))) if p.id in placed}
+    return TitleFacts(pages, frozenset(taken), reason_ru(item.reason))
 
 
 def pending_count(session: Session, campaign: Campaign) -> int:
