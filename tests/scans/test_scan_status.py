@@ -174,11 +174,24 @@ def test_before_any_scan_the_block_says_what_it_will_show(app, factory):
     assert "scan-status-batches" not in status
 
 
-def test_only_the_organiser_reads_the_status(app, stacks):
+def test_the_observer_reads_the_numbers_without_the_way_in(app, db, stacks):
+    """The observer's read-only page shows the same block (observers read scan progress), but
+    no link into the organiser's queues, «Работы» or a paper; markers see neither page."""
     campaign = stacks[0]
-    for name in ("obs", "exp", "rev"):
+    automatic = by_code_in_db(db)
+    client = app.test_client()
+    assert login(client, "obs").status_code == 302
+    assert client.get(f"/organiser/campaigns/{campaign.slug}/").status_code == 403
+    html = client.get(f"/observer/campaigns/{campaign.slug}/").get_data(as_text=True)
+    status = block(html)
+    text = text_of(status)
+    assert f"Работ со сканами: {2 + automatic} из 6" in text and f"Ждут подтверждения кода участника: {4 - automatic}" in text
+    assert "Ждут организатора" in text and "Нераспознанных страниц: 1" in text
+    assert "<a " not in status and "/organiser/" not in status
+    for name in ("exp", "rev"):
         client = app.test_client()
         assert login(client, name).status_code == 302
-        response = client.get(f"/organiser/campaigns/{campaign.slug}/")
-        assert response.status_code == 403 and "scan-status" not in response.get_data(as_text=True)
-        assert client.get(f"/organiser/campaigns/{campaign.slug}/papers?identified=code").status_code == 403
+        for url in (f"/organiser/campaigns/{campaign.slug}/", f"/observer/campaigns/{campaign.slug}/",
+                    f"/organiser/campaigns/{campaign.slug}/papers?identified=code"):
+            response = client.get(url)
+            assert response.status_code == 403 and "scan-status" not in response.get_data(as_text=True)
