@@ -161,6 +161,18 @@ def test_the_campaign_page_shows_the_status_and_leads_to_the_queues(app, db, sta
     bare = client.get(f"/campaigns/{campaign.slug}/papers/{papers[codes[5]].cipher}").get_data(as_text=True)
     assert 'data-identified="">сканов нет<' in bare
 
+    # once a person confirms the stranger's title page as that pupil, the paper says so, with
+    # the confirmation in its history
+    item = db.scalar(select(PendingTitle).where(PendingTitle.file_page == starts[3]))
+    confirm(db, campaign, item, codes[5], None)
+    db.commit()
+    confirmed = client.get(f"/campaigns/{campaign.slug}/papers/{papers[codes[5]].cipher}").get_data(as_text=True)
+    assert 'data-identified="person">код подтверждён вручную<' in confirmed
+    history = confirmed[confirmed.index('id="paper-history"'):]
+    assert "Код участника на титульном листе подтверждён вручную" in history and codes[5] in history
+    html = client.get(f"/organiser/campaigns/{campaign.slug}/").get_data(as_text=True)
+    assert "подтверждено вручную — 1" in text_of(block(html))
+
 
 def test_before_any_scan_the_block_says_what_it_will_show(app, factory):
     campaign = identity_campaign(factory)
