@@ -81,6 +81,12 @@ def test_the_status_counts_what_each_file_brought(db, stacks, run):
     assert [(b["file"], b["pages"], b["blank"], b["unidentified"], b["pending"]) for b in data["batches"]] == [
         ("covers.pdf", 11, 0, 1, 0), ("stack-730101.pdf", 24, 8, 0, 4 - automatic)]
     assert sorted(p["identified_by"] for p in data["papers"]) == sorted(["qr"] * 2 + ["code"] * automatic)
+    text = run("scans", "status", campaign.slug).output
+    assert "covers.pdf: done, страниц 11, пустых 0, титульных листов 0; работ по обложке 2, по коду 0, вручную 0; " \
+           "ждут подтверждения кода 0, нераспознанных 1" in text
+    assert f"stack-730101.pdf (ОО 730101): done, страниц 24, пустых 8, титульных листов 4; работ по обложке 0, " \
+           f"по коду {automatic}, вручную 0; ждут подтверждения кода {4 - automatic}, нераспознанных 0" in text
+    assert f"работ со сканами: {2 + automatic} из 6" in text
 
     # a person confirms the stranger's title page as the pupil with no scans: counted as «by a person»
     item = db.scalar(select(PendingTitle).where(PendingTitle.file_page == starts[3]))
