@@ -213,3 +213,30 @@ def test_the_observer_reads_the_numbers_without_the_way_in(app, db, stacks):
                     f"/organiser/campaigns/{campaign.slug}/papers?identified=code"):
             response = client.get(url)
             assert response.status_code == 403 and "scan-status" not in response.get_data(as_text=True)
+
+
+def test_the_queue_says_why_what_goes_with_it_and_which_candidates_are_taken(app, db, stacks):
+    """Each pending title page: the reason in Russian, the pages that go with it, candidates whose
+    papers already have pages disabled, and previous/next (wrapping round)."""
+    campaign, school, codes, papers, starts = stacks
+    client = app.test_client()
+    assert login(client, "org").status_code == 302
+    db.expire_all()
+    waiting = db.scalars(select(PendingTitle).order_by(PendingTitle.batch_id, PendingTitle.file_page)).all()
+    assert len(waiting) >= 1
+    placed = {p.participant_code for p in db.scalars(select(Paper).where(Paper.identified_by.is_not(None)))}
+    base = f"/organiser/campaigns/{campaign.slug}/titles"
+    for n, item in enumerate(waiting):
+        html = client.get(f"{base}?after={item.id - 1}").get_data(as_text=True)
+        assert f'data-item="{item.id}"' in html and f"{n + 1} из {len(waiting)}" in html
+        reason = text_of(re.search(r'id="title-reason">(.*?)</span>', html, re.S).group(1))
+        assert reason.startswith("· не размещено автоматически:") and not re.search(r"[A-Za-z]", reason)
+        assert "С титульным листом в работу уйдут страниц: 4" in text_of(html)
+        for code in [c["participant"] for c in item.candidates]:
+            button = re.search(r'<button[^>]*value="' + code + r'"[^>]*>', html).group(0)
+            assert ("disabled" in button) == (code in placed)
+        if len(waiting) > 1:
+            previous = waiting[n - 1]  # before the first: the last
+            back = client.get(f"{base}?before={item.id}").get_data(as_text=True)
+            assert f'data-item="{previous.id}"' in back
+    assert 'id="shortcut-hint"' in html
