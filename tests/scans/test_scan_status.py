@@ -240,3 +240,23 @@ def test_the_queue_says_why_what_goes_with_it_and_which_candidates_are_taken(app
             back = client.get(f"{base}?before={item.id}").get_data(as_text=True)
             assert f'data-item="{previous.id}"' in back
     assert 'id="shortcut-hint"' in html
+
+
+def test_a_stray_page_attached_by_hand_counts_as_identified_by_a_person(db, factory, stacks, data_dir):
+    """The stray page before the first cover, attached by the organiser as page 1 of a pupil with
+    no scans: that paper's scans were tied to it by a person."""
+    from crosscheck.models import Page, PageStatus
+    from crosscheck.services.scans.unidentified import attach
+
+    campaign, school, codes, papers, starts = stacks
+    late = factory.paper(campaign, school, code="40999")
+    factory.commit()
+    stray = db.scalar(select(Page).where(Page.status == PageStatus.UNIDENTIFIED, Page.pending_title_id.is_(None)))
+    attach(db, data_dir, campaign, stray, late, 1, replace=False, actor=None)
+    db.commit()
+    db.expire_all()
+    assert db.get(Paper, late.id).identified_by == IdentifiedBy.PERSON
+    st = scan_status(db, campaign)
+    assert st.batches[0].by == {"qr": 2, "code": 0, "person": 1} and st.batches[0].unidentified == 0
+    assert st.unidentified == 0 and st.papers_total == 7
+    assert db.get(Paper, papers[codes[3]].id).identified_by == IdentifiedBy.QR  # came by its cover
