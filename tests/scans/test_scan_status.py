@@ -260,3 +260,17 @@ def test_a_stray_page_attached_by_hand_counts_as_identified_by_a_person(db, fact
     assert st.batches[0].by == {"qr": 2, "code": 0, "person": 1} and st.batches[0].unidentified == 0
     assert st.unidentified == 0 and st.papers_total == 7
     assert db.get(Paper, papers[codes[3]].id).identified_by == IdentifiedBy.QR  # came by its cover
+
+
+def test_a_file_still_importing_shows_its_progress_on_the_page_not_zeros(app, db, factory):
+    campaign = identity_campaign(factory)
+    factory.user("org", role="organiser")
+    db.add(ScanBatch(campaign_id=campaign.id, filename="late.pdf", sha256="b" * 64, stored_path="x",
+                     status=BatchStatus.RUNNING, pages_total=30, pages_done=12))
+    factory.commit()
+    client = app.test_client()
+    assert login(client, "org").status_code == 302
+    status = block(client.get(f"/organiser/campaigns/{campaign.slug}/").get_data(as_text=True))
+    row = text_of(re.search(r"<tr data-batch=.*?</tr>", status, re.S).group(0))
+    assert "Обрабатывается: пройдено страниц 12 из 30; итоги — после окончания обработки" in row
+    assert 'id="scan-status-live"' in status and "Работ со сканами: 0 из 0" in text_of(status)
