@@ -499,26 +499,31 @@ def scans_status(campaign_slug: str, as_json: bool) -> None:
     import json
 
     from ..services.campaigns.store import CampaignError, get_campaign
-    from ..services.scans.titles import pending_titles, status
+    from ..services.scans.status import scan_status
+    from ..services.scans.titles import pending_titles
 
     try:
         with app_session() as s:
             campaign = get_campaign(s, campaign_slug)
-            data = status(s, campaign)
+            st = scan_status(s, campaign)
+            data = st.as_json()
             why = {(i.batch.filename, i.file_page): i.reason for i in pending_titles(s, campaign)}
     except CampaignError as exc:
         raise CliFailure(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    for b in data["batches"]:
-        click.echo(f"{b['file']}: {b['status']}, страниц {b['pages']}, пустых {b['blank']}, "
-                   f"нераспознанных {b['unidentified']}, ждут подтверждения кода {b['pending']}")
-    how = {"qr": 0, "code": 0, "person": 0}
-    for p in data["papers"]:
-        how[p["identified_by"]] += 1
-    click.echo(f"работ со сканами: {len(data['papers'])} (по обложке {how['qr']}, по коду {how['code']}, "
-               f"подтверждено человеком {how['person']})")
+    for b in st.batches:  # the campaign page's «Как разложены сканы», as text
+        school = f" (ОО {b.school})" if b.school else ""
+        if b.by is None:
+            click.echo(f"{b.file}{school}: {b.status}, обработано страниц {b.pages_done} из {b.pages}"
+                       + (f" — {b.error}" if b.error else ""))
+            continue
+        click.echo(f"{b.file}{school}: {b.status}, страниц {b.pages}, пустых {b.blank}, титульных листов "
+                   f"{b.title_pages}; работ по обложке {b.by['qr']}, по коду {b.by['code']}, вручную "
+                   f"{b.by['person']}; ждут подтверждения кода {b.pending}, нераспознанных {b.unidentified}")
+    click.echo(f"работ со сканами: {st.scanned} из {st.papers_total} (по обложке {st.by['qr']}, по коду "
+               f"{st.by['code']}, подтверждено человеком {st.by['person']})")
     for item in data["pending"]:
         cands = ", ".join(f"{c['participant']} ({c['confidence']:.2f})" for c in item["candidates"]) or "—"
         reason = why.get((item["file"], item["file_page"]))

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.template import IdentitySpec, TemplateSpec
 from ..models import Campaign, School, User
 from ..services.audit.trail import Actor
 from ..services.campaigns.store import create_campaign, load_template_file
@@ -57,6 +59,16 @@ CONFLICTS = [
 ]
 
 
+# Where the pupil writes the participant code by hand on the title page (SPEC §1 ``identity``,
+# its default box): one demo school sends its stack without covers (demo/papers.py).
+IDENTITY = IdentitySpec(page=1, box=(0.62, 0.02, 0.97, 0.08), digits=5)
+
+
+def demo_template() -> TemplateSpec:
+    """The demo campaign's template: ``vpr-math-5.yaml`` with the handwritten code box."""
+    return dataclasses.replace(load_template_file(TEMPLATE_FILE), identity=IDENTITY)
+
+
 class DemoError(RuntimeError):
     pass
 
@@ -98,8 +110,7 @@ def load_demo(session: Session, data_dir: Path | None = None) -> list[tuple[str,
     import_users(session, "demo-users.csv", actor,
                  _csv("login;full_name;role;school_code;subjects;password", people))
     import_conflicts(session, "demo-conflicts.csv", actor, _csv("login;school_code;reason", CONFLICTS))
-    campaign = create_campaign(session, CAMPAIGN_SLUG, load_template_file(TEMPLATE_FILE), CAMPAIGN_NAME,
-                               per_paper=1, actor=actor)
+    campaign = create_campaign(session, CAMPAIGN_SLUG, demo_template(), CAMPAIGN_NAME, per_paper=1, actor=actor)
     if data_dir is not None:
         from .papers import load_papers
 

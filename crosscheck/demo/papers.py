@@ -6,7 +6,11 @@ one FIS OKO export «Индивидуальные результаты» (import
 by its login), two schools in their own results forms «Протокол» (imported with the school
 given). The files stay in ``<data dir>/demo-forms/`` for a visitor to upload again.
 
-One school (500105) over-marks on purpose, so the analytics have something to find.
+One school (500105) over-marks on purpose, so the analytics have something to find. One
+school (500107) scans its stack as it is, without our covers (SPEC §3): its title pages carry
+the handwritten participant codes, read and matched by the real pipeline; two codes are hard
+to read (a smudged digit, a code crossed out with the right one written below the boxes) and
+wait in the confirmation queue for the visitor.
 """
 from __future__ import annotations
 
@@ -42,6 +46,13 @@ EXPORT_ABSENT = {"500102": 1}  # absentees the export lists (blank variant and t
 EXPORT_FILE = "individual-results-500100.xlsx"
 MUNICIPAL_LOGIN = "mun500100"
 EXPORT_DATE = "16.04.2026"
+# The school that sends its stack without covers, and its pupils (by their place in the
+# school's list) whose codes a person has to confirm: the last digit overwritten and smeared,
+# and a wrong code crossed out in the boxes with the right one written below them.
+UNCOVERED_SCHOOL = "500107"
+SMUDGED, SMUDGED_OVER = 2, 8
+CROSSED, CROSSED_OUT = 4, "10760"
+TITLE_SEED = 2369  # the handwriting: with it the four clean codes are read with confidence
 
 
 def export_path(data_dir: Path) -> Path:
@@ -151,6 +162,29 @@ def _scan_pdf(path: Path, campaign: Campaign, school: School, papers: list[Paper
     write_scan_pdf(path, images(), dpi=150, quality=70)
 
 
+def _uncovered_pdf(path: Path, papers: list[Paper], marks: dict[str, dict], pages: int) -> None:
+    """The stack as the school scans it with no covers: each paper's title page with the code
+    written by hand in the boxes, then its other pages; duplex blank backs now and then."""
+    from scanner_import.synthetic import blank_back, write_scan_pdf
+    from scanner_import.synthetic_titles import title_page
+
+    def images():
+        for n, paper in enumerate(sorted(papers, key=lambda p: p.participant_code)):
+            code, seed = paper.participant_code, TITLE_SEED + n
+            if n == SMUDGED:
+                yield title_page(code, seed, smudged={len(code) - 1: SMUDGED_OVER})
+            elif n == CROSSED:
+                yield title_page(code, seed, crossed=CROSSED_OUT)
+            else:
+                yield title_page(code, seed)
+            if n % 2 == 1:
+                yield blank_back(5000 + n, size=SCAN_SIZE)
+            for k in range(2, pages + 1):
+                yield _page(7000 + 1000 * n + k, code, k, marks[code] if k == pages else None)
+
+    write_scan_pdf(path, images(), dpi=150, quality=70)
+
+
 def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int = 2026) -> None:
     from ..domain.grading import GradeScale
     from ..jobs.runner import run
@@ -186,8 +220,12 @@ def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int 
         original = {code_: dict(m) for code_, m, _ in rows[code]}
         with tempfile.TemporaryDirectory() as tmp:
             pdf = Path(tmp) / f"scan-{code}.pdf"
-            _scan_pdf(pdf, campaign, school, papers, original, campaign.template.pages)
-            reg = register_upload(session, campaign, pdf, pdf.name, data_dir, actor)
+            if code == UNCOVERED_SCHOOL:  # no covers: the school is named, its codes are read
+                _uncovered_pdf(pdf, papers, original, campaign.template.pages)
+            else:
+                _scan_pdf(pdf, campaign, school, papers, original, campaign.template.pages)
+            reg = register_upload(session, campaign, pdf, pdf.name, data_dir, actor,
+                                  school=school if code == UNCOVERED_SCHOOL else None)
             session.commit()
             run("import_scan_batch", reg.batch.id)
     run_assignment(session, campaign, actor)
@@ -197,10 +235,17 @@ def load_papers(session: Session, campaign: Campaign, data_dir: Path, seed: int 
 
 
 def _mark_some(session: Session, campaign: Campaign, truths, rng: random.Random) -> None:
-    """Experts have submitted about two thirds of their papers; exp01 keeps a few to try."""
+    """Experts have submitted about two thirds of their papers; exp01 keeps a few to try. A
+    paper whose scans wait in the confirmation queue has no pages yet: nobody marks it."""
+    from ..models import Page, PageStatus
+
+    scanned = set(session.scalars(select(Page.paper_id).where(Page.campaign_id == campaign.id,
+                                                              Page.status == PageStatus.PLACED)))
     kept_for_visitor = 0
     for a in session.scalars(select(Assignment).join(Paper, Assignment.paper_id == Paper.id)
                              .where(Paper.campaign_id == campaign.id).order_by(Assignment.id)).all():
+        if a.paper_id not in scanned:
+            continue
         expert = a.expert
         if expert.login == "exp01" and kept_for_visitor < 2:
             kept_for_visitor += 1

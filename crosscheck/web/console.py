@@ -18,7 +18,8 @@ from ..services.distribution.assignment import (AssignmentRefused, assign_manual
                                    withdraw_expert)
 from ..services.audit.trail import Actor, record
 from ..services.campaigns.settings import bump_version
-from ..services.distribution.console import PAGE_FILTERS, expert_rows, paper_rows, reassignment_offers
+from ..services.distribution.console import (IDENTIFIED_FILTERS, PAGE_FILTERS, expert_rows, paper_rows,
+                                             reassignment_offers)
 from ..services.reports.experts import experts_view, verdict
 from .access import roles_required
 from .ids import db_int
@@ -57,7 +58,7 @@ def assign_run(slug: str):
 
 
 PAPERS_PER_PAGE = 50
-PAPER_FILTERS = ("school", "status", "expert", "pages")  # kept in the query string across pages and after a move
+PAPER_FILTERS = ("school", "status", "expert", "pages", "identified")  # kept in the query string across pages and after a move
 
 
 def paper_filters() -> dict[str, str]:
@@ -84,7 +85,8 @@ def papers(slug: str):
     filters = paper_filters()
     page = max(1, request.args.get("page", 1, type=db_int))
     rows, total = paper_rows(session(), campaign, school_code=filters.get("school"), status=filters.get("status"),
-                             expert_login=filters.get("expert"), pages=filters.get("pages"), limit=PAPERS_PER_PAGE,
+                             expert_login=filters.get("expert"), pages=filters.get("pages"),
+                             identified=filters.get("identified"), limit=PAPERS_PER_PAGE,
                              offset=(page - 1) * PAPERS_PER_PAGE)
     pages = max(1, -(-total // PAPERS_PER_PAGE))
     if page > pages:  # a page past the end (filters narrowed): the last one
@@ -96,7 +98,8 @@ def papers(slug: str):
     markers = [m for m in markers if subject in m.subject_names]
     return render_template("console/papers.html", campaign=campaign, rows=rows, total=total, page=page,
                            pages=pages, per_page=PAPERS_PER_PAGE, pager=pages_to_show(page, pages),
-                           filters=filters, offers=offers, markers=markers, page_filters=PAGE_FILTERS)
+                           filters=filters, offers=offers, markers=markers, page_filters=PAGE_FILTERS,
+                           identified_filters=IDENTIFIED_FILTERS)
 
 
 @bp.route("/<slug>/papers/<cipher>/assign", methods=["POST"])

@@ -16,6 +16,8 @@ CAMPAIGN_STAGE = {"preparing": "Подготовка", "loading": "Загруз�
                   "closed": "Завершена", "archived": "В архиве"}
 PAPER_STATUS = {"unassigned": "Не назначена", "marking": "На перепроверке", "review": "Третья проверка",
                 "done": "Завершена", "excluded": "Вне выборки"}
+# How a paper's scanned pages were tied to it (models.IdentifiedBy, SPEC §3 `identified_by`).
+IDENTIFIED_BY = {"qr": "по обложке", "code": "по коду (автоматически)", "person": "код подтверждён вручную"}
 ASSIGNMENT_STATUS = {"assigned": "Назначена", "in_progress": "В работе", "submitted": "Сдана",
                      "superseded": "Переназначена"}
 
@@ -45,6 +47,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["paper_status"] = lambda v: label(v, PAPER_STATUS)
     app.jinja_env.filters["assignment_status"] = lambda v: label(v, ASSIGNMENT_STATUS)
     app.jinja_env.filters["criteria_html"] = criteria_html  # the wizard's preview renders the same way
+    app.jinja_env.filters["identified_by"] = lambda v: label(v, IDENTIFIED_BY)
     app.jinja_env.filters["yes_no"] = lambda v: "" if v is None else ("да" if v else "нет")
     app.jinja_env.filters["dict_without_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
     app.jinja_env.filters["mask_pct"] = mask_pct

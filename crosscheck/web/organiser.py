@@ -21,6 +21,7 @@ from ..services.marks import uploads
 from ..services.marks.importer import MarksPreview
 from ..services.campaigns.overview import campaign_summaries
 from ..services.scans.batches import batches, unidentified_count
+from ..services.scans.status import scan_status
 from ..services.scans.titles import pending_count, school_codes
 from ..services.scans.doubts import held_back_count
 from .access import roles_required
@@ -68,7 +69,7 @@ def campaign(slug: str):
                            unidentified=unidentified_count(session(), c), held_back=held_back_count(session(), c),
                            pending_titles=pending_count(session(), c), schools_all=school_codes(session(), c),
                            batch_labels=BATCH_LABELS, marks_uploads=uploads.uploads_of(session(), c),
-                           upload_labels=UPLOAD_LABELS)
+                           upload_labels=UPLOAD_LABELS, scan_status=scan_status(session(), c, papers=False))
 
 
 @bp.route("/<slug>/marks", methods=["POST"])

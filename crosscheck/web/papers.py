@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "page.discard": "Страница убрана",
     "page.make_room": "Страница сдвинута",
     "page.replace": "Страница заменена",
+    "scan.confirm_code": "Код участника на титульном листе подтверждён вручную",
 }
 
 

@@ -23,7 +23,7 @@ from ..services.scans.doubts import (ConfirmError, Decision, confirm_pages, held
                                      paper_by_cipher, placed_pages)
 from ..services.scans.titles import ConfirmError as CodeError
 from ..services.scans.titles import confirm as confirm_code
-from ..services.scans.titles import crop_image, pending_titles
+from ..services.scans.titles import crop_image, pending_titles, title_facts
 from ..services.scans.unidentified import QueueError, attach, discard, find_paper, waiting
 from .access import roles_required
 from .downloads import attachment_name
@@ -273,17 +273,23 @@ def _title_of(campaign, item_id: int) -> PendingTitle:
 @bp.route("/<slug>/titles")
 @roles_required(Role.ORGANISER)
 def titles(slug: str):
-    """One pending title page at a time (``?after=ID``: the one after it), keyboard first."""
+    """One pending title page at a time, keyboard first: ``?after=ID`` the one after it (the
+    first again past the end), ``?before=ID`` the one before it (the last before the first)."""
     campaign = campaign_or_404(slug)
     waiting_items = pending_titles(session(), campaign)
     after = request.args.get("after", type=db_int)
+    before = request.args.get("before", type=db_int)
     item = None
     if waiting_items:
-        later = [i for i in waiting_items if after is None or i.id > after]
-        item = (later or waiting_items)[0]
+        if before is not None:
+            earlier = [i for i in waiting_items if i.id < before]
+            item = (earlier or waiting_items)[-1]
+        else:
+            later = [i for i in waiting_items if after is None or i.id > after]
+            item = (later or waiting_items)[0]
     position = waiting_items.index(item) + 1 if item is not None else 0
     return render_template("scans/titles.html", campaign=campaign, item=item, total=len(waiting_items),
-                           position=position)
+                           position=position, facts=title_facts(session(), campaign, item) if item else None)
 
 
 @bp.route("/<slug>/titles/<int:item_id>/crop.png")

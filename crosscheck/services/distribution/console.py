@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, Page, PageStatus, Paper,
-                      PaperStatus, School, User, held_back)
+from ...models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, CampaignExpert, IdentifiedBy, Page,
+                      PageStatus, Paper, PaperStatus, School, User, held_back)
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,37 @@ class PaperRow:
     paper: Paper
     school: School
     work: list[Assignment] = field(default_factory=list)
+    scanned: bool = False  # it has placed pages (then ``identified`` says how they were tied to it)
+
+    @property
+    def identified(self) -> str | None:
+        """How its scans were tied to it: "qr" (a cover; also a paper placed before migration
+        0012), "code" (the handwritten code read with confidence), "person"; None: no scans."""
+        if not self.scanned:
+            return None
+        return IdentifiedBy(self.paper.identified_by or IdentifiedBy.QR).value
 
 
 #: The «Страницы» filter of «Работы»: what the scans of a paper look like against the template.
 PAGE_FILTERS = {"short": "меньше страниц, чем в шаблоне", "extra": "больше страниц, чем в шаблоне",
                 "held": "задержаны: положение страниц под сомнением", "none": "сканов нет"}
+#: The «Как опознана» filter of «Работы»: how a paper's scanned pages were tied to it (``Paper.identified_by``).
+IDENTIFIED_FILTERS = {"qr": "по обложке", "code": "по коду участника автоматически",
+                      "person": "код подтверждён вручную"}
 
 
 def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None = None,
                status: str | None = None, expert_login: str | None = None, pages: str | None = None,
-               limit: int = 50, offset: int = 0) -> tuple[list[PaperRow], int]:
+               identified: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[PaperRow], int]:
     """One page of the campaign's papers (by school, then participant code) and how many match.
     ``expert_login``: papers with a live recheck or third check of that person; ``pages``: one
-    of PAGE_FILTERS (papers with scans, fewer or more placed pages than the template's)."""
+    of PAGE_FILTERS (papers with scans, fewer or more placed pages than the template's);
+    ``identified``: one of IDENTIFIED_FILTERS (papers with scans tied to them that way)."""
     if status and status not in {s.value for s in PaperStatus}:
         return [], 0  # no paper has a status that does not exist
     if pages and pages not in PAGE_FILTERS:
+        return [], 0
+    if identified and identified not in IDENTIFIED_FILTERS:
         return [], 0
     stmt = select(Paper, School).join(School, Paper.school_id == School.id).where(Paper.campaign_id == campaign.id)
     if school_code:
@@ -84,11 +99,19 @@ def paper_rows(session: Session, campaign: Campaign, *, school_code: str | None 
         expected = campaign.template.pages
         stmt = stmt.where({"short": and_(placed > 0, placed < expected), "extra": placed > expected,
                            "held": held_back(Paper.id), "none": placed == 0}[pages])
+    if identified:
+        has_pages = select(Page.id).where(Page.paper_id == Paper.id, Page.status == PageStatus.PLACED).exists()
+        how = (Paper.identified_by.is_(None) | (Paper.identified_by == IdentifiedBy.QR)) if identified == "qr" \
+            else Paper.identified_by == IdentifiedBy(identified)
+        stmt = stmt.where(has_pages, how)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = [PaperRow(p, s) for p, s in session.execute(
         stmt.order_by(School.code, Paper.participant_code).limit(limit).offset(offset))]
     by_id = {r.paper.id: r for r in rows}
     if by_id:
+        for paper_id in session.scalars(select(Page.paper_id).where(Page.paper_id.in_(by_id),
+                                                                    Page.status == PageStatus.PLACED).distinct()):
+            by_id[paper_id].scanned = True
         for a in session.scalars(select(Assignment).where(Assignment.paper_id.in_(by_id),
                                                           Assignment.kind != AssignmentKind.CALIBRATION,
                                                           Assignment.status != AssignmentStatus.SUPERSEDED)

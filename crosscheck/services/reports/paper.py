@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ...models import (Assignment, AssignmentKind, AssignmentStatus, AuditEvent, Campaign, Page, PageStatus, Paper,
-                       PaperStatus, Role, TaskScore, User, held_back)
+                       PaperStatus, PendingTitle, Role, TaskScore, User, held_back)
 from .audience import audience_for
 
 #: Only these roles ever open a paper; the web layer says the same with ``roles_required``.
@@ -185,6 +185,10 @@ def history(session: Session, paper: Paper, assignment_ids: list[int], restricte
         wanted.append((AuditEvent.entity_type == "assignment") & AuditEvent.entity_id.in_(assignment_ids))
     if page_ids and not restricted:
         wanted.append((AuditEvent.entity_type == "page") & AuditEvent.entity_id.in_(page_ids))
+        # its title page's handwritten code confirmed by a person (scans without covers)
+        titles = list(session.scalars(select(PendingTitle.id).where(PendingTitle.paper_id == paper.id)))
+        if titles:
+            wanted.append((AuditEvent.entity_type == "pending_title") & AuditEvent.entity_id.in_(titles))
     events = session.scalars(select(AuditEvent).where(or_(*wanted)).order_by(AuditEvent.at, AuditEvent.id)).all()
     if restricted:
         return [HistoryEvent(e.at, e.action, None, "") for e in events]

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -122,8 +124,14 @@ def place_uncovered(session: Session, batch: ScanBatch, found: list, already: se
         school = session.get(School, batch.school_id) if batch.school_id else None
         # Two title pages whose best reading is the same code are rivals: neither is placed
         # automatically, even when the assignment gave the code to the firmer reading (the
-        # other one may be the true paper, its digits read worse).
-        tops = Counter(m.candidates[0].participant for m in matches if m.candidates)
+        # other one may be the true paper, its digits read worse). A page is a rival for a code
+        # when its digits as read spell that code, or when it reads the code at least as firmly
+        # as an automatic placement needs; a page read as another code (a smudged digit, a code
+        # off the roster) whose least unlikely roster code happens to be this one is not: the
+        # matcher's own stack margin already weighs it against the firmer page.
+        tops = Counter(m.candidates[0].participant for f, m in zip(fresh, matches)
+                       if m.candidates and (m.candidates[0].participant == f.title.digits
+                                            or m.candidates[0].confidence >= AUTO_FLOOR))
         for f, m in zip(fresh, matches):
             if m.automatic and m.participant is not None and tops[m.participant] > 1:
                 m = dataclasses.replace(m, automatic=False, reason="another page reads as this code too")
@@ -172,6 +180,48 @@ def pending_titles(session: Session, campaign: Campaign) -> list[PendingTitle]:
     return list(session.scalars(select(PendingTitle).where(PendingTitle.campaign_id == campaign.id,
                                                            PendingTitle.status == PendingStatus.PENDING)
                                 .order_by(PendingTitle.batch_id, PendingTitle.file_page)))
+
+
+@dataclass(frozen=True)
+class TitleFacts:
+    """What the queue shows beside a pending title page's crop."""
+    pages: int                  # its pages that go with it when confirmed (the title page included)
+    taken: frozenset[str]       # candidate codes whose papers already have pages (a click would be refused)
+    reason: str                 # why it was not placed automatically, in Russian
+
+
+# Why the matcher left a title page to a person (``PageMatch.reason``, English, by its start).
+REASONS_RU = (
+    ("confidence", "ни один код участника не прочитан достаточно уверенно"),
+    ("another code is too close", "код читается почти одинаково как код двух участников"),
+    ("another page reads as this code", "другой титульный лист файла читается как тот же код"),
+    ("more pages than codes", "титульных листов больше, чем участников ОО, чьих работ ещё нет"),
+    ("the code was not read", "код не удалось прочитать"),
+    ("no participant codes", "у ОО нет участников без сканов, с кем сверить код"),
+)
+
+
+def _english_reason_ru(reason: str) -> str:
+    """A reason stored in English (the matcher's own, from before the import wrote Russian ones)."""
+    for start, text in REASONS_RU:
+        if (reason or "").startswith(start):
+            return text
+    return "код прочитан неуверенно"
+
+
+def title_facts(session: Session, campaign: Campaign, item: PendingTitle) -> TitleFacts:
+    pages = session.scalar(select(func.count()).select_from(Page).where(
+        Page.pending_title_id == item.id, Page.status == PageStatus.UNIDENTIFIED)) or 0
+    codes = [c["participant"] for c in (item.candidates or [])]
+    taken = set()
+    if codes and item.school_id is not None:
+        placed = placed_paper_ids(session, campaign.id)
+        taken = {p.participant_code for p in session.scalars(select(Paper).where(
+            Paper.campaign_id == campaign.id, Paper.school_id == item.school_id,
+            Paper.participant_code.in_(codes))) if p.id in placed}
+    reason = item.reason or ""
+    shown = reason if reason and not re.search(r"[A-Za-z]", reason) else _english_reason_ru(reason)
+    return TitleFacts(pages, frozenset(taken), shown)
 
 
 def pending_count(session: Session, campaign: Campaign) -> int:
@@ -248,35 +298,7 @@ def crop_image(data_dir: Path, item: PendingTitle, width: int = 720) -> bytes:
 # --- scans status (SPEC §3) -------------------------------------------------------------
 
 def status(session: Session, campaign: Campaign) -> dict:
-    """What the imports made of the pages, exactly SPEC §3's JSON."""
-    batches = list(session.scalars(select(ScanBatch).where(ScanBatch.campaign_id == campaign.id)
-                                   .order_by(ScanBatch.id)))
-    names = {b.id: b.filename for b in batches}
-    unidentified = dict(session.execute(select(Page.batch_id, func.count()).where(
-        Page.campaign_id == campaign.id, Page.status == PageStatus.UNIDENTIFIED, Page.pending_title_id.is_(None))
-        .group_by(Page.batch_id)).all())
-    waiting = pending_titles(session, campaign)
-    pending_by_batch: dict[int, int] = {}
-    for item in waiting:
-        pending_by_batch[item.batch_id] = pending_by_batch.get(item.batch_id, 0) + 1
-    out_batches = []
-    for b in batches:
-        report = b.report or {}
-        out_batches.append({"file": b.filename, "status": b.status.value,
-                            "pages": report.get("page_count", b.pages_total), "blank": report.get("blank", 0),
-                            "unidentified": unidentified.get(b.id, 0), "pending": pending_by_batch.get(b.id, 0)})
-    rows = session.execute(select(Paper, School.code, Page.position, Page.batch_id, Page.source_index)
-                           .join(School, Paper.school_id == School.id)
-                           .join(Page, Page.paper_id == Paper.id)
-                           .where(Paper.campaign_id == campaign.id, Page.status == PageStatus.PLACED)
-                           .order_by(School.code, Paper.participant_code, Page.position)).all()
-    papers: dict[int, dict] = {}
-    for paper, school_code, position, batch_id, source_index in rows:
-        entry = papers.setdefault(paper.id, {
-            "participant": paper.participant_code, "school": school_code,
-            "identified_by": (paper.identified_by or IdentifiedBy.QR).value, "pages": []})
-        entry["pages"].append({"position": position, "file": names.get(batch_id, ""), "file_page": source_index})
-    pending = [{"file": names.get(i.batch_id, ""), "file_page": i.file_page,
-                "candidates": [{"participant": c["participant"], "confidence": c["confidence"]}
-                               for c in (i.candidates or [])]} for i in waiting]
-    return {"batches": out_batches, "papers": list(papers.values()), "pending": pending}
+    """What the imports made of the pages, exactly SPEC §3's JSON (``status.scan_status``)."""
+    from .status import scan_status
+
+    return scan_status(session, campaign).as_json()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...domain.lifecycle import ensure_open
-from ...models import Campaign, Page, PageStatus, Paper, School
+from ...models import Campaign, IdentifiedBy, Page, PageStatus, Paper, School
 from ..audit.trail import Actor, record
 from .pages import render_for_position, set_render
 
@@ -52,6 +52,9 @@ def attach(session: Session, data_dir: Path, campaign: Campaign, page: Page, pap
     pages = campaign.template.pages
     if not 1 <= position <= pages:
         raise QueueError(f"номер страницы в работе: от 1 до {pages} (столько страниц в работе по шаблону)")
+    if paper.identified_by is None and session.scalar(select(Page.id).where(
+            Page.paper_id == paper.id, Page.status == PageStatus.PLACED).limit(1)) is None:
+        paper.identified_by = IdentifiedBy.PERSON  # its first page: a person said whose it is (scans status)
     occupant = session.scalar(select(Page).where(Page.paper_id == paper.id, Page.position == position,
                                                  Page.status == PageStatus.PLACED))
     if occupant is not None and occupant.doubt and not replace:
