@@ -149,8 +149,14 @@ def test_double_marking_agreement_on_the_page(db, factory, login_as):
     assert task9.exact.value == 0 and task9.adjacent.value == 1
     # final = per task the mean rounded up: 9 → (2 + 1 + 1) // 2 = 2, so a1 agrees with it
     assert sa.delta.value == 0
-    html = login_as("organiser").get("/organiser/campaigns/dm/experts").get_data(as_text=True)
-    assert 'id="expert-agreement"' in html and "3 общих, мало данных" in html
+    client = login_as("organiser")
+    html = client.get("/organiser/campaigns/dm/experts").get_data(as_text=True)
+    assert "3 общих, мало данных" in html  # the list: kappa with its n
+    detail = client.get("/analytics/dm/experts/a1").get_data(as_text=True)  # per task: on the expert's page
+    assert 'id="expert-agreement"' in detail and "3 общих работ, мало данных" in detail
+    row9 = detail.split("<td>9</td>", 1)[1].split("</tr>", 1)[0]
+    exact, adjacent = row9.split("</td>")[:2]
+    assert ">0\u202f%" in exact and ">100\u202f%" in adjacent  # task 9: never the same score, always within one
 
 
 def test_the_submission_keeps_a_copy_of_its_scores_and_the_rows_give_the_same(db, marked):

@@ -68,6 +68,7 @@ ACCESS = {
     "analytics.school": READERS,
     "analytics.history": READERS,
     "analytics.experts": READERS,  # other experts' statistics: never an expert (403)
+    "analytics.expert": READERS,  # one expert's statistics and per-task tables: as analytics.experts
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
     # the paper viewer: organisers any paper, reviewers only finished papers never in their queue

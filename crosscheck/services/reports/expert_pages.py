@@ -1,0 +1,88 @@
+"""The experts' pages (issue 18, docs/experts.md «The page»): one page of the statistics, one
+expert's details, and every expert's statistics kept between requests while nothing they are
+computed from has changed.
+
+The alerts and the order need every expert, and computing them reads every submitted score set
+of the campaign (10⁵ rows in a region: about a second). So the result is kept per database
+engine and campaign, with a **fingerprint** of what it is computed from, checked on every
+request by three small aggregate statements: per assignment status and kind the count, the sum
+of ids and the latest submission; per paper status the count and the sum of ids; and the
+experts' logins and names. Any submission, third check, paper becoming done, reassignment,
+withdrawal or renamed expert changes it, and the next request computes anew. Reading a second
+page, filtering or opening an expert's details then costs the fingerprint and the render.
+Each process keeps its own copy (one entry a campaign); nothing is written anywhere.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...domain.expert_list import ExpertPage, ExpertQuery, expert_page
+from ...domain.expert_stats import ExpertStats, Thresholds
+from ...models import Assignment, AssignmentKind, Campaign, Paper, School, User
+from .audience import FULL, Audience
+from .experts import ExpertsView, for_audience, full_view
+
+_CACHE: WeakKeyDictionary = WeakKeyDictionary()  # engine → {campaign id: (fingerprint, view, done ciphers)}
+_LOCK = threading.Lock()
+
+
+def fingerprint(session: Session, campaign: Campaign) -> tuple:
+    """What the statistics of ``campaign`` are computed from, summed up (see the module's text)."""
+    work = session.execute(
+        select(Assignment.status, Assignment.kind, func.count(), func.sum(Assignment.id),
+               func.max(Assignment.submitted_at))
+        .join(Paper, Paper.id == Assignment.paper_id).where(Paper.campaign_id == campaign.id)
+        .group_by(Assignment.status, Assignment.kind)).all()
+    papers = session.execute(select(Paper.status, func.count(), func.sum(Paper.id))
+                             .where(Paper.campaign_id == campaign.id).group_by(Paper.status)).all()
+    names = session.execute(select(User.id, User.login, User.full_name).where(User.id.in_(
+        select(Assignment.expert_id).join(Paper, Paper.id == Assignment.paper_id)
+        .where(Paper.campaign_id == campaign.id, Assignment.kind == AssignmentKind.RECHECK)))).all()
+    return (campaign.id, campaign.created_at, campaign.per_paper, campaign.template_id,
+            tuple(sorted(tuple(map(str, r)) for r in work)), tuple(sorted(tuple(map(str, r)) for r in papers)),
+            hash(tuple(sorted(tuple(r) for r in names))))
+
+
+def cached_view(session: Session, campaign: Campaign, audience: Audience = FULL,
+                thresholds: Thresholds = Thresholds()) -> ExpertsView:
+    """:func:`experts.experts_view`, computed only when the campaign's fingerprint changed."""
+    key = (fingerprint(session, campaign), thresholds)
+    engine = session.get_bind()
+    with _LOCK:
+        entry = _CACHE.get(engine, {}).get(campaign.id)
+    if entry is None or entry[0] != key:
+        view, done = full_view(session, campaign, thresholds)
+        entry = (key, replace(view, campaign=None), done)  # no ORM object outlives its session
+        with _LOCK:
+            _CACHE.setdefault(engine, {})[campaign.id] = entry
+    _, view, done = entry
+    return for_audience(replace(view, campaign=campaign), done, audience)
+
+
+def expert_schools(session: Session, logins: list[str]) -> dict[str, str]:
+    """login → the code of the school the expert works at (for the organiser's filter)."""
+    if not logins:
+        return {}
+    return dict(session.execute(select(User.login, School.code).join(School, School.id == User.school_id)
+                                .where(User.login.in_(logins))).all())
+
+
+def experts_page(session: Session, campaign: Campaign, audience: Audience, query: ExpertQuery) -> tuple[
+        ExpertsView, ExpertPage]:
+    """The statistics (as ``audience`` may read them) and the page ``query`` asks for."""
+    view = cached_view(session, campaign, audience)
+    schools = expert_schools(session, [s.login for s in view.stats]) if query.school else None
+    return view, expert_page(view.stats, query, schools)
+
+
+def expert_detail(session: Session, campaign: Campaign, audience: Audience,
+                  login: str) -> tuple[ExpertsView, ExpertStats] | None:
+    """One expert's statistics with the per-task tables, or None when they have no work here."""
+    view = cached_view(session, campaign, audience)
+    found = next((s for s in view.stats if s.login == login), None)
+    return None if found is None else (view, found)
