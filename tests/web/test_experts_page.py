@@ -141,6 +141,11 @@ def test_the_statistics_are_computed_again_only_when_their_inputs_change(db, fac
     factory.commit()
     html = client.get(LIST + "/fair").get_data(as_text=True)
     assert len(computed) == 3 and "Работ с итоговыми баллами</th><td class=\"num\">13<" in html
+    fair.full_name = "Ровнова Пелагея"  # renamed by the organiser
+    factory.commit()
+    assert "Ровнова Пелагея" in client.get(LIST).get_data(as_text=True) and len(computed) == 4
+    client.get(LIST + "?page=2")
+    assert len(computed) == 4
 
 
 def test_the_query_string_is_read_defensively():

@@ -5,12 +5,14 @@ computed from has changed.
 The alerts and the order need every expert, and computing them reads every submitted score set
 of the campaign (10⁵ rows in a region: about a second). So the result is kept per database
 engine and campaign, with a **fingerprint** of what it is computed from, checked on every
-request by three small aggregate statements: per assignment status and kind the count, the sum
-of ids and the latest submission; per paper status the count and the sum of ids; and the
-experts' logins and names. Any submission, third check, paper becoming done, reassignment,
-withdrawal or renamed expert changes it, and the next request computes anew. Reading a second
-page, filtering or opening an expert's details then costs the fingerprint and the render.
-Each process keeps its own copy (one entry a campaign); nothing is written anywhere.
+request by three aggregate statements without grouping: over the campaign's assignments the
+count, the sum of ids, the sums of the ids of the submitted and of the superseded ones and the
+latest submission; over its done papers the count and the sum of ids; and the users' ids,
+logins and names (a few thousand rows). A new assignment, a submission, a third check, a paper
+becoming done or leaving done, a reassignment, a withdrawal or a renamed expert changes it, and
+the next request computes anew; autosaves of work in progress do not. Reading a second page,
+filtering or opening an expert's details then costs the fingerprint and the render. Each
+process keeps its own copy (one entry a campaign); nothing is written anywhere.
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ import threading
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...domain.expert_list import ExpertPage, ExpertQuery, expert_page
 from ...domain.expert_stats import ExpertStats, Thresholds
-from ...models import Assignment, AssignmentKind, Campaign, Paper, School, User
+from ...models import Assignment, AssignmentStatus, Campaign, Paper, PaperStatus, School, User
 from .audience import FULL, Audience
 from .experts import ExpertsView, for_audience, full_view
 
@@ -33,19 +35,18 @@ _LOCK = threading.Lock()
 
 def fingerprint(session: Session, campaign: Campaign) -> tuple:
     """What the statistics of ``campaign`` are computed from, summed up (see the module's text)."""
+    def ids_with(status):
+        return func.sum(case((Assignment.status == status, Assignment.id), else_=0))
+
     work = session.execute(
-        select(Assignment.status, Assignment.kind, func.count(), func.sum(Assignment.id),
-               func.max(Assignment.submitted_at))
-        .join(Paper, Paper.id == Assignment.paper_id).where(Paper.campaign_id == campaign.id)
-        .group_by(Assignment.status, Assignment.kind)).all()
-    papers = session.execute(select(Paper.status, func.count(), func.sum(Paper.id))
-                             .where(Paper.campaign_id == campaign.id).group_by(Paper.status)).all()
-    names = session.execute(select(User.id, User.login, User.full_name).where(User.id.in_(
-        select(Assignment.expert_id).join(Paper, Paper.id == Assignment.paper_id)
-        .where(Paper.campaign_id == campaign.id, Assignment.kind == AssignmentKind.RECHECK)))).all()
-    return (campaign.id, campaign.created_at, campaign.per_paper, campaign.template_id,
-            tuple(sorted(tuple(map(str, r)) for r in work)), tuple(sorted(tuple(map(str, r)) for r in papers)),
-            hash(tuple(sorted(tuple(r) for r in names))))
+        select(func.count(), func.sum(Assignment.id), ids_with(AssignmentStatus.SUBMITTED),
+               ids_with(AssignmentStatus.SUPERSEDED), func.max(Assignment.submitted_at))
+        .join(Paper, Paper.id == Assignment.paper_id).where(Paper.campaign_id == campaign.id)).one()
+    papers = session.execute(select(func.count(), func.sum(Paper.id))
+                             .where(Paper.campaign_id == campaign.id, Paper.status == PaperStatus.DONE)).one()
+    names = hash(tuple(session.execute(select(User.id, User.login, User.full_name).order_by(User.id)).all()))
+    return (campaign.id, campaign.created_at, campaign.per_paper, campaign.template_id, tuple(work),
+            tuple(papers), names)
 
 
 def cached_view(session: Session, campaign: Campaign, audience: Audience = FULL,
