@@ -12,7 +12,8 @@ logins and names (a few thousand rows). A new assignment, a submission, a third 
 becoming done or leaving done, a reassignment, a withdrawal or a renamed expert changes it, and
 the next request computes anew; autosaves of work in progress do not. Reading a second page,
 filtering or opening an expert's details then costs the fingerprint and the render. Each
-process keeps its own copy (one entry a campaign); nothing is written anywhere.
+process keeps its own copy (one entry a campaign); nothing is written anywhere. An expert's own
+page, when nothing current is kept, is computed for that expert alone from their papers.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from ...domain.expert_list import ExpertPage, ExpertQuery, expert_page
 from ...domain.expert_stats import ExpertStats, Thresholds
 from ...models import Assignment, AssignmentStatus, Campaign, Paper, PaperStatus, School, User
 from .audience import FULL, Audience
-from .experts import ExpertsView, for_audience, full_view
+from .experts import ExpertsView, for_audience, full_view, one_expert_view
 
 _CACHE: WeakKeyDictionary = WeakKeyDictionary()  # engine → {campaign id: (fingerprint, view, done ciphers)}
 _LOCK = threading.Lock()
@@ -49,18 +50,23 @@ def fingerprint(session: Session, campaign: Campaign) -> tuple:
             tuple(papers), names)
 
 
+def _kept(session: Session, campaign: Campaign, thresholds: Thresholds) -> tuple[tuple, tuple | None]:
+    """(the fingerprint's key now, the kept entry if it was kept under that key)."""
+    key = (fingerprint(session, campaign), thresholds)
+    with _LOCK:
+        entry = _CACHE.get(session.get_bind(), {}).get(campaign.id)
+    return key, entry if entry is not None and entry[0] == key else None
+
+
 def cached_view(session: Session, campaign: Campaign, audience: Audience = FULL,
                 thresholds: Thresholds = Thresholds()) -> ExpertsView:
     """:func:`experts.experts_view`, computed only when the campaign's fingerprint changed."""
-    key = (fingerprint(session, campaign), thresholds)
-    engine = session.get_bind()
-    with _LOCK:
-        entry = _CACHE.get(engine, {}).get(campaign.id)
-    if entry is None or entry[0] != key:
+    key, entry = _kept(session, campaign, thresholds)
+    if entry is None:
         view, done = full_view(session, campaign, thresholds)
         entry = (key, replace(view, campaign=None), done)  # no ORM object outlives its session
         with _LOCK:
-            _CACHE.setdefault(engine, {})[campaign.id] = entry
+            _CACHE.setdefault(session.get_bind(), {})[campaign.id] = entry
     _, view, done = entry
     return for_audience(replace(view, campaign=campaign), done, audience)
 
@@ -81,9 +87,18 @@ def experts_page(session: Session, campaign: Campaign, audience: Audience, query
     return view, expert_page(view.stats, query, schools)
 
 
-def expert_detail(session: Session, campaign: Campaign, audience: Audience,
-                  login: str) -> tuple[ExpertsView, ExpertStats] | None:
-    """One expert's statistics with the per-task tables, or None when they have no work here."""
-    view = cached_view(session, campaign, audience)
+def expert_detail(session: Session, campaign: Campaign, audience: Audience, login: str,
+                  thresholds: Thresholds = Thresholds()) -> tuple[ExpertsView, ExpertStats] | None:
+    """One expert's statistics with the per-task tables, or None when they have no work here:
+    from the kept statistics when they are current, else computed for this expert alone (from
+    their papers only, ``experts.one_expert_view``: the same figures, a fraction of the cost;
+    nothing is kept then)."""
+    _, entry = _kept(session, campaign, thresholds)
+    if entry is not None:
+        _, view, done = entry
+        view = replace(view, campaign=campaign)
+    else:
+        view, done = one_expert_view(session, campaign, login, thresholds)
+    view = for_audience(view, done, audience)
     found = next((s for s in view.stats if s.login == login), None)
     return None if found is None else (view, found)
