@@ -160,3 +160,20 @@ def test_the_query_string_is_read_defensively():
     q = ExpertQuery.from_args({"school": "500101", "sort": "kappa", "page": "3"}, schools=True)
     assert q.args() == {"school": "500101", "sort": "kappa", "page": 3}
     assert q.args(page=1) == {"school": "500101", "sort": "kappa"}
+
+
+def test_the_organisers_tab_pages_the_statistics_and_the_load_of_the_same_experts(crowd, login_as):
+    client = login_as("organiser")
+    tab = "/organiser/campaigns/ex/experts"
+    html = client.get(tab).get_data(as_text=True)
+    first = logins(html)
+    load = html.split('id="experts"', 1)[1].split("</table>", 1)[0]
+    assert len(first) == 50 and all(f'<span class="muted">{login}</span>' in load for login in first)
+    assert load.count("<tr") == 1 + 50  # the header and this page's experts
+    assert 'href="/organiser/campaigns/ex/experts?page=2"' in html  # the pager stays on the tab
+    second = client.get(tab + "?page=2").get_data(as_text=True)
+    rest = second.split('id="experts"', 1)[1].split("</table>", 1)[0]
+    assert "idle" in rest and "harsh" not in rest
+    narrowed = client.get(tab + "?school=500103&q=c00").get_data(as_text=True)
+    assert logins(narrowed) == ["c001", "c003", "c005", "c007", "c009"]  # odd numbers work at 500103
+    assert 'value="500103"' in narrowed
