@@ -16,8 +16,9 @@ TEST_DATABASE_URL is given:
 * the reviewer's requests as the app serves them (``full_dispatch_request``, signed in as the
   reviewer «rev»: access, audience, the statistics, the render; goal ≤ 2 s): the first page of
   ``/analytics/<slug>/experts`` with the statistics computed (nothing kept: the first request
-  after a submission) and kept (the fingerprint matches: paging, filtering), a filtered and
-  re-ordered page, and one expert's own page computed and kept; each with this process's CPU;
+  after a change is seen), kept with the fingerprint checked and unchanged, and kept young
+  (checked under ``FRESH_SECONDS`` ago: not even checked), a filtered and re-ordered page, and
+  one expert's own page computed (that expert alone) and kept; each with this process's CPU;
 * the fingerprint's three statements alone (``services/reports/expert_pages.py``);
 * a bare SQL ``GROUP BY expert`` over the same score rows (the baseline).
 
@@ -135,13 +136,16 @@ def bare_aggregate(s: Session, campaign_id: int) -> list:
                      .group_by(Assignment.expert_id)).all()
 
 
-#: (key, label, path of the reviewer's request, computed: the statistics are not kept from before)
+#: (key, label, path of the reviewer's request, mode): "computed" — nothing kept (the first
+#: request after a change is seen); "checked" — kept, the fingerprint checked and unchanged;
+#: "young" — kept and checked less than FRESH_SECONDS ago: served without the check.
 REQUESTS = (
-    ("first", "first page, computed", "", True),
-    ("first_kept", "first page, kept", "", False),
-    ("filtered", "filtered page, kept", "?direction=stricter&sort=rechecks&q=e0", False),
-    ("detail", "one expert's page, computed", "/e0007", True),
-    ("detail_kept", "one expert's page, kept", "/e0007", False),
+    ("first", "first page, computed", "", "computed"),
+    ("first_kept", "first page, kept (checked)", "", "checked"),
+    ("first_young", "first page, kept (young)", "", "young"),
+    ("filtered", "filtered page, kept (checked)", "?direction=stricter&sort=rechecks&q=e0", "checked"),
+    ("detail", "one expert's page, computed", "/e0007", "computed"),
+    ("detail_kept", "one expert's page, kept (checked)", "/e0007", "checked"),
 )
 
 
@@ -170,9 +174,10 @@ def measure(url: str, repeat: int) -> dict[str, list[float]]:
                 times["sql"].append(_timed(lambda: bare_aggregate(s, campaign.id)))
                 times["service"].append(_timed(lambda: experts_view(s, campaign)))
                 times["fingerprint"].append(_timed(lambda: expert_pages.fingerprint(s, campaign)))
-            for key, _, path, computed in REQUESTS:
-                if computed:
+            for key, _, path, mode in REQUESTS:
+                if mode == "computed":
                     expert_pages._CACHE.clear()
+                expert_pages.FRESH_SECONDS = 60.0 if mode == "young" else 0.0
                 with app.test_request_context(base + path):
                     _start_session(session().scalar(select(User).where(User.login == "rev")))  # as signing in
                     t0, cpu = time.perf_counter(), time.process_time()

@@ -136,7 +136,7 @@ def experts(slug: str):
     load and limits of the same experts."""
     campaign = campaign_or_404(slug)
     query = ExpertQuery.from_args(request.args, schools=True)
-    data, page = experts_page(session(), campaign, FULL, query)
+    data, page, computed_at = experts_page(session(), campaign, FULL, query, refresh=request.args.get("refresh") == "1")
     order = {s.login: i for i, s in enumerate(page.rows)}
     listed = {s.login for s in data.stats}
     unlisted = page.page == 1 and not query.filtered  # load rows of people the statistics do not list
@@ -144,7 +144,7 @@ def experts(slug: str):
                    if r.user.login in order or (unlisted and r.user.login not in listed)),
                   key=lambda r: order.get(r.user.login, len(order)))
     return render_template("console/experts.html", campaign=campaign, rows=rows,
-                           **experts_list_context(data, page, query, "console.experts"))
+                           **experts_list_context(data, page, query, "console.experts", computed_at))
 
 
 @bp.route("/<slug>/experts/<login>/withdraw", methods=["GET", "POST"])

@@ -119,6 +119,7 @@ def test_the_statistics_are_computed_again_only_when_their_inputs_change(db, fac
     computed = []
     real = expert_pages.full_view
     monkeypatch.setattr(expert_pages, "full_view", lambda *a, **k: computed.append(1) or real(*a, **k))
+    monkeypatch.setattr(expert_pages, "FRESH_SECONDS", 0.0)  # the fingerprint checked on every request
     client = login_as("organiser")
     client.get(LIST)
     client.get(LIST + "?page=2")
@@ -177,3 +178,35 @@ def test_the_organisers_tab_pages_the_statistics_and_the_load_of_the_same_expert
     narrowed = client.get(tab + "?school=500103&q=c00").get_data(as_text=True)
     assert logins(narrowed) == ["c001", "c003", "c005", "c007", "c009"]  # odd numbers work at 500103
     assert 'value="500103"' in narrowed
+
+
+def test_within_a_minute_the_kept_statistics_are_served_and_refresh_checks_at_once(db, factory, crowd, login_as,
+                                                                                 monkeypatch):
+    """A live region hands in a recheck every second: the statistics are computed at most once a
+    minute (FRESH_SECONDS), the page says when, and «Обновить сейчас» checks at once."""
+    from sqlalchemy import select
+
+    from crosscheck.models import User
+
+    computed, checked = [], []
+    real_view, real_fingerprint = expert_pages.full_view, expert_pages.fingerprint
+    monkeypatch.setattr(expert_pages, "full_view", lambda *a, **k: computed.append(1) or real_view(*a, **k))
+    monkeypatch.setattr(expert_pages, "fingerprint", lambda *a, **k: checked.append(1) or real_fingerprint(*a, **k))
+    client = login_as("organiser")
+    html = client.get(LIST).get_data(as_text=True)
+    assert "Посчитано " in html and "не позже чем через 1 мин" in html
+    assert 'href="/analytics/ex/experts?refresh=1"' in html
+    campaign = crowd[0]
+    fair = db.scalar(select(User).where(User.login == "fair"))
+    submitted(db, factory.paper(campaign, factory.school()), fair, {t.label: 0 for t in campaign.template.tasks})
+    factory.commit()
+    again = client.get(LIST + "?sort=rechecks").get_data(as_text=True)
+    assert (len(computed), len(checked)) == (1, 1)  # young: served as kept, not even checked
+    assert logins(again)[:3] == ["fair", "harsh", "soft"]  # 12 rechecks each, the login decides
+    detail = client.get(LIST + "/fair").get_data(as_text=True)
+    assert re.search(r"Перепроверок сдано</th><td class=\"num\">12<", detail)  # the same kept figures
+    fresh = client.get(LIST + "/fair?refresh=1").get_data(as_text=True)
+    assert re.search(r"Перепроверок сдано</th><td class=\"num\">13<", fresh) and len(computed) == 1
+    refreshed = client.get(LIST + "?sort=rechecks&refresh=1").get_data(as_text=True)
+    assert len(computed) == 2 and logins(refreshed)[0] == "fair"  # 13 now
+    assert 'href="/analytics/ex/experts?sort=rechecks&amp;page=2"' in refreshed  # the pager drops refresh

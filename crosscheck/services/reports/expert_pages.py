@@ -18,20 +18,39 @@ page, when nothing current is kept, is computed for that expert alone from their
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
+from datetime import datetime
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ...db import utcnow
 from ...domain.expert_list import ExpertPage, ExpertQuery, expert_page
 from ...domain.expert_stats import ExpertStats, Thresholds
 from ...models import Assignment, AssignmentStatus, Campaign, Paper, PaperStatus, School, User
 from .audience import FULL, Audience
 from .experts import ExpertsView, for_audience, full_view, one_expert_view
 
-_CACHE: WeakKeyDictionary = WeakKeyDictionary()  # engine → {campaign id: (fingerprint, view, done ciphers)}
+_CACHE: WeakKeyDictionary = WeakKeyDictionary()  # engine → {campaign id: Kept}
 _LOCK = threading.Lock()
+
+#: Kept statistics whose fingerprint was checked less than this many seconds ago are served
+#: without checking it again: in a live region a recheck is handed in every second or so, so
+#: without this bound nearly every request would find the fingerprint changed and compute
+#: everything. The page says when its figures were computed and offers «Обновить сейчас»
+#: (``refresh``), which checks at once.
+FRESH_SECONDS = 60.0
+
+
+class Kept(NamedTuple):
+    key: tuple  # the fingerprint and the thresholds
+    view: ExpertsView  # with campaign=None: no ORM object outlives its session
+    done: frozenset[str]  # ciphers of the papers with final marks (for a reviewer's copy)
+    computed_at: datetime  # UTC, shown on the page
+    checked: float  # time.monotonic() of the last fingerprint check
 
 
 def fingerprint(session: Session, campaign: Campaign) -> tuple:
@@ -50,25 +69,43 @@ def fingerprint(session: Session, campaign: Campaign) -> tuple:
             tuple(papers), names)
 
 
-def _kept(session: Session, campaign: Campaign, thresholds: Thresholds) -> tuple[tuple, tuple | None]:
-    """(the fingerprint's key now, the kept entry if it was kept under that key)."""
-    key = (fingerprint(session, campaign), thresholds)
+def _kept(session: Session, campaign: Campaign, thresholds: Thresholds,
+          refresh: bool = False) -> tuple[tuple | None, Kept | None]:
+    """(the fingerprint's key if it was computed, the kept entry if it may be served): served
+    unchecked while younger than FRESH_SECONDS (unless ``refresh``), else only if the
+    fingerprint is unchanged."""
+    engine = session.get_bind()
     with _LOCK:
-        entry = _CACHE.get(session.get_bind(), {}).get(campaign.id)
-    return key, entry if entry is not None and entry[0] == key else None
+        entry = _CACHE.get(engine, {}).get(campaign.id)
+    if entry is not None and entry.key[1] == thresholds and not refresh \
+            and time.monotonic() - entry.checked < FRESH_SECONDS:
+        return None, entry
+    key = (fingerprint(session, campaign), thresholds)
+    if entry is None or entry.key != key:
+        return key, None
+    entry = entry._replace(checked=time.monotonic())
+    with _LOCK:
+        _CACHE.setdefault(engine, {})[campaign.id] = entry
+    return key, entry
+
+
+def kept_view(session: Session, campaign: Campaign, audience: Audience = FULL,
+              thresholds: Thresholds = Thresholds(), refresh: bool = False) -> tuple[ExpertsView, datetime]:
+    """:func:`experts.experts_view` and when it was computed: computed only when the campaign's
+    fingerprint changed (checked at most every FRESH_SECONDS, or now with ``refresh``)."""
+    key, entry = _kept(session, campaign, thresholds, refresh)
+    if entry is None:
+        view, done = full_view(session, campaign, thresholds)
+        entry = Kept(key, replace(view, campaign=None), done, utcnow(), time.monotonic())
+        with _LOCK:
+            _CACHE.setdefault(session.get_bind(), {})[campaign.id] = entry
+    return for_audience(replace(entry.view, campaign=campaign), entry.done, audience), entry.computed_at
 
 
 def cached_view(session: Session, campaign: Campaign, audience: Audience = FULL,
                 thresholds: Thresholds = Thresholds()) -> ExpertsView:
-    """:func:`experts.experts_view`, computed only when the campaign's fingerprint changed."""
-    key, entry = _kept(session, campaign, thresholds)
-    if entry is None:
-        view, done = full_view(session, campaign, thresholds)
-        entry = (key, replace(view, campaign=None), done)  # no ORM object outlives its session
-        with _LOCK:
-            _CACHE.setdefault(session.get_bind(), {})[campaign.id] = entry
-    _, view, done = entry
-    return for_audience(replace(view, campaign=campaign), done, audience)
+    """:func:`kept_view` without the time."""
+    return kept_view(session, campaign, audience, thresholds)[0]
 
 
 def expert_schools(session: Session, logins: list[str]) -> dict[str, str]:
@@ -79,26 +116,28 @@ def expert_schools(session: Session, logins: list[str]) -> dict[str, str]:
                                 .where(User.login.in_(logins))).all())
 
 
-def experts_page(session: Session, campaign: Campaign, audience: Audience, query: ExpertQuery) -> tuple[
-        ExpertsView, ExpertPage]:
-    """The statistics (as ``audience`` may read them) and the page ``query`` asks for."""
-    view = cached_view(session, campaign, audience)
+def experts_page(session: Session, campaign: Campaign, audience: Audience, query: ExpertQuery,
+                 refresh: bool = False) -> tuple[ExpertsView, ExpertPage, datetime]:
+    """The statistics (as ``audience`` may read them), the page ``query`` asks for, and when
+    the statistics were computed."""
+    view, computed_at = kept_view(session, campaign, audience, refresh=refresh)
     schools = expert_schools(session, [s.login for s in view.stats]) if query.school else None
-    return view, expert_page(view.stats, query, schools)
+    return view, expert_page(view.stats, query, schools), computed_at
 
 
 def expert_detail(session: Session, campaign: Campaign, audience: Audience, login: str,
-                  thresholds: Thresholds = Thresholds()) -> tuple[ExpertsView, ExpertStats] | None:
-    """One expert's statistics with the per-task tables, or None when they have no work here:
-    from the kept statistics when they are current, else computed for this expert alone (from
-    their papers only, ``experts.one_expert_view``: the same figures, a fraction of the cost;
-    nothing is kept then)."""
-    _, entry = _kept(session, campaign, thresholds)
+                  thresholds: Thresholds = Thresholds(),
+                  refresh: bool = False) -> tuple[ExpertsView, ExpertStats, datetime] | None:
+    """One expert's statistics with the per-task tables and when they were computed, or None
+    when they have no work here: from the kept statistics when they may be served, else
+    computed for this expert alone (from their papers only, ``experts.one_expert_view``: the
+    same figures, a fraction of the cost; nothing is kept then)."""
+    _, entry = _kept(session, campaign, thresholds, refresh)
     if entry is not None:
-        _, view, done = entry
-        view = replace(view, campaign=campaign)
+        view, done, computed_at = replace(entry.view, campaign=campaign), entry.done, entry.computed_at
     else:
+        computed_at = utcnow()
         view, done = one_expert_view(session, campaign, login, thresholds)
     view = for_audience(view, done, audience)
     found = next((s for s in view.stats if s.login == login), None)
-    return None if found is None else (view, found)
+    return None if found is None else (view, found, computed_at)
