@@ -1,19 +1,21 @@
 """The experts' pages (issue 18, docs/experts.md «The page»): one page of the statistics, one
 expert's details, and every expert's statistics kept between requests while nothing they are
-computed from has changed.
+computed from has changed (checked at most once a minute).
 
 The alerts and the order need every expert, and computing them reads every submitted score set
 of the campaign (10⁵ rows in a region: about a second). So the result is kept per database
-engine and campaign, with a **fingerprint** of what it is computed from, checked on every
-request by three aggregate statements without grouping: over the campaign's assignments the
-count, the sum of ids, the sums of the ids of the submitted and of the superseded ones and the
-latest submission; over its done papers the count and the sum of ids; and the users' ids,
-logins and names (a few thousand rows). A new assignment, a submission, a third check, a paper
-becoming done or leaving done, a reassignment, a withdrawal or a renamed expert changes it, and
-the next request computes anew; autosaves of work in progress do not. Reading a second page,
-filtering or opening an expert's details then costs the fingerprint and the render. Each
-process keeps its own copy (one entry a campaign); nothing is written anywhere. An expert's own
-page, when nothing current is kept, is computed for that expert alone from their papers.
+engine and campaign, with a **fingerprint** of what it is computed from: two aggregates without
+grouping — over the campaign's assignments the count, the sum of ids, the sums of the ids of
+the submitted and of the superseded ones and the latest submission; over its done papers the
+count and the sum of ids — and the users' ids, logins and names (a few thousand rows). A new
+assignment, a submission, a third check, a paper becoming done or leaving done, a reassignment,
+a withdrawal or a renamed expert changes it; autosaves of work in progress do not. The
+fingerprint is checked when the kept statistics were last checked FRESH_SECONDS ago or more,
+or when the reader asks («Обновить сейчас»): unchanged, they are served; changed, computed
+anew. So a reading costs the render, the fingerprint at most once a minute, and the whole
+computation only after a change. Each process keeps its own copy (one entry a campaign);
+nothing is written anywhere. An expert's own page, when nothing servable is kept, is computed
+for that expert alone from their papers.
 """
 from __future__ import annotations
 
