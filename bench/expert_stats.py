@@ -9,11 +9,18 @@ submission time; a task score is one point off the truth with probability 0.1), 
 times, on SQLite (a file under bench/out/) and on PostgreSQL when ``--pg`` or
 TEST_DATABASE_URL is given:
 
-* ``services.reports.experts.experts_view`` (one statement reading each submission's copy of
-  its scores, ``assignments.submitted_scores``, + the domain); ``--without-copies`` seeds work
-  as submitted before migration 0010, which the service aggregates from the score rows;
-* the same plus rendering the reviewers' page ``analytics/experts.html`` (goal ≤ 2 s);
-* a bare SQL ``GROUP BY expert`` over the same score rows (the floor).
+* ``services.reports.experts.experts_view`` (every expert: one statement reading each
+  submission's copy of its scores, ``assignments.submitted_scores``, + the domain);
+  ``--without-copies`` seeds work as submitted before migration 0010, which the service
+  aggregates from the score rows;
+* the reviewer's requests as the app serves them (``full_dispatch_request``, signed in as the
+  reviewer «rev»: access, audience, the statistics, the render; goal ≤ 2 s): the first page of
+  ``/analytics/<slug>/experts`` with the statistics computed (nothing kept: the first request
+  after a change is seen), kept with the fingerprint checked and unchanged, and kept young
+  (checked under ``FRESH_SECONDS`` ago: not even checked), a filtered and re-ordered page, and
+  one expert's own page computed (that expert alone) and kept; each with this process's CPU;
+* the fingerprint's three statements alone (``services/reports/expert_pages.py``);
+* a bare SQL ``GROUP BY expert`` over the same score rows (the baseline).
 
 Prints medians of ``--repeat`` runs.
 """
@@ -40,6 +47,7 @@ from crosscheck.demo import TEMPLATE_FILE  # noqa: E402
 from crosscheck.migrate import upgrade  # noqa: E402
 from crosscheck.models import (Assignment, AssignmentKind, AssignmentStatus, Campaign, Paper,  # noqa: E402
                                PaperStatus, Role, School, TaskScore, User)
+from crosscheck.models.people import user_subjects  # noqa: E402
 from crosscheck.services.campaigns.store import create_campaign, load_template_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -66,6 +74,7 @@ def seed(url: str, n_experts: int, n_rechecks: int, copies: bool = True) -> None
                                   "school_id": school_ids[0], "password_hash": "-", "active": True,
                                   "created_at": now}])
         reviewer = s.scalar(select(User.id).where(User.login == "rev"))
+        s.execute(insert(user_subjects), [{"user_id": reviewer, "subject_id": campaign.template.subject_id}])
         harsh = set(rng.sample(experts, max(1, n_experts // 50)))
         n_papers = n_rechecks // 2
         s.execute(insert(Paper), [
@@ -127,39 +136,59 @@ def bare_aggregate(s: Session, campaign_id: int) -> list:
                      .group_by(Assignment.expert_id)).all()
 
 
-def measure(url: str, repeat: int) -> dict[str, list[float]]:
-    from flask import render_template
+#: (key, label, path of the reviewer's request, mode): "computed" — nothing kept (the first
+#: request after a change is seen); "checked" — kept, the fingerprint checked and unchanged;
+#: "young" — kept and checked less than FRESH_SECONDS ago: served without the check.
+REQUESTS = (
+    ("first", "first page, computed", "", "computed"),
+    ("first_kept", "first page, kept (checked)", "", "checked"),
+    ("first_young", "first page, kept (young)", "", "young"),
+    ("filtered", "filtered page, kept (checked)", "?direction=stricter&sort=rechecks&q=e0", "checked"),
+    ("detail", "one expert's page, computed", "/e0007", "computed"),
+    ("detail_kept", "one expert's page, kept (checked)", "/e0007", "checked"),
+)
 
+
+def measure(url: str, repeat: int) -> dict[str, list[float]]:
+    """Median-able runs of: the reviewer's requests (the whole view: access, the statistics, the
+    render), their CPU, the service alone, and the bare SQL aggregate."""
     from crosscheck import create_app
     from crosscheck.config import Config
     from crosscheck.extensions import session
-    from crosscheck.services.reports.experts import experts_view, verdict
+    from crosscheck.services.reports import expert_pages
+    from crosscheck.services.reports.experts import experts_view
+    from crosscheck.web.auth import _start_session
 
-    times: dict[str, list[float]] = {"service": [], "page": [], "sql": [], "alerts": [], "page_cpu": [],
-                                     "render": []}
+    times: dict[str, list[float]] = {"service": [], "sql": [], "fingerprint": []}
+    for key, *_ in REQUESTS:
+        times[key], times[key + "_cpu"] = [], []
+    sizes = {}
     with tempfile.TemporaryDirectory() as data_dir:
         env = {"DATABASE_URL": url, "CROSSCHECK_DATA_DIR": data_dir, "REDIS_URL": "", "SECRET_KEY": "b" * 40}
         app = create_app(Config.from_env(env, testing=True))
-        with app.test_request_context("/analytics/bench-experts/experts"):
-            s = session()
-            campaign = s.scalar(select(Campaign).where(Campaign.slug == SLUG))
-            for _ in range(repeat):
+        base = f"/analytics/{SLUG}/experts"
+        for _ in range(repeat):
+            with app.test_request_context(base):
+                s = session()
+                campaign = s.scalar(select(Campaign).where(Campaign.slug == SLUG))
                 times["sql"].append(_timed(lambda: bare_aggregate(s, campaign.id)))
                 times["service"].append(_timed(lambda: experts_view(s, campaign)))
-                s.expire_all()
-                t0, cpu = time.perf_counter(), time.process_time()
-                view = experts_view(s, campaign)
-                t1 = time.perf_counter()
-                html = render_template("analytics/experts.html", campaign=campaign, view=view, verdict=verdict,
-                                       link_papers=True)
-                times["page"].append(time.perf_counter() - t0)
-                times["render"].append(time.perf_counter() - t1)
-                times["page_cpu"].append(time.process_time() - cpu)
-                times["alerts"].append(len(view.alerts))
-                s.expire_all()
-            print(f"  page: {len(html) / 1e6:.1f} MB of HTML, {len(view.stats)} experts, "
-                  f"{len(view.alerts)} alerts")
+                times["fingerprint"].append(_timed(lambda: expert_pages.fingerprint(s, campaign)))
+            for key, _, path, mode in REQUESTS:
+                if mode == "computed":
+                    expert_pages._CACHE.clear()
+                expert_pages.FRESH_SECONDS = 60.0 if mode == "young" else 0.0
+                with app.test_request_context(base + path):
+                    _start_session(session().scalar(select(User).where(User.login == "rev")))  # as signing in
+                    t0, cpu = time.perf_counter(), time.process_time()
+                    response = app.full_dispatch_request()
+                    times[key].append(time.perf_counter() - t0)
+                    times[key + "_cpu"].append(time.process_time() - cpu)
+                    assert response.status_code == 200, (path, response.status_code)
+                    sizes[key] = len(response.get_data())
+                    session().expire_all()
         app.extensions["crosscheck.db"].dispose()
+    print("  HTML: " + ", ".join(f"{label} {sizes[key] / 1e3:.0f} kB" for key, label, *_ in REQUESTS))
     return times
 
 
@@ -189,11 +218,13 @@ def _timed(fn) -> float:
 
 def report(name: str, times: dict[str, list[float]]) -> None:
     print(f"{name}:")
-    for key, label in (("service", "experts_view (load + stats)"), ("render", "of the page: the render"),
-                       ("page", "service + page render"), ("page_cpu", "  this process's CPU for it"),
-                       ("sql", "bare SQL GROUP BY expert")):
+    rows = [("service", "experts_view (all experts)"), ("fingerprint", "the fingerprint alone")]
+    for key, label, *_ in REQUESTS:
+        rows += [(key, f"reviewer: {label}"), (key + "_cpu", "  this process's CPU for it")]
+    rows.append(("sql", "bare SQL GROUP BY expert"))
+    for key, label in rows:
         runs = " ".join(f"{v:.2f}" for v in times[key])
-        print(f"  {label:30s} median {statistics.median(times[key]):6.2f} s   runs {runs}")
+        print(f"  {label:36s} median {statistics.median(times[key]):6.3f} s   runs {runs}")
 
 
 def main() -> None:

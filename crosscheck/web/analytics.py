@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ..domain.expert_list import ALERT_FILTERS, DIRECTIONS, SORTS, ExpertQuery, pages_to_show
 from ..domain.followup import after_text, before_text
 from ..extensions import session
 from ..models import ReportRun, ReportStatus, Role
@@ -20,7 +21,8 @@ from ..services.campaigns.progress import campaigns_by_slug
 from ..services.campaigns.overview import campaign_summaries
 from ..services.reports import runs
 from ..services.reports.audience import audience_for
-from ..services.reports.experts import experts_view, verdict
+from ..services.reports.expert_pages import FRESH_SECONDS, expert_detail, experts_page
+from ..services.reports.experts import verdict
 from ..services.reports.files import KINDS, download_name
 from ..services.screening.screen import screen_campaign
 from ..services.reports.wording import FLAG_REASONS, INSUFFICIENT_HINT, STATUS_LABELS, ru_delta
@@ -95,11 +97,39 @@ def school(slug: str):
 @roles_required(*READERS)
 def experts(slug: str):
     """How the re-markers mark (docs/experts.md): for organisers, observers and the campaign's
-    reviewers; experts never (403). Papers behind an alert are those the reader may see."""
+    reviewers; experts never (403). Papers behind an alert are those the reader may see. The
+    alerted experts first, then one page of the experts the filters keep."""
     c = campaign_or_404(slug)
-    data = experts_view(session(), c, audience_for(session(), current_user, c))
-    return render_template("analytics/experts.html", campaign=c, view=data, verdict=verdict,
+    query = ExpertQuery.from_args(request.args, schools=current_user.role == Role.ORGANISER)
+    data, page, computed_at = experts_page(session(), c, audience_for(session(), current_user, c), query,
+                                           refresh=request.args.get("refresh") == "1")
+    return render_template("analytics/experts.html", campaign=c,
+                           **experts_list_context(data, page, query, "analytics.experts", computed_at))
+
+
+@bp.route("/<slug>/experts/<login>")
+@roles_required(*READERS)
+def expert(slug: str, login: str):
+    """One expert's statistics with the per-task tables (same readers as :func:`experts`); an
+    expert with no work in the campaign is as missing (404)."""
+    c = campaign_or_404(slug)
+    found = expert_detail(session(), c, audience_for(session(), current_user, c), login,
+                          refresh=request.args.get("refresh") == "1")
+    if found is None:
+        abort(404)
+    data, stats, computed_at = found
+    return render_template("analytics/expert.html", campaign=c, view=data, s=stats, verdict=verdict,
+                           computed_at=computed_at, fresh_seconds=FRESH_SECONDS,
                            link_papers=current_user.role in (Role.ORGANISER, Role.REVIEWER))
+
+
+def experts_list_context(data, page, query, endpoint: str, computed_at) -> dict:
+    """What ``analytics/_experts.html`` needs besides the campaign (also the organiser's tab)."""
+    return {"view": data, "page": page, "query": query, "list_endpoint": endpoint, "verdict": verdict,
+            "computed_at": computed_at, "fresh_seconds": FRESH_SECONDS,
+            "pager": pages_to_show(page.page, page.pages), "school_filter": current_user.role == Role.ORGANISER,
+            "link_papers": current_user.role in (Role.ORGANISER, Role.REVIEWER),
+            "expert_lists": {"alerts": ALERT_FILTERS, "directions": DIRECTIONS, "sorts": SORTS}}
 
 
 @bp.route("/history")

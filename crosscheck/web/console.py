@@ -20,8 +20,11 @@ from ..services.audit.trail import Actor, record
 from ..services.campaigns.settings import bump_version
 from ..services.distribution.console import (IDENTIFIED_FILTERS, PAGE_FILTERS, expert_rows, paper_rows,
                                              reassignment_offers)
-from ..services.reports.experts import experts_view, verdict
+from ..domain.expert_list import ExpertQuery
+from ..services.reports.audience import FULL
+from ..services.reports.expert_pages import experts_page
 from .access import roles_required
+from .analytics import experts_list_context
 from .ids import db_int
 from .organiser import campaign_or_404
 
@@ -134,9 +137,19 @@ def assign_paper(slug: str, cipher: str):
 @bp.route("/<slug>/experts")
 @roles_required(Role.ORGANISER)
 def experts(slug: str):
+    """The experts' statistics (alerts first, then one page; ``analytics/_experts.html``) and the
+    load and limits of the same experts."""
     campaign = campaign_or_404(slug)
-    return render_template("console/experts.html", campaign=campaign, rows=expert_rows(session(), campaign),
-                           view=experts_view(session(), campaign), verdict=verdict, link_papers=True)
+    query = ExpertQuery.from_args(request.args, schools=True)
+    data, page, computed_at = experts_page(session(), campaign, FULL, query, refresh=request.args.get("refresh") == "1")
+    order = {s.login: i for i, s in enumerate(page.rows)}
+    listed = {s.login for s in data.stats}
+    unlisted = page.page == 1 and not query.filtered  # load rows of people the statistics do not list
+    rows = sorted((r for r in expert_rows(session(), campaign)
+                   if r.user.login in order or (unlisted and r.user.login not in listed)),
+                  key=lambda r: order.get(r.user.login, len(order)))
+    return render_template("console/experts.html", campaign=campaign, rows=rows,
+                           **experts_list_context(data, page, query, "console.experts", computed_at))
 
 
 @bp.route("/<slug>/experts/<login>/withdraw", methods=["GET", "POST"])

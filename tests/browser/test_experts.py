@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.reports.experts_world import build_world
+from tests.reports.experts_world import build_crowd, build_world
 
 pytestmark = pytest.mark.browser
 
@@ -57,5 +57,44 @@ def test_the_experts_page_highlights_a_harsh_expert_and_fits_the_screen(browser,
         alert.locator("a.cipher").first.click()
         page.wait_for_load_state()
         assert "/campaigns/ex/papers/" in page.url and page.url.rsplit("/", 1)[1] in harsh_papers
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def crowd(db, factory):
+    return build_crowd(db, factory)
+
+
+def test_a_reviewer_pages_filters_and_opens_an_expert_on_a_laptop(browser, live_server, crowd):
+    """59 experts: the two who need attention on top, 50 in the table, the second page through the
+    pager, a search through the filter form, and the per-task table on the expert's own page."""
+    _, harsh_papers, _ = crowd
+    context, page = signed_in(browser, live_server, "rev2", SIZES[0])
+    try:
+        page.goto(f"{live_server}/analytics/ex/experts")
+        assert page.locator(".expert-alert").count() == 2
+        assert page.locator("#expert-stats-table tbody tr").count() == 50
+        assert page.locator("#expert-stats-table tbody tr").first.get_attribute("data-login") == "harsh"
+        found = fits(page)
+        assert found["scroll"] <= found["window"], found
+        screenshot(page, "experts-list-1366")
+        page.click("nav.pager >> text=Вперёд →")
+        page.wait_for_url("**/experts?page=2")
+        page.locator("#expert-stats-table tbody tr").first.wait_for()
+        assert page.locator("#expert-stats-table tbody tr").count() == 9
+        page.fill("#f-q", "Строгова")
+        page.select_option("#f-direction", "stricter")
+        page.click("#expert-filters button[type=submit]")
+        page.wait_for_url("**/experts?q=*")
+        assert page.locator("#experts-found").inner_text().startswith("Найдено экспертов: 1 из 59")
+        page.click("#expert-stats-table a.expert-link")
+        page.wait_for_url("**/experts/harsh")
+        differing = page.locator("#expert-task-bias tr.attention td:first-child").all_inner_texts()
+        assert differing == ["9", "14"]
+        found = fits(page)
+        assert found["scroll"] <= found["window"], found
+        screenshot(page, "expert-detail-1366")
+        assert page.locator("a.cipher").count() == 6  # rev2's own six third checks are not listed
     finally:
         context.close()

@@ -49,7 +49,8 @@ def demo(db, data_dir):
 def analytics_pages(demo) -> list[tuple[str, str]]:
     pages = [("analytics-index", "/analytics/"), ("analytics-campaign", f"{A}/"),
              ("analytics-campaign-sorted", f"{A}/?sort=mean&dir=desc"),
-             ("analytics-history", "/analytics/history?school=500105"), ("analytics-experts", f"{A}/experts")]
+             ("analytics-history", "/analytics/history?school=500105"), ("analytics-experts", f"{A}/experts"),
+             ("analytics-expert", f"{A}/experts/exp05")]
     pages += [(f"analytics-school-{code}", f"{A}/school?code={code}") for code, _, _ in SCHOOLS[:6]]
     return pages
 

@@ -49,3 +49,34 @@ def build_world(db, factory):
     waiting.status = PaperStatus.MARKING
     factory.commit()
     return campaign, harsh_papers
+
+
+def build_crowd(db, factory):
+    """:func:`build_world` and 56 more experts, enough for two pages of the list: «soft» (12 papers,
+    every recheck 2 points above the reviewer's final: more lenient) and 55 experts «c001»…«c055»
+    with one confirmed paper each, working at school 500103 (odd numbers) or 500104 (even)."""
+    from sqlalchemy import select
+
+    from crosscheck.models import Campaign, User
+
+    campaign, harsh_papers = build_world(db, factory)
+    campaign = db.scalar(select(Campaign).where(Campaign.slug == "ex"))
+    reviewer = db.scalar(select(User).where(User.login == "rev2"))
+    home = factory.school("500105")
+    odd, even = factory.school("500103"), factory.school("500104")
+    soft = factory.user("soft", school=odd, full_name="Мягкова Вера")
+    full = {t.label: t.max_score for t in campaign.template.tasks}
+    soft_papers = []
+    for _ in range(12):
+        paper = factory.paper(campaign, home)
+        submitted(db, paper, soft, full)
+        submitted(db, paper, reviewer, full | {"9": 0}, kind="review")
+        paper.status = PaperStatus.DONE
+        soft_papers.append(paper.cipher)
+    for i in range(1, 56):
+        expert = factory.user(f"c{i:03d}", school=odd if i % 2 else even, full_name=f"Участник Толпы {i}")
+        paper = factory.paper(campaign, home)
+        submitted(db, paper, expert, full)
+        paper.status = PaperStatus.DONE
+    factory.commit()
+    return campaign, harsh_papers, soft_papers

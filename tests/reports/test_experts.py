@@ -149,8 +149,14 @@ def test_double_marking_agreement_on_the_page(db, factory, login_as):
     assert task9.exact.value == 0 and task9.adjacent.value == 1
     # final = per task the mean rounded up: 9 → (2 + 1 + 1) // 2 = 2, so a1 agrees with it
     assert sa.delta.value == 0
-    html = login_as("organiser").get("/organiser/campaigns/dm/experts").get_data(as_text=True)
-    assert 'id="expert-agreement"' in html and "3 общих, мало данных" in html
+    client = login_as("organiser")
+    html = client.get("/organiser/campaigns/dm/experts").get_data(as_text=True)
+    assert "3 общих, мало данных" in html  # the list: kappa with its n
+    detail = client.get("/analytics/dm/experts/a1").get_data(as_text=True)  # per task: on the expert's page
+    assert 'id="expert-agreement"' in detail and "3 общих работ, мало данных" in detail
+    row9 = detail.split("<td>9</td>", 1)[1].split("</tr>", 1)[0]
+    exact, adjacent = row9.split("</td>")[:2]
+    assert ">0\u202f%" in exact and ">100\u202f%" in adjacent  # task 9: never the same score, always within one
 
 
 def test_the_submission_keeps_a_copy_of_its_scores_and_the_rows_give_the_same(db, marked):
@@ -208,3 +214,40 @@ def test_the_xlsx_sheet_names_the_experts_with_their_figures(db, experts_world, 
     assert harsh["Изменены при третьей проверке"] == 12 and harsh["Медиана времени на работу, мин"] == 4
     assert harsh["Задания с расхождением (Холм, p < 0,05)"] == "9, 14"
     assert by_login["idle"]["Оценка"] == "нет завершённых работ"
+
+
+@pytest.mark.parametrize("per_paper", [1, 2])
+def test_one_experts_figures_alone_are_their_row_of_the_whole_table(db, factory, per_paper):
+    """The expert's page computes one expert from their own papers when nothing is kept: it must
+    give exactly that expert's row of the whole table (alerts and papers included)."""
+    import random
+
+    from crosscheck.services.reports.audience import Audience
+    from crosscheck.services.reports.experts import for_audience, full_view, one_expert_view
+
+    rng = random.Random(per_paper)
+    campaign = factory.campaign(f"one{per_paper}", per_paper=per_paper)
+    tasks = campaign.template.tasks
+    home = factory.school()
+    people = [factory.user(f"x{i}", school=factory.school()) for i in range(3)]
+    reviewer = factory.user(f"rv{per_paper}", role="reviewer")
+    for k in range(45):
+        paper = factory.paper(campaign, home)
+        pair = rng.sample(people, per_paper)
+        for round_, who in enumerate(pair, start=1):
+            harsh = 1 if who.login == "x0" else 0
+            _submitted(db, paper, who, {t.label: max(0, t.max_score - harsh - (rng.random() < 0.2)) for t in tasks},
+                       round_=round_)
+        if k % 2:
+            _submitted(db, paper, reviewer, {t.label: t.max_score for t in tasks}, kind="review")
+        paper.status = PaperStatus.DONE if rng.random() < 0.9 else PaperStatus.REVIEW
+    factory.commit()
+    whole, done = full_view(db, campaign)
+    assert any(s.alerts for s in whole.stats)  # so the papers behind alerts are compared too
+    reviewer_reading = Audience(True, frozenset())
+    for i, row in enumerate(whole.stats):
+        alone, alone_done = one_expert_view(db, campaign, row.login)
+        assert alone.stats == [row]
+        assert for_audience(alone, alone_done, reviewer_reading).stats == \
+            [for_audience(whole, done, reviewer_reading).stats[i]]  # the same papers listed to a reviewer
+    assert one_expert_view(db, campaign, "nobody")[0].stats == []

@@ -70,6 +70,7 @@ ACCESS = {
     "analytics.school": READERS,
     "analytics.history": READERS,
     "analytics.experts": READERS,  # other experts' statistics: never an expert (403)
+    "analytics.expert": READERS,  # one expert's statistics and per-task tables: as analytics.experts
     "analytics.report_run": READERS,
     "analytics.report_download": READERS,
     # calibration papers (issue 18): keys and deviations for organisers and the subject's
