@@ -79,6 +79,11 @@ def test_closing_is_the_organisers_and_needs_the_form_token(client, login_as, wo
 def test_after_the_close_the_pages_and_the_api_refuse_with_the_reason(client, login_as, world, app):
     login_as("org")
     close_campaign(client)
+    page = client.get("/organiser/campaigns/c1/").get_data(as_text=True)  # the forms that would be refused are gone
+    for action in ("deadline", "settings", "scans", "marks"):
+        assert f'action="/organiser/campaigns/c1/{action}"' not in page, action
+    assert 'action="/organiser/campaigns/c1/marks"' not in page and "загружать первичные баллы нельзя" in page
+    assert "загружать сканы нельзя" in page
     refused = post_form(client, "/organiser/campaigns/c1/", "/organiser/campaigns/c1/deadline",
                         {"deadline": "2026-12-01"}).get_data(as_text=True)
     assert "Кампания «ВПР математика 5» завершена: баллы заморожены, изменения запрещены." in refused
