@@ -4,8 +4,8 @@
 ``train_digits.py`` with PyTorch; nothing is fetched at run time, no torch at run
 time): ``c1w`` (C1 x 1 x 3 x 3), ``c1b``, ``c2w`` (C2 x C1 x 3 x 3), ``c2b``,
 ``f1w`` (C2*5*5 x H, the input in channel, row, column order), ``f1b``, ``f2w``
-(H x 10), ``f2b``; the softmax ``temperature`` fitted on held-out data, ``meta`` (a JSON string: how and
-on what it was trained, its measured accuracy), and ``check_x`` / ``check_logits``: a
+(H x 10), ``f2b``; the softmax ``temperature`` fitted on held-out data, ``meta`` (a JSON
+string: how and on what it was trained, its measured accuracy), and ``check_x`` / ``check_logits``: a
 few glyphs and the logits PyTorch gave for them (a test holds numpy to them). The model
 card is docs/model-card-digits.md.
 
@@ -21,7 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .glyph import SIZE
 
@@ -49,7 +48,8 @@ def _conv_relu_pool(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
     cols = np.concatenate([xp[:, dy:dy + h, dx:dx + wd, :] for dy in range(3) for dx in range(3)], axis=3)
     y = np.maximum(_matmul(cols.reshape(n * h * wd, 9 * cin), w) + b, 0.0).reshape(n, h, wd, w.shape[1])
-    return np.maximum(np.maximum(y[:, 0::2, 0::2], y[:, 1::2, 0::2]), np.maximum(y[:, 0::2, 1::2], y[:, 1::2, 1::2]))
+    return np.maximum(np.maximum(y[:, 0::2, 0::2], y[:, 1::2, 0::2]),
+                      np.maximum(y[:, 0::2, 1::2], y[:, 1::2, 1::2]))
 
 
 class DigitClassifier:
@@ -72,7 +72,8 @@ class DigitClassifier:
         self._k1 = np.ascontiguousarray(p["c1w"].transpose(2, 3, 1, 0).reshape(9, -1))
         self._k2 = np.ascontiguousarray(p["c2w"].transpose(2, 3, 1, 0).reshape(9 * p["c1w"].shape[0], -1))
         c2, side = p["c2w"].shape[0], SIZE // 4
-        self._f1 = np.ascontiguousarray(p["f1w"].reshape(c2, side, side, -1).transpose(1, 2, 0, 3).reshape(c2 * side * side, -1))
+        self._f1 = np.ascontiguousarray(
+            p["f1w"].reshape(c2, side, side, -1).transpose(1, 2, 0, 3).reshape(c2 * side * side, -1))
 
     @property
     def size(self) -> int:
