@@ -8,7 +8,8 @@ order the pipeline uses them (docs/identity.md tells how each works and how well
   skew; :class:`GridNotFound` when there is no such grid.
 * :func:`examine` (``glyph``): a cell blank or written in, and its normalised glyph.
 * :class:`DigitClassifier` / :func:`default_classifier` (``model``): the small
-  MLP shipped as ``digits.npz`` (trained offline by ``train_digits.py``).
+  CNN shipped as ``digits.npz`` (numpy inference; trained offline by ``train_digits.py``,
+  docs/model-card-digits.md).
 * :func:`read_code` (``read``): all of the above for one page, a
   :class:`CodeReading` with the N x 10 probability table and ``is_title_page``.
 * :func:`match_pages` (``match``): the stack of readings against the school's
