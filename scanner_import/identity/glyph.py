@@ -131,7 +131,7 @@ def normalise(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | N
 
 def examine(cell: Image.Image | np.ndarray) -> CellInk:
     """Look at one cell's inside: filled or blank, and its glyph when filled."""
-    gray = np.asarray(cell.convert("L") if isinstance(cell, Image.Image) else cell)
+    gray = np.asarray(cell if not isinstance(cell, Image.Image) or cell.mode == "L" else cell.convert("L"))
     ink = ink_map(gray)
     mask = _kept_mask(ink)
     h, w = mask.shape

@@ -83,7 +83,17 @@ class CodeGrid:
                                      Image.Resampling.BICUBIC, fillcolor=self.paper)
 
     def cell_images(self) -> list[Image.Image]:
-        return [self._cut(c) for c in self.cells]
+        return [Image.fromarray(a) for a in self.cell_arrays()]
+
+    def cell_arrays(self) -> list[np.ndarray]:
+        """Each cell's greyscale pixels (those of ``cell_images``): one turned piece holding
+        every cell, then slices of it."""
+        if not self.cells:
+            return []
+        x0, y0 = min(c[0] for c in self.cells), min(c[1] for c in self.cells)
+        x1, y1 = max(c[2] for c in self.cells), max(c[3] for c in self.cells)
+        piece = np.asarray(self._cut((x0, y0, x1, y1)))
+        return [piece[c[1] - y0:c[3] - y0, c[0] - x0:c[2] - x0] for c in self.cells]
 
     def grid_image(self, pad: int = 6) -> Image.Image:
         """The code box alone (for a person confirming a reading)."""
@@ -189,15 +199,16 @@ def grid_possible(dark: np.ndarray, box_h: float, digits: int) -> bool:
 
 # --- skew ---------------------------------------------------------------------------------
 
-def _peakedness(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """For each angle, the sum of squares of the row histogram of the points sheared by it."""
-    tans = np.tan(np.radians(angles))
-    shifted = np.round(ys[None, :] - xs[None, :] * tans[:, None]).astype(np.int64)
-    lo = shifted.min(axis=1, keepdims=True)
-    span = int((shifted.max(axis=1, keepdims=True) - lo).max()) + 1
-    flat = (shifted - lo + np.arange(len(angles))[:, None] * span).ravel()
-    hist = np.bincount(flat, minlength=len(angles) * span).reshape(len(angles), span).astype(np.float64)
-    return (hist ** 2).sum(axis=1)
+def _peakedness(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray, height: int) -> np.ndarray:
+    """For each angle, the sum of squares of the row histogram of the points sheared by it
+    (all angles in one histogram: row r of angle a is bin a * span + r + pad)."""
+    tans = np.tan(np.radians(angles)).astype(np.float32)
+    pad = int(math.ceil(float(np.abs(xs).max(initial=0.0)) * float(np.abs(tans).max(initial=0.0)))) + 1
+    span = height + 2 * pad + 1
+    base = (np.arange(len(angles), dtype=np.float32) * span + pad)[:, None] + ys[None, :]
+    bins = np.rint(base - xs[None, :] * tans[:, None]).astype(np.intp).ravel()
+    hist = np.bincount(bins, minlength=len(angles) * span).reshape(len(angles), span).astype(np.float64)
+    return np.einsum("ij,ij->i", hist, hist)
 
 
 def _best(scores: np.ndarray, angles: np.ndarray) -> float:
@@ -210,13 +221,14 @@ def _skew(dark: np.ndarray) -> float:
     ys, xs = np.nonzero(dark)
     if len(ys) < 50:
         return 0.0
-    ys = ys.astype(np.float64)
-    xs = xs - dark.shape[1] / 2.0
+    ys = ys.astype(np.float32)
+    xs = (xs - dark.shape[1] / 2.0).astype(np.float32)
     coarse = np.round(np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, SKEW_STEP), 6)
-    angle = _best(_peakedness(ys, xs, coarse), coarse)
+    every = max(1, len(ys) // 2000)   # the coarse search only needs the basin: a sample of the points
+    angle = _best(_peakedness(ys[::every], xs[::every], coarse, dark.shape[0]), coarse)
     fine = np.round(np.arange(angle - SKEW_STEP, angle + SKEW_STEP + 1e-9, SKEW_FINE), 6)
     fine = fine[np.abs(fine) <= MAX_SKEW + 1e-9]
-    angle = _best(_peakedness(ys, xs, fine), fine)
+    angle = _best(_peakedness(ys, xs, fine, dark.shape[0]), fine)
     return 0.0 if abs(angle) < 1e-9 else angle
 
 

@@ -78,7 +78,7 @@ def read_turned(page: Image.Image, box, digits: int = 5, turn: int = 0, *,
 
 
 def _read_cells(grid: CodeGrid, digits: int, classifier: DigitClassifier | None, need: int) -> CodeReading:
-    cells = tuple(examine(c) for c in grid.cell_images())
+    cells = tuple(examine(c) for c in grid.cell_arrays())
     probs = np.tile(UNIFORM, (digits, 1))
     glyphs = [c.glyph for c in cells if c.filled]
     if glyphs:
