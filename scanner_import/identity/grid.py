@@ -25,8 +25,11 @@ per cent, so nothing is assumed to be exactly there:
    long as the segment; fill gaps shorter than the closing segment);
 5. the cells are N+1 vertical lines at an even pitch (each within 15 % of a
    pitch of where it should be); a stray vertical stroke (a tall "1") is not at
-   the pitch and is ignored. Of the candidate pairs of horizontal lines the
-   first that gives N evenly pitched cells wins.
+   the pitch and is ignored; N cells with another line one pitch beyond either
+   end, or whose top or bottom line runs on past an end, are part of a wider
+   table (the score table of a page scanned upside down reaches into the crop)
+   and are not taken. Of the candidate pairs of horizontal
+   lines the first that gives N evenly pitched cells wins.
 
 Each cell is cut inside its border lines (``CodeGrid.cells``), each turned upright on
 its own (bicubic) rather than the whole crop. When no such grid is found,
@@ -255,6 +258,29 @@ def _even_lines(centres: list[float], n: int, min_pitch: float, max_pitch: float
     return None if best is None else (best[1], best[2])
 
 
+def _continues(dark: np.ndarray, top: float, bottom: float, centres: list[float], lines: list[float],
+               pitch: float) -> bool:
+    """The N cells are part of a wider table: another vertical line one pitch beyond either
+    end, or a horizontal line running on past an end (into the next cell, or out of the
+    crop)."""
+    tol = PITCH_TOLERANCE * pitch
+    if any(abs(c - (lines[0] - pitch)) <= tol or abs(c - (lines[-1] + pitch)) <= tol for c in centres):
+        return True
+    h, w = dark.shape
+
+    def inked(y: float, x0: float, x1: float) -> bool:
+        x0, x1 = max(0, int(round(x0))), min(w, int(round(x1)))
+        if x1 - x0 < 3:
+            return False
+        y0 = max(0, int(round(y)) - 2)
+        return float(dark[y0:int(round(y)) + 3, x0:x1].any(axis=0).mean()) >= 0.8
+
+    reach = 0.4 * pitch
+    # either line is enough: turning the crop cuts a corner of a table at its edge away
+    return any(inked(y, lines[0] - reach, lines[0] - 4) or inked(y, lines[-1] + 4, lines[-1] + reach)
+               for y in (top, bottom))
+
+
 def find_cells(page: Image.Image, box, digits: int = 5, margin: float = MARGIN) -> CodeGrid:
     """The ``digits`` cells of the code box printed near ``box`` (x0, y0, x1, y1 as
     fractions of the page). Raises :class:`GridNotFound` when there is no such grid."""
@@ -312,6 +338,8 @@ def find_cells_in(crop: Image.Image, region: tuple[int, int, int, int], page_siz
         if found is None:
             continue
         lines, pitch = found
+        if _continues(dark, top, bottom, centres, lines, pitch):
+            continue  # N cells of a wider table (a score table turned upside down into the crop)
         line_w = max(2.0, float(np.mean([stop - start for _, start, stop in vbands])))
         inset_x = line_w / 2 + 0.07 * pitch
         inset_y = line_w / 2 + 0.07 * height
