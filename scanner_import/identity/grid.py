@@ -227,7 +227,7 @@ def _skew(dark: np.ndarray) -> float:
     ys = ys.astype(np.float32)
     xs = (xs - dark.shape[1] / 2.0).astype(np.float32)
     coarse = np.round(np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, SKEW_STEP), 6)
-    every = max(1, len(ys) // 2000)   # the coarse search only needs the basin: a sample of the points
+    every = max(1, len(ys) // 1000)   # the coarse search only needs the basin: a sample of the points
     angle = _best(_peakedness(ys[::every], xs[::every], coarse, dark.shape[0]), coarse)
     fine = np.round(np.arange(angle - SKEW_STEP, angle + SKEW_STEP + 1e-9, SKEW_FINE), 6)
     fine = fine[np.abs(fine) <= MAX_SKEW + 1e-9]
