@@ -6,6 +6,7 @@ search or line finding. These tests pin down that it rejects what it should and 
 title page (no timings here: bench/identity_speed.py measures them)."""
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -63,8 +64,7 @@ def test_a_page_repeating_the_code_in_a_plain_frame_is_not_a_title_page(monkeypa
 def test_handwriting_and_text_in_the_box_without_a_grid_are_rejected(monkeypatch):
     page = Image.new("L", scans.PAGE, 250)
     draw = ImageDraw.Draw(page)
-    draw.text((760, 40), "Задание 7. Ответ:", font=scans._font(28), fill=20)
-    import random
+    draw.text((760, 40), "Задание 7. Ответ:", font=syn.get_font(28), fill=20)
     r = random.Random(3)
     for k, d in enumerate("7314"):
         scans.write_digit(page, int(d), (800 + 70 * k, 90, 870 + 70 * k, 164), r)
