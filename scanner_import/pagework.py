@@ -70,12 +70,15 @@ class Stored:
 
 def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
     """The code box read as the page stands, else upside down: (reading, turn) of a title
-    page, (None, 0) when the box holds no handwritten code either way."""
-    from .identity import read_code
+    page, (None, 0) when the box holds no handwritten code either way.
 
-    gray = image if image.mode == "L" else image.convert("L")
+    Only the crop around the box is looked at (and turned, for the upside-down try), never
+    the whole page; on a page with no printed grid there either way the grid finder's quick
+    test stops each try after one look at the crop's ink (docs/identity.md)."""
+    from .identity import read_turned
+
     for turn in (0, 180):
-        reading = read_code(rotate_ccw(gray, turn), identity.box, identity.digits)
+        reading = read_turned(image, identity.box, identity.digits, turn)
         if reading.is_title_page:
             return reading, turn
         if reading.grid is not None:

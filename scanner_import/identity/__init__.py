@@ -16,11 +16,11 @@ order the pipeline uses them (docs/identity.md tells how each works and how well
   codes, one-to-one, each page automatic or pending with its candidates.
 """
 from .glyph import CellInk, examine
-from .grid import CodeGrid, GridNotFound, find_cells
+from .grid import CodeGrid, GridNotFound, find_cells, grid_possible
 from .match import AUTO_FLOOR, AUTO_MARGIN, Candidate, PageMatch, match_pages, score_matrix
 from .model import DigitClassifier, default_classifier
-from .read import CodeReading, read_code
+from .read import CodeReading, read_code, read_turned
 
 __all__ = ["AUTO_FLOOR", "AUTO_MARGIN", "Candidate", "CellInk", "CodeGrid", "CodeReading",
            "DigitClassifier", "GridNotFound", "PageMatch", "default_classifier", "examine",
-           "find_cells", "match_pages", "read_code", "score_matrix"]
+           "find_cells", "grid_possible", "match_pages", "read_code", "read_turned", "score_matrix"]

@@ -39,11 +39,32 @@ class CellInk:
     glyph: np.ndarray | None  # SIZE x SIZE float32 in [0, 1] when filled
 
 
+def percentiles_u8(gray: np.ndarray, qs, dtype=np.float64) -> list[float]:
+    """``np.percentile(gray.astype(dtype), q)`` (linear interpolation) for each q (the same
+    value, but for a last-bit rounding now and then), from one histogram when ``gray``
+    holds 8-bit grey levels: a tenth of the time of sorting them."""
+    if gray.dtype != np.uint8:
+        return [float(np.percentile(gray.astype(dtype, copy=False), q)) for q in qs]
+    flat = gray.ravel()
+    n = flat.size
+    cum = np.cumsum(np.bincount(flat, minlength=256))
+    out = []
+    for q in qs:
+        index = (n - 1) * (q / 100.0)  # numpy's 'linear' virtual index
+        lo = int(math.floor(index))
+        hi = min(lo + 1, n - 1)
+        v_lo = float(np.searchsorted(cum, lo, side="right"))
+        v_hi = float(np.searchsorted(cum, hi, side="right"))
+        t = index - lo
+        step = v_hi - v_lo  # numpy's lerp, then the array's dtype
+        out.append(float(dtype(v_hi - step * (1 - t) if t >= 0.5 else v_lo + step * t)))
+    return out
+
+
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """Ink intensity in [0, 1] from a greyscale array (0 = black): 0 on paper."""
     g = gray.astype(np.float32)
-    paper = float(np.percentile(g, 90))
-    dark = float(np.percentile(g, 0.5))
+    paper, dark = percentiles_u8(gray if gray.dtype == np.uint8 else g, (90, 0.5), np.float32)
     contrast = paper - dark
     if contrast < MIN_CONTRAST:
         return np.zeros_like(g)
@@ -64,9 +85,8 @@ def _kept_mask(ink: np.ndarray) -> np.ndarray:
     labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
     h, w = mask.shape
     keep = np.zeros(n + 1, bool)
-    index = np.arange(n + 1)
-    areas = ndimage.sum_labels(np.ones_like(mask, dtype=np.int32), labels, index=index)
-    strong = ndimage.sum_labels(ink > STRONG, labels, index=index)
+    areas = np.bincount(labels.ravel(), minlength=n + 1).astype(np.float64)
+    strong = np.bincount(labels.ravel(), weights=(ink > STRONG).ravel(), minlength=n + 1)
     for i, sl in enumerate(ndimage.find_objects(labels), start=1):
         if sl is None or areas[i] < max(3.0, SPECK_SHARE * h * w) or strong[i] < 2:
             continue
@@ -111,7 +131,7 @@ def normalise(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | N
 
 def examine(cell: Image.Image | np.ndarray) -> CellInk:
     """Look at one cell's inside: filled or blank, and its glyph when filled."""
-    gray = np.asarray(cell.convert("L") if isinstance(cell, Image.Image) else cell)
+    gray = np.asarray(cell if not isinstance(cell, Image.Image) or cell.mode == "L" else cell.convert("L"))
     ink = ink_map(gray)
     mask = _kept_mask(ink)
     h, w = mask.shape
