@@ -141,7 +141,8 @@ def expert_page(stats: Sequence[ExpertStats], query: ExpertQuery, schools: Mappi
 
 
 def pages_to_show(page: int, pages: int) -> list[int | None]:
-    """Page numbers for the pager: the first, the last and two around the current; None is a gap."""
+    """Page numbers for a pager (this list and «Работы»): the first, the last and two around the
+    current; None is a gap."""
     wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
     shown: list[int | None] = []
     for n in wanted:

@@ -20,7 +20,7 @@ from ..services.audit.trail import Actor, record
 from ..services.campaigns.settings import bump_version
 from ..services.distribution.console import (IDENTIFIED_FILTERS, PAGE_FILTERS, expert_rows, paper_rows,
                                              reassignment_offers)
-from ..domain.expert_list import ExpertQuery
+from ..domain.expert_list import ExpertQuery, pages_to_show
 from ..services.reports.audience import FULL
 from ..services.reports.expert_pages import experts_page
 from .access import roles_required
@@ -68,17 +68,6 @@ def paper_filters() -> dict[str, str]:
     """The «Работы» filters of this request, stripped and bounded (only those set)."""
     values = {name: request.args.get(name, "").strip()[:100] for name in PAPER_FILTERS}
     return {name: value for name, value in values.items() if value}
-
-
-def pages_to_show(page: int, pages: int) -> list[int | None]:
-    """Page numbers for the pager: the first, the last and two around the current; None is a gap."""
-    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    shown: list[int | None] = []
-    for n in wanted:
-        if shown and n - shown[-1] > 1:
-            shown.append(None)
-        shown.append(n)
-    return shown
 
 
 @bp.route("/<slug>/papers")

@@ -78,34 +78,34 @@ def reopen(slug: str):
     return render_template("lifecycle/reopen.html", campaign=c)
 
 
-@bp.route("/organiser/campaigns/<slug>/archive", methods=["POST"])
-@roles_required(Role.ORGANISER)
-def archive(slug: str):
+def _archive_step(slug: str, step, done: str, *, to_archive_list: bool):
+    """Archive or bring back (``step`` of services.campaigns.lifecycle): committed with a
+    message, or refused with the rule's reason back on the campaign page."""
     c = campaign_or_404(slug)
     try:
-        lifecycle.archive(session(), c, Actor(current_user))
+        step(session(), c, Actor(current_user))
     except LifecycleError as exc:
         session().rollback()
         flash(exc.message, "error")
         return redirect(url_for("organiser.campaign", slug=slug))
     session().commit()
-    flash(f"Кампания «{c.name}» убрана в архив: она доступна для чтения и остаётся в аналитике.", "info")
-    return redirect(url_for(".archive_list"))
+    flash(done.format(name=c.name), "info")
+    return redirect(url_for(".archive_list") if to_archive_list else url_for("organiser.campaign", slug=slug))
+
+
+@bp.route("/organiser/campaigns/<slug>/archive", methods=["POST"])
+@roles_required(Role.ORGANISER)
+def archive(slug: str):
+    return _archive_step(slug, lifecycle.archive,
+                         "Кампания «{name}» убрана в архив: она доступна для чтения и остаётся в аналитике.",
+                         to_archive_list=True)
 
 
 @bp.route("/organiser/campaigns/<slug>/unarchive", methods=["POST"])
 @roles_required(Role.ORGANISER)
 def unarchive(slug: str):
-    c = campaign_or_404(slug)
-    try:
-        lifecycle.unarchive(session(), c, Actor(current_user))
-    except LifecycleError as exc:
-        session().rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("organiser.campaign", slug=slug))
-    session().commit()
-    flash(f"Кампания «{c.name}» возвращена из архива.", "info")
-    return redirect(url_for("organiser.campaign", slug=slug))
+    return _archive_step(slug, lifecycle.unarchive, "Кампания «{name}» возвращена из архива.",
+                         to_archive_list=False)
 
 
 @bp.route("/organiser/campaigns/<slug>/publish", methods=["POST"])
