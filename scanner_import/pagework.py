@@ -66,6 +66,9 @@ class Stored:
     orientation: Orientation = Orientation()  # content pages: how it was turned, or why in doubt
     located: bool = True  # content pages: False when the page could not be located (masks widened)
     title_like: bool = False  # a page placed after the title page that has the title page's printed frames
+    # not located because its printed lines are turned beyond what the masks may follow
+    # (a doubt: held back); not located for want of printed anchors only widens the masks
+    turned_too_far: bool = False
 
 
 def read_title(image: Image.Image, identity: IdentityBox) -> tuple[Any, int]:
@@ -158,8 +161,9 @@ def store_page(analysis: Analysis, placement: Placement, store: ContentStore,
     if placement.role == "content":
         render = apply_masks(upright, boxes, settings.mask_fill)
         masked, new_m = _put(store, encode_jpeg(render, settings.masked_quality), render)
-    return Stored(original, masked, int(new_o) + int(new_m), orientation,
-                  location.located if placement.role == "content" else True, title_like)
+    located = location.located if placement.role == "content" else True
+    return Stored(original, masked, int(new_o) + int(new_m), orientation, located, title_like,
+                  not located and location.reason.startswith("turned by"))
 
 
 def _frames_confirm_turn(page: Image.Image, masks: Sequence[MaskBox], position: int,

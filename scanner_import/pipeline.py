@@ -198,9 +198,15 @@ class _Run:
             assert stored.original and stored.masked and p.position is not None
             turn = stored.orientation.turn
             # why the page's masks may be wrong: its orientation, or it could not be located
-            # against the template (then its masks are widened: register.generous)
-            codes = tuple(c for c in (stored.orientation.doubt, "" if stored.located else "not_located",
+            # against the template (turned further than masks may follow: then its masks are
+            # widened and it is held back). A page with no printed frame near its mask boxes
+            # only has its masks widened (register.generous) and is named in the warnings:
+            # with a template whose later pages carry no printed frames that is every page, and
+            # the widened boxes already cover every displacement we accept.
+            codes = tuple(c for c in (stored.orientation.doubt, "not_located" if stored.turned_too_far else "",
                                       "title_layout" if stored.title_like else "") if c)
+            if not stored.located and not stored.turned_too_far:
+                self._warn("masks_widened", p)
             doubt = "\n".join(text_ru(DOUBTS_RU, c) for c in codes)
             if p.title:
                 self.papers.append(Paper(p.campaign or "", "", p.number, p.rotation, None,
