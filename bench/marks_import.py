@@ -47,6 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import _loadlib as L  # noqa: E402  (bench/ is on the path: this script's folder)
+from report_compute import machine  # noqa: E402  (one description of the machine for every bench)
+
 OUT = ROOT / "bench" / "out"
 SLUG = "bench-marks"
 SHEET = "Индивидуальные результаты"
@@ -138,17 +141,8 @@ def make_export(rows: int, n_tasks: int) -> Path:
 # --- the database ---------------------------------------------------------------------------
 
 def fresh_database(pg_url: str | None, workdir: Path, tag: str) -> str:
-    if not pg_url:
-        return f"sqlite:///{workdir / f'marks-{tag}-{time.monotonic_ns()}.sqlite3'}"
-    from sqlalchemy import text
-
-    from crosscheck.db import make_engine
-
-    engine = make_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return pg_url
+    """A SQLite file in workdir, or the given PostgreSQL database emptied (the load benches' own)."""
+    return L.fresh_database(pg_url, workdir, f"marks-{tag}")
 
 
 def seed(url: str, rows: int, n_tasks: int) -> None:
@@ -267,17 +261,6 @@ def run_child(stage: str, path: Path, url: str | None, trace: bool = False) -> d
 
 
 # --- the parent ----------------------------------------------------------------------------------
-
-def machine() -> str:
-    def sh(*cmd: str) -> str:
-        return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
-
-    memory = next((line.split()[1] for line in sh("free", "-h").splitlines() if line.startswith("Mem:")), "?")
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    return (f"{sh('date', '-u', '+%Y-%m-%d %H:%M UTC')}; nproc {sh('nproc')}; memory {memory}; "
-            f"load average {load}; CPU {cpu}; Python {sys.version.split()[0]}")
 
 
 def timings(label: str, url: str | None, path: Path, rows: int, n_tasks: int, repeat: int,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .russian import plural
+from .russian import counted
 
 CLOSED = "closed"
 
@@ -64,10 +64,7 @@ class OpenWork:
     def lines(self) -> list[str]:
         """Each open item as the confirmation page names it, with what closing does to it."""
         out = []
-
-        def n(k: int, one: str, few: str, many: str) -> str:
-            return f"{k} {plural(k, one, few, many)}"
-
+        n = counted
         if self.unassigned:
             out.append(f"{n(self.unassigned, 'работа не распределена', 'работы не распределены', 'работ не распределено')}: "
                        "они останутся без перепроверки, в протоколах — только баллы школы.")

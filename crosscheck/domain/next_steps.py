@@ -8,7 +8,7 @@ page turns each step's ``where`` into a link.
 """
 from __future__ import annotations
 
-from .russian import plural as _plural
+from .russian import counted as _n
 
 from dataclasses import dataclass
 
@@ -38,10 +38,6 @@ class Step:
     urgent: bool = False
 
 
-
-
-def _n(n: int, one: str, few: str, many: str) -> str:
-    return f"{n} {_plural(n, one, few, many)}"
 
 
 def next_steps(f: CampaignFacts) -> list[Step]:

@@ -11,3 +11,8 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
         return few
     return many
+
+
+def counted(n: int, one: str, few: str, many: str) -> str:
+    """The number with its noun: counted(3, "работа", "работы", "работ") → "3 работы"."""
+    return f"{n} {plural(n, one, few, many)}"

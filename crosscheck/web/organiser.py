@@ -48,6 +48,15 @@ def campaign_or_404(slug: str):
     return campaign
 
 
+def of_campaign_or_404(model, row_id: int, campaign):
+    """The ``model`` row ``row_id`` when it belongs to ``campaign``; 404 otherwise (another
+    campaign's id in this campaign's URL is as unknown as a missing one)."""
+    row = session().get(model, row_id)
+    if row is None or row.campaign_id != campaign.id:
+        abort(404)
+    return row
+
+
 def _marks_form() -> MarksForm:
     from sqlalchemy import select
 
@@ -105,10 +114,7 @@ def upload_marks(slug: str):
 
 
 def _upload_or_404(c, upload_id: int) -> MarksUpload:
-    upload = session().get(MarksUpload, upload_id)
-    if upload is None or upload.campaign_id != c.id:
-        abort(404)
-    return upload
+    return of_campaign_or_404(MarksUpload, upload_id, c)
 
 
 @bp.route("/<slug>/marks/<int:upload_id>")

@@ -30,7 +30,7 @@ from .downloads import attachment_name
 from .ids import db_int
 from .images import send_stored_jpeg
 from .limits import MB, body_limit
-from .organiser import campaign_or_404
+from .organiser import campaign_or_404, of_campaign_or_404
 
 bp = Blueprint("scans", __name__, url_prefix="/organiser/campaigns")
 
@@ -109,9 +109,7 @@ def upload(slug: str):
 @roles_required(Role.ORGANISER, Role.OBSERVER)
 def progress(slug: str, batch_id: int):
     campaign = campaign_or_404(slug)
-    batch = session().get(ScanBatch, batch_id)
-    if batch is None or batch.campaign_id != campaign.id:
-        abort(404)
+    batch = of_campaign_or_404(ScanBatch, batch_id, campaign)
     settle_abandoned(session(), [batch])
     return jsonify({"status": batch.status.value, "pages_done": batch.pages_done,
                     "pages_total": batch.pages_total, "error": batch.error, "report": batch.report})
@@ -129,10 +127,7 @@ def unidentified(slug: str):
 
 
 def _page_of(campaign, page_id: int) -> Page:
-    page = session().get(Page, page_id)
-    if page is None or page.campaign_id != campaign.id:
-        abort(404)
-    return page
+    return of_campaign_or_404(Page, page_id, campaign)
 
 
 @bp.route("/<slug>/unidentified/<int:page_id>/attach", methods=["POST"])
@@ -264,10 +259,7 @@ def masked(page_id: int):
 # --- the confirmation queue: title pages whose handwritten code a person confirms ---------
 
 def _title_of(campaign, item_id: int) -> PendingTitle:
-    item = session().get(PendingTitle, item_id)
-    if item is None or item.campaign_id != campaign.id:
-        abort(404)
-    return item
+    return of_campaign_or_404(PendingTitle, item_id, campaign)
 
 
 @bp.route("/<slug>/titles")

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...domain.library import STATUS_RU, TaskList, find_task_list, shipped_task_lists, years_for
-from ...domain.russian import plural
+from ...domain.russian import counted
 from ...domain.scales import Scale, subject_code
 from ...domain.template import (DISCREPANCY_DEFAULTS, GRADE_KEYS, MAX_LENGTHS, SLUG_RE, TemplateError, TemplateSpec,
                                 parse_template)
@@ -169,8 +169,8 @@ def _from_tasks(session: Session, tasks: list[tuple[str, int]], *, subject: str,
 
 def library_note(item: TaskList) -> str:
     return (f"{item.subject_name}, {item.grade} класс, {item.year} год: "
-            f"{len(item.tasks)} {plural(len(item.tasks), 'задание', 'задания', 'заданий')}, "
-            f"{item.max_total} {plural(item.max_total, 'балл', 'балла', 'баллов')} ({STATUS_RU[item.status]}; источник: {item.source})")
+            f"{counted(len(item.tasks), 'задание', 'задания', 'заданий')}, "
+            f"{counted(item.max_total, 'балл', 'балла', 'баллов')} ({STATUS_RU[item.status]}; источник: {item.source})")
 
 
 def start_from_library(session: Session, subject: str, grade: Any, year: Any, *, scales: Iterable[Scale],

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,26 +186,6 @@ class TitleFacts:
     """What the queue shows beside a pending title page's crop."""
     pages: int                  # its pages that go with it when confirmed (the title page included)
     taken: frozenset[str]       # candidate codes whose papers already have pages (a click would be refused)
-    reason: str                 # why it was not placed automatically, in Russian
-
-
-# Why the matcher left a title page to a person (``PageMatch.reason``, English, by its start).
-REASONS_RU = (
-    ("confidence", "ни один код участника не прочитан достаточно уверенно"),
-    ("another code is too close", "код читается почти одинаково как код двух участников"),
-    ("another page reads as this code", "другой титульный лист файла читается как тот же код"),
-    ("more pages than codes", "титульных листов больше, чем участников ОО, чьих работ ещё нет"),
-    ("the code was not read", "код не удалось прочитать"),
-    ("no participant codes", "у ОО нет участников без сканов, с кем сверить код"),
-)
-
-
-def _english_reason_ru(reason: str) -> str:
-    """A reason stored in English (the matcher's own, from before the import wrote Russian ones)."""
-    for start, text in REASONS_RU:
-        if (reason or "").startswith(start):
-            return text
-    return "код прочитан неуверенно"
 
 
 def title_facts(session: Session, campaign: Campaign, item: PendingTitle) -> TitleFacts:
@@ -219,9 +198,7 @@ def title_facts(session: Session, campaign: Campaign, item: PendingTitle) -> Tit
         taken = {p.participant_code for p in session.scalars(select(Paper).where(
             Paper.campaign_id == campaign.id, Paper.school_id == item.school_id,
             Paper.participant_code.in_(codes))) if p.id in placed}
-    reason = item.reason or ""
-    shown = reason if reason and not re.search(r"[A-Za-z]", reason) else _english_reason_ru(reason)
-    return TitleFacts(pages, frozenset(taken), shown)
+    return TitleFacts(pages, frozenset(taken))
 
 
 def pending_count(session: Session, campaign: Campaign) -> int:
